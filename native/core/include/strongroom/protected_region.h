@@ -1,0 +1,138 @@
+// A sealed, guarded region holding one secret (seed 004, after libsodium's
+// sodium_malloc and siegel's ProtectedRegion).
+//
+//   [guard page][data pages: secret bytes | canary | slack][guard page]
+//
+// Guard pages are always no-access, so a linear overflow or underflow faults.
+// The data pages are locked, excluded from core dumps and forked children,
+// and sealed (no access) at rest; with_read / with_write open them for one
+// scope and seal them again afterwards, even when the scope fails or throws.
+// A random per-process canary right after the secret is checked on every read
+// and before every write. Destruction wipes before unlocking and unmapping.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "strongroom/error.h"
+#include "strongroom/platform_memory.h"
+
+namespace strongroom {
+
+constexpr std::size_t kCanarySize = 16;
+constexpr std::size_t kDefaultMaxSecretSize = 1024 * 1024;  // 1 MiB, as in the seed
+
+enum class LockPolicy {
+  Require,     // a refused lock is an error (LockFailed); nothing is leaked
+  BestEffort,  // a refused lock is logged and reported by locked()
+};
+
+struct RegionOptions {
+  std::size_t max_size = kDefaultMaxSecretSize;
+  LockPolicy lock_policy = LockPolicy::Require;
+};
+
+class ProtectedRegion {
+ public:
+  // Errors: InvalidSize (0 or above options.max_size), LockFailed (mlock /
+  // VirtualLock refused under LockPolicy::Require), OsError (mmap, mprotect).
+  static Result<std::unique_ptr<ProtectedRegion>> create(std::size_t size,
+                                                         const RegionOptions& options = {});
+  ~ProtectedRegion();
+  ProtectedRegion(const ProtectedRegion&) = delete;
+  ProtectedRegion& operator=(const ProtectedRegion&) = delete;
+
+  // Calls fn(const uint8_t* bytes, size_t size) with the pages read-only,
+  // after checking the canary (CanaryCorrupted: fn is not called).
+  template <typename Fn>
+  Status with_read(Fn&& fn);
+  // Calls fn(uint8_t* bytes, size_t size) with the pages read-write.
+  template <typename Fn>
+  Status with_write(Fn&& fn);
+
+  // Zeroes the secret bytes; the canary stays, so the region stays usable.
+  Status wipe();
+  // Writes fresh CSPRNG bytes straight into the region.
+  Status fill_random();
+
+  std::size_t size() const { return size_; }
+  bool locked() const { return locked_; }
+  bool dump_excluded() const { return dump_excluded_; }
+  bool fork_excluded() const { return fork_excluded_; }
+  bool sealed() const { return open_scopes_ == 0; }
+  // Opens the pages read-only for the check, then seals them again.
+  bool canary_intact();
+
+  // Where the data pages live, for OS read-back and for tests that must prove
+  // the guards and seal work by touching them.
+  const unsigned char* data_address() const { return memory_.data; }
+  std::size_t data_pages_size() const { return memory_.data_size; }
+  const GuardedAllocation& mapping() const { return memory_; }
+
+ private:
+  ProtectedRegion(GuardedAllocation memory, std::size_t size)
+      : memory_(memory), size_(size) {}
+
+  Status open(Protection protection);
+  Status seal();
+  bool canary_matches() const;
+
+  // Re-seals on scope exit, including when fn throws.
+  class Scope;
+
+  GuardedAllocation memory_;
+  std::size_t size_;
+  bool locked_ = false;
+  bool dump_excluded_ = false;
+  bool fork_excluded_ = false;
+  int open_scopes_ = 0;
+  Protection open_protection_ = Protection::NoAccess;
+};
+
+// Seals the region when the scope ends. close() reports a failed seal; the
+// destructor only runs the seal when fn threw, and logs a failure then.
+class ProtectedRegion::Scope {
+ public:
+  explicit Scope(ProtectedRegion& region) : region_(region) {}
+  ~Scope();
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+  Status close();
+
+ private:
+  ProtectedRegion& region_;
+  bool closed_ = false;
+};
+
+template <typename Fn>
+Status ProtectedRegion::with_read(Fn&& fn) {
+  Status opened = open(Protection::ReadOnly);
+  if (!opened) return opened;
+  Scope scope(*this);
+  if (!canary_matches()) {
+    Status sealed = scope.close();
+    if (!sealed) return sealed;
+    return make_error(ErrorCode::CanaryCorrupted,
+                      "the canary after the secret was overwritten: possible buffer overflow");
+  }
+  fn(static_cast<const std::uint8_t*>(memory_.data), size_);
+  return scope.close();
+}
+
+template <typename Fn>
+Status ProtectedRegion::with_write(Fn&& fn) {
+  Status opened = open(Protection::ReadWrite);
+  if (!opened) return opened;
+  Scope scope(*this);
+  if (!canary_matches()) {
+    Status sealed = scope.close();
+    if (!sealed) return sealed;
+    return make_error(ErrorCode::CanaryCorrupted,
+                      "the canary after the secret was overwritten: possible buffer overflow");
+  }
+  fn(static_cast<std::uint8_t*>(memory_.data), size_);
+  return scope.close();
+}
+
+}  // namespace strongroom

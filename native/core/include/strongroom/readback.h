@@ -1,0 +1,38 @@
+// Asks the OS what it really did with a range of memory. Nothing here comes
+// from our own bookkeeping: a fact is Yes only when the OS reported it, and
+// Unknown when it cannot be read on this platform.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace strongroom {
+
+enum class Fact : std::int8_t { Unknown = -1, No = 0, Yes = 1 };
+
+const char* fact_name(Fact fact);
+
+struct RangeFacts {
+  Fact locked = Fact::Unknown;         // smaps `lo`; QueryWorkingSetEx Locked
+  Fact dump_excluded = Fact::Unknown;  // smaps `dd`
+  Fact fork_excluded = Fact::Unknown;  // smaps `dc` (MADV_DONTFORK)
+  Fact wipe_on_fork = Fact::Unknown;   // smaps `wf` (MADV_WIPEONFORK)
+};
+
+// A fact is Yes when every page of [addr, addr+len) has it, No when at least
+// one page is known not to, Unknown when the OS cannot tell. Reads
+// /proc/self/smaps on Linux: not for hot paths.
+RangeFacts query_range(const void* addr, std::size_t len);
+
+// Bytes locked by the whole process as the OS reports them (VmLck on Linux),
+// or std::nullopt where the OS does not say.
+std::optional<std::uint64_t> process_locked_bytes();
+
+// Parses one smaps "VmFlags:" line's flags; exposed for tests.
+struct VmFlags {
+  bool locked = false, dont_dump = false, dont_copy = false, wipe_on_fork = false;
+};
+VmFlags parse_vmflags(const char* flags_text);
+
+}  // namespace strongroom

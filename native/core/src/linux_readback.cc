@@ -1,0 +1,85 @@
+// OS read-back on Linux: /proc/self/smaps VmFlags and /proc/self/status VmLck.
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "strongroom/readback.h"
+
+namespace strongroom {
+namespace {
+
+struct FactAccumulator {
+  bool any = false;
+  bool all = true;
+  void add(bool value) {
+    any = true;
+    all = all && value;
+  }
+  Fact result(bool covered) const {
+    if (!covered || !any) return Fact::Unknown;
+    return all ? Fact::Yes : Fact::No;
+  }
+};
+
+}  // namespace
+
+RangeFacts query_range(const void* addr, std::size_t len) {
+  RangeFacts facts;
+  if (addr == nullptr || len == 0) return facts;
+  std::FILE* smaps = std::fopen("/proc/self/smaps", "re");
+  if (smaps == nullptr) return facts;
+
+  const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(addr);
+  const std::uintptr_t end = begin + len;
+  std::uintptr_t covered_to = begin;  // mappings come sorted by address
+  bool contiguous = true;
+  bool in_range = false;
+  FactAccumulator locked, dump, fork, wipe;
+
+  char line[512];
+  while (std::fgets(line, sizeof line, smaps) != nullptr) {
+    std::uintptr_t lo = 0, hi = 0;
+    // A mapping header: "7f00...-7f00... rw-p ...". Field lines start with a
+    // capitalised name instead and fail this parse.
+    if (std::sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2) {
+      in_range = hi > begin && lo < end;
+      if (in_range) {
+        if (lo > covered_to) contiguous = false;
+        if (hi > covered_to) covered_to = hi;
+      }
+      continue;
+    }
+    if (in_range && std::strncmp(line, "VmFlags:", 8) == 0) {
+      VmFlags flags = parse_vmflags(line + 8);
+      locked.add(flags.locked);
+      dump.add(flags.dont_dump);
+      fork.add(flags.dont_copy);
+      wipe.add(flags.wipe_on_fork);
+    }
+  }
+  std::fclose(smaps);
+  const bool covered = contiguous && covered_to >= end;
+  facts.locked = locked.result(covered);
+  facts.dump_excluded = dump.result(covered);
+  facts.fork_excluded = fork.result(covered);
+  facts.wipe_on_fork = wipe.result(covered);
+  return facts;
+}
+
+std::optional<std::uint64_t> process_locked_bytes() {
+  std::FILE* status = std::fopen("/proc/self/status", "re");
+  if (status == nullptr) return std::nullopt;
+  char line[256];
+  std::optional<std::uint64_t> result;
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    unsigned long long kib = 0;
+    if (std::sscanf(line, "VmLck: %llu kB", &kib) == 1) {
+      result = static_cast<std::uint64_t>(kib) * 1024;
+      break;
+    }
+  }
+  std::fclose(status);
+  return result;
+}
+
+}  // namespace strongroom

@@ -1,0 +1,24 @@
+// What each OS file provides to the shared code. Internal to the core.
+#pragma once
+
+#include <cstddef>
+
+#include "strongroom/error.h"
+#include "strongroom/platform_memory.h"
+
+namespace strongroom {
+namespace os {
+
+// The page size as the OS reports it; <= 0 when the call failed.
+long reported_page_size();
+
+// Anonymous private pages, zero-filled, with the given protection.
+Result<void*> map(std::size_t size, Protection protection);
+// Large/huge pages; Unsupported or OsError when the OS will not give them.
+Result<void*> map_large_pages(std::size_t size, Protection protection);
+// The large page size, or 0 when the platform has none.
+std::size_t large_page_size();
+Status unmap(void* ptr, std::size_t size);
+
+}  // namespace os
+}  // namespace strongroom

@@ -1,0 +1,73 @@
+// PosixLockedPageAllocator (seed 000): mmap + mlock + MADV_DONTDUMP
+// (+ MADV_DONTFORK on Linux); free = wipe, munlock, munmap.
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <string>
+
+#include "strongroom/locked_page_allocator.h"
+#include "strongroom/log.h"
+#include "strongroom/memlock.h"
+#include "strongroom/page_size.h"
+#include "strongroom/wipe.h"
+
+namespace strongroom {
+namespace {
+
+class PosixLockedPageAllocator final : public LockedPageAllocator {
+ public:
+  PosixLockedPageAllocator() : page_size_(strongroom::page_size()) {}
+
+  Result<void*> allocate_locked(std::size_t len, bool* locking_success) override {
+    *locking_success = false;
+    if (len == 0) return make_error(ErrorCode::InvalidSize, "cannot allocate zero bytes");
+    const std::size_t size = align_up(len, page_size_);
+    if (size == 0) return make_error(ErrorCode::InvalidSize, "size overflows");
+    void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (addr == MAP_FAILED) {
+      return make_os_error(ErrorCode::OsError, "mmap", errno, "could not map locked pages");
+    }
+    Status locked = strongroom::mlock(addr, size);
+    *locking_success = locked.ok();
+    if (!locked) {
+      log_message(LogLevel::Warn, "allocate_locked: pages not locked, they may be swapped: " +
+                                      locked.error().message);
+    }
+    // Best effort, as in Bitcoin Core: not every POSIX system has these.
+    (void)madvise_dontdump(addr, size);
+    (void)madvise_dontfork(addr, size);
+    return addr;
+  }
+
+  void free_locked(void* addr, std::size_t len) override {
+    if (addr == nullptr || len == 0) return;
+    const std::size_t size = align_up(len, page_size_);
+    secure_wipe(addr, size);
+    // munlock fails harmlessly (ENOMEM) when the pages were never locked.
+    (void)strongroom::munlock(addr, size);
+    if (::munmap(addr, size) != 0) {
+      log_message(LogLevel::Error, "free_locked: munmap failed");
+    }
+  }
+
+  std::optional<std::size_t> limit() override {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) {
+      return std::nullopt;
+    }
+    return static_cast<std::size_t>(rl.rlim_cur);
+  }
+
+  std::size_t page_size() const override { return page_size_; }
+
+ private:
+  std::size_t page_size_;
+};
+
+}  // namespace
+
+std::unique_ptr<LockedPageAllocator> make_locked_page_allocator() {
+  return std::make_unique<PosixLockedPageAllocator>();
+}
+
+}  // namespace strongroom

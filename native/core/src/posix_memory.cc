@@ -1,0 +1,110 @@
+// POSIX page primitives: mmap, mprotect, mlock, munmap.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "os.h"
+#include "strongroom/page_size.h"
+#include "strongroom/platform_memory.h"
+
+namespace strongroom {
+namespace {
+
+int to_prot(Protection protection) {
+  switch (protection) {
+    case Protection::NoAccess: return PROT_NONE;
+    case Protection::ReadOnly: return PROT_READ;
+    case Protection::ReadWrite: return PROT_READ | PROT_WRITE;
+    case Protection::Execute: return PROT_EXEC;
+    case Protection::ReadExecute: return PROT_READ | PROT_EXEC;
+    case Protection::ReadWriteExecute: return PROT_READ | PROT_WRITE | PROT_EXEC;
+  }
+  return PROT_NONE;
+}
+
+bool page_aligned(const void* ptr) {
+  return (reinterpret_cast<std::uintptr_t>(ptr) & (page_size() - 1)) == 0;
+}
+
+}  // namespace
+
+namespace os {
+
+long reported_page_size() { return sysconf(_SC_PAGESIZE); }
+
+Result<void*> map(std::size_t size, Protection protection) {
+  void* ptr = ::mmap(nullptr, size, to_prot(protection), MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (ptr == MAP_FAILED) {
+    return make_os_error(ErrorCode::OsError, "mmap", errno, "could not map memory");
+  }
+  return ptr;
+}
+
+std::size_t large_page_size() {
+#if defined(MAP_HUGETLB)
+  return 2 * 1024 * 1024;  // the x86-64 / arm64 default huge page
+#else
+  return 0;
+#endif
+}
+
+Result<void*> map_large_pages(std::size_t size, Protection protection) {
+#if defined(MAP_HUGETLB)
+  // Needs pages reserved in /proc/sys/vm/nr_hugepages; usually refused.
+  void* ptr = ::mmap(nullptr, size, to_prot(protection),
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+  if (ptr == MAP_FAILED) {
+    return make_os_error(ErrorCode::OsError, "mmap", errno, "no huge pages (MAP_HUGETLB)");
+  }
+  return ptr;
+#else
+  (void)size;
+  (void)protection;
+  return make_error(ErrorCode::Unsupported, "large pages are not supported here");
+#endif
+}
+
+Status unmap(void* ptr, std::size_t size) {
+  if (::munmap(ptr, size) != 0) {
+    return make_os_error(ErrorCode::OsError, "munmap", errno, "could not unmap memory");
+  }
+  return Status();
+}
+
+}  // namespace os
+
+namespace platform_memory {
+
+Status protect(void* ptr, std::size_t size, Protection protection) {
+  if (ptr == nullptr || !page_aligned(ptr)) {
+    return make_error(ErrorCode::InvalidArgument, "protect needs a page-aligned address");
+  }
+  if (size == 0) return Status();
+  if (::mprotect(ptr, size, to_prot(protection)) != 0) {
+    return make_os_error(ErrorCode::OsError, "mprotect", errno,
+                         std::string("could not set protection ") + protection_name(protection));
+  }
+  return Status();
+}
+
+Status lock(void* ptr, std::size_t size) {
+  if (size == 0) return Status();
+  if (::mlock(ptr, size) != 0) {
+    return make_os_error(ErrorCode::LockFailed, "mlock", errno,
+                         "could not lock pages (check RLIMIT_MEMLOCK / ulimit -l)");
+  }
+  return Status();
+}
+
+Status unlock(void* ptr, std::size_t size) {
+  if (size == 0) return Status();
+  if (::munlock(ptr, size) != 0) {
+    return make_os_error(ErrorCode::OsError, "munlock", errno, "could not unlock pages");
+  }
+  return Status();
+}
+
+}  // namespace platform_memory
+}  // namespace strongroom

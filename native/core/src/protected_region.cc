@@ -1,0 +1,162 @@
+#include "strongroom/protected_region.h"
+
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+
+#include "strongroom/log.h"
+#include "strongroom/page_size.h"
+#include "strongroom/wipe.h"
+
+namespace strongroom {
+namespace {
+
+// One random canary per process (as libsodium does): an attacker who can
+// overflow a buffer cannot forge it without first reading it.
+const unsigned char* process_canary() {
+  static unsigned char canary[kCanarySize];
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!fill_random(canary, sizeof canary)) {
+      // A fixed but non-zero canary still catches accidental overflows; say so.
+      log_message(LogLevel::Warn, "no CSPRNG for the canary; using a fixed pattern");
+      std::memcpy(canary, "~!GUARD_CANARY!~", kCanarySize);
+    }
+  });
+  return canary;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t size,
+                                                                 const RegionOptions& options) {
+  if (size == 0 || size > options.max_size) {
+    return make_error(ErrorCode::InvalidSize, "secret size must be 1.." +
+                                                  std::to_string(options.max_size) +
+                                                  " bytes, got " + std::to_string(size));
+  }
+  if (options.lock_policy != LockPolicy::Require && options.lock_policy != LockPolicy::BestEffort) {
+    return make_error(ErrorCode::InvalidArgument, "unknown lock policy");
+  }
+  if (size > static_cast<std::size_t>(-1) - kCanarySize) {
+    return make_error(ErrorCode::InvalidSize, "size overflows");
+  }
+  const unsigned char* canary = process_canary();
+
+  Result<GuardedAllocation> mapped =
+      platform_memory::allocate_guarded(size + kCanarySize, 1, 1, Protection::ReadWrite);
+  if (!mapped) return mapped.error();
+  GuardedAllocation memory = mapped.value();
+
+  SecureAttributes secure = platform_memory::make_secure(memory.data, memory.data_size);
+  if (!secure.locked && options.lock_policy == LockPolicy::Require) {
+    // Nothing secret was written yet; give the pages back and fail closed.
+    (void)platform_memory::free_guarded(memory);
+    Error error = secure.lock_error;
+    error.code = ErrorCode::LockFailed;
+    return error;
+  }
+
+  std::memcpy(memory.data + size, canary, kCanarySize);
+  Status sealed = platform_memory::protect(memory.data, memory.data_size, Protection::NoAccess);
+  if (!sealed) {
+    if (secure.locked) (void)platform_memory::unlock(memory.data, memory.data_size);
+    (void)platform_memory::free_guarded(memory);
+    return sealed.error();
+  }
+
+  std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size));
+  if (!region) {
+    if (secure.locked) (void)platform_memory::unlock(memory.data, memory.data_size);
+    (void)platform_memory::free_guarded(memory);
+    return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
+  }
+  region->locked_ = secure.locked;
+  region->dump_excluded_ = secure.dump_excluded;
+  region->fork_excluded_ = secure.fork_excluded;
+  return region;
+}
+
+ProtectedRegion::~ProtectedRegion() {
+  // Wipe everything (secret and canary) before the pages can leave RAM.
+  Status writable = platform_memory::protect(memory_.data, memory_.data_size, Protection::ReadWrite);
+  if (writable) {
+    secure_wipe(memory_.data, memory_.data_size);
+  } else {
+    log_message(LogLevel::Error, "could not open a region to wipe it; unmapping unwiped: " +
+                                     writable.error().message);
+  }
+  if (locked_) (void)platform_memory::unlock(memory_.data, memory_.data_size);
+  Status freed = platform_memory::free_guarded(memory_);
+  if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
+}
+
+Status ProtectedRegion::open(Protection protection) {
+  // Nested scopes keep the widest protection until the outermost one ends.
+  if (open_scopes_ > 0 &&
+      (open_protection_ == Protection::ReadWrite || protection == open_protection_)) {
+    ++open_scopes_;
+    return Status();
+  }
+  Status opened = platform_memory::protect(memory_.data, memory_.data_size, protection);
+  if (!opened) return opened;
+  open_protection_ = protection;
+  ++open_scopes_;
+  return Status();
+}
+
+Status ProtectedRegion::seal() {
+  if (open_scopes_ == 0) return Status();
+  if (--open_scopes_ > 0) return Status();
+  Status sealed = platform_memory::protect(memory_.data, memory_.data_size, Protection::NoAccess);
+  if (!sealed) {
+    ++open_scopes_;  // still open: report it honestly through sealed()
+    return sealed;
+  }
+  open_protection_ = Protection::NoAccess;
+  return Status();
+}
+
+bool ProtectedRegion::canary_matches() const {
+  // Not constant-time on purpose: the canary is compared with itself, an
+  // attacker learns nothing they could not read already.
+  return std::memcmp(memory_.data + size_, process_canary(), kCanarySize) == 0;
+}
+
+bool ProtectedRegion::canary_intact() {
+  if (!open(Protection::ReadOnly)) return false;
+  bool intact = canary_matches();
+  (void)seal();
+  return intact;
+}
+
+Status ProtectedRegion::wipe() {
+  return with_write([](std::uint8_t* bytes, std::size_t size) { secure_wipe(bytes, size); });
+}
+
+Status ProtectedRegion::fill_random() {
+  Status filled;
+  Status scoped = with_write([&filled](std::uint8_t* bytes, std::size_t size) {
+    filled = strongroom::fill_random(bytes, size);
+  });
+  if (!scoped) return scoped;
+  return filled;
+}
+
+ProtectedRegion::Scope::~Scope() {
+  if (closed_) return;
+  Status sealed = close();
+  if (!sealed) {
+    log_message(LogLevel::Error, "could not re-seal a region after a failed scope: " +
+                                     sealed.error().message);
+  }
+}
+
+Status ProtectedRegion::Scope::close() {
+  if (closed_) return Status();
+  closed_ = true;
+  return region_.seal();
+}
+
+}  // namespace strongroom

@@ -1,0 +1,94 @@
+// Seeds 001/003: thin wrappers, zero length is a no-op, errors keep errno.
+#include <cerrno>
+#include <cstring>
+
+#include "os_probe.h"
+#include "strongroom/memlock.h"
+#include "strongroom/platform_memory.h"
+#include "strongroom/readback.h"
+#include "test.h"
+
+using namespace strongroom;
+using namespace strongroom_test;
+
+TEST_CASE("zero-length calls succeed without touching memory") {
+  CHECK(mlock(nullptr, 0).ok());
+  CHECK(munlock(nullptr, 0).ok());
+  CHECK(madvise_dontdump(nullptr, 0).ok());
+  CHECK(madvise_dontfork(nullptr, 0).ok());
+  CHECK(madvise_wipeonfork(nullptr, 0).ok());
+}
+
+TEST_CASE("mlock then munlock: the OS shows the page locked, then unlocked") {
+  Result<Allocation> page =
+      platform_memory::allocate(1, 8, Protection::ReadWrite, AllocationType::Regular);
+  REQUIRE_OK(page);
+  void* ptr = page.value().ptr;
+  Status locked = mlock(ptr, 1);
+  if (kWindows) {
+    // Seed 001: the wrappers are POSIX calls; Windows locking is platform_memory::lock.
+    CHECK(!locked.ok());
+    CHECK(locked.error().code == ErrorCode::Unsupported);
+  } else {
+    REQUIRE_OK(locked);
+    if (kLinux) CHECK(query_range(ptr, 1).locked == Fact::Yes);
+    REQUIRE_OK(munlock(ptr, 1));
+    if (kLinux) CHECK(query_range(ptr, 1).locked == Fact::No);
+  }
+  REQUIRE_OK(platform_memory::free(page.value()));
+}
+
+TEST_CASE("madvise_dontdump and dontfork show as dd and dc in smaps") {
+  Result<Allocation> page =
+      platform_memory::allocate(4096, 8, Protection::ReadWrite, AllocationType::Regular);
+  REQUIRE_OK(page);
+  void* ptr = page.value().ptr;
+  Status dump = madvise_dontdump(ptr, page.value().size);
+  Status fork = madvise_dontfork(ptr, page.value().size);
+  Status wipe = madvise_wipeonfork(ptr, page.value().size);
+  if (kLinux) {
+    REQUIRE_OK(dump);
+    REQUIRE_OK(fork);
+    REQUIRE_OK(wipe);
+    RangeFacts facts = query_range(ptr, page.value().size);
+    CHECK(facts.dump_excluded == Fact::Yes);
+    CHECK(facts.fork_excluded == Fact::Yes);
+    CHECK(facts.wipe_on_fork == Fact::Yes);
+  } else if (kWindows) {
+    CHECK(dump.error().code == ErrorCode::Unsupported);
+    CHECK(fork.error().code == ErrorCode::Unsupported);
+    CHECK(wipe.error().code == ErrorCode::Unsupported);
+  }
+  REQUIRE_OK(platform_memory::free(page.value()));
+}
+
+TEST_CASE("OS failures keep errno and the syscall name") {
+  if (kWindows) skip("the POSIX wrappers are Unsupported on Windows (checked above)");
+  // Unmapped memory: reserve two pages, give one back, lock the hole.
+  Result<Allocation> pages =
+      platform_memory::allocate(8192, 8, Protection::ReadWrite, AllocationType::Regular);
+  REQUIRE_OK(pages);
+  std::size_t page = platform_memory::page_size();
+  unsigned char* base = static_cast<unsigned char*>(pages.value().ptr);
+  Allocation tail = pages.value();
+  tail.ptr = base + page;
+  tail.size = pages.value().size - page;
+  REQUIRE_OK(platform_memory::free(tail));
+
+  Status locked = mlock(base + page, page);
+  REQUIRE(!locked.ok());
+  CHECK_EQ(locked.error().os_error, ENOMEM);
+  CHECK(std::strcmp(locked.error().syscall, "mlock") == 0);
+  CHECK(locked.error().message.find("mlock") != std::string::npos);
+
+  Status advised = madvise_dontdump(base + 1, page);  // not page aligned
+  REQUIRE(!advised.ok());
+  CHECK_EQ(advised.error().os_error, EINVAL);
+  CHECK(std::strcmp(advised.error().syscall, "madvise") == 0);
+
+  Allocation head = pages.value();
+  head.size = page;
+  REQUIRE_OK(platform_memory::free(head));
+}
+
+STRONGROOM_TEST_MAIN

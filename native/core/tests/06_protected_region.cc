@@ -1,0 +1,200 @@
+// Seed 004: [guard][data ... canary][guard], sealed at rest, scoped access.
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "os_probe.h"
+#include "strongroom/protected_region.h"
+#include "strongroom/readback.h"
+#include "test.h"
+
+using namespace strongroom;
+using namespace strongroom_test;
+
+namespace {
+
+std::unique_ptr<ProtectedRegion> region_of(std::size_t size, unsigned char fill) {
+  auto created = ProtectedRegion::create(size);
+  if (!created.ok()) return nullptr;
+  std::unique_ptr<ProtectedRegion> region = std::move(created.value());
+  Status written = region->with_write(
+      [fill](std::uint8_t* bytes, std::size_t n) { std::memset(bytes, fill, n); });
+  return written.ok() ? std::move(region) : nullptr;
+}
+
+std::vector<unsigned char> contents(ProtectedRegion& region) {
+  std::vector<unsigned char> out;
+  Status read = region.with_read(
+      [&out](const std::uint8_t* bytes, std::size_t n) { out.assign(bytes, bytes + n); });
+  if (!read.ok()) out.clear();
+  return out;
+}
+
+void touch(const unsigned char* p) { (void)*static_cast<const volatile unsigned char*>(p); }
+
+}  // namespace
+
+TEST_CASE("write then read back the secret") {
+  auto region = region_of(32, 0xAB);
+  REQUIRE(region != nullptr);
+  CHECK_EQ(region->size(), std::size_t{32});
+  CHECK(contents(*region) == std::vector<unsigned char>(32, 0xAB));
+  CHECK(region->sealed());
+  CHECK(region->canary_intact());
+}
+
+TEST_CASE("sizes: zero and above the maximum are InvalidSize, the maximum is configurable") {
+  auto zero = ProtectedRegion::create(0);
+  CHECK(!zero.ok() && zero.error().code == ErrorCode::InvalidSize);
+  auto over = ProtectedRegion::create(kDefaultMaxSecretSize + 1);
+  CHECK(!over.ok() && over.error().code == ErrorCode::InvalidSize);
+  auto at_max = ProtectedRegion::create(kDefaultMaxSecretSize);
+  CHECK(at_max.ok());
+  RegionOptions small;
+  small.max_size = 64;
+  auto over_small = ProtectedRegion::create(65, small);
+  CHECK(!over_small.ok() && over_small.error().code == ErrorCode::InvalidSize);
+  CHECK(ProtectedRegion::create(64, small).ok());
+  RegionOptions bad_policy;
+  bad_policy.lock_policy = static_cast<LockPolicy>(9);
+  auto bad = ProtectedRegion::create(8, bad_policy);
+  CHECK(!bad.ok() && bad.error().code == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("layout: one guard page on each side, canary inside the data pages") {
+  auto region = region_of(100, 1);
+  REQUIRE(region != nullptr);
+  const GuardedAllocation& m = region->mapping();
+  CHECK_EQ(m.guard_pages_before, std::size_t{1});
+  CHECK_EQ(m.guard_pages_after, std::size_t{1});
+  CHECK(m.data_size >= 100 + kCanarySize);
+  if (os_protection(m.data) != "?") {
+    CHECK_EQ(os_protection(m.base), std::string("---"));
+    CHECK_EQ(os_protection(m.data), std::string("---"));  // sealed at rest
+    CHECK_EQ(os_protection(m.data + m.data_size), std::string("---"));
+  }
+}
+
+CHILD_CASE("underflow into the front guard page") {
+  auto region = region_of(64, 1);
+  if (region) touch(region->data_address() - 1);
+}
+CHILD_CASE("overflow past the back guard page") {
+  auto region = region_of(64, 1);
+  if (region) touch(region->data_address() + region->data_pages_size());
+}
+CHILD_CASE("read a sealed region outside a scope") {
+  auto region = region_of(64, 1);
+  if (region) touch(region->data_address());
+}
+
+TEST_CASE("guard pages and the seal kill a child that touches them") {
+  EXPECT_CHILD_CRASHES("underflow into the front guard page");
+  EXPECT_CHILD_CRASHES("overflow past the back guard page");
+  EXPECT_CHILD_CRASHES("read a sealed region outside a scope");
+}
+
+TEST_CASE("a flipped canary byte is detected on the next read and write") {
+  auto region = region_of(24, 0x33);
+  REQUIRE(region != nullptr);
+  CHECK(region->canary_intact());
+  unsigned char* data = const_cast<unsigned char*>(region->data_address());
+  // Simulate a one-byte overflow by a buggy writer.
+  REQUIRE_OK(platform_memory::protect(data, region->data_pages_size(), Protection::ReadWrite));
+  data[24] ^= 0x01;
+  REQUIRE_OK(platform_memory::protect(data, region->data_pages_size(), Protection::NoAccess));
+  CHECK(!region->canary_intact());
+  bool called = false;
+  Status read = region->with_read([&called](const std::uint8_t*, std::size_t) { called = true; });
+  CHECK(!read.ok() && read.error().code == ErrorCode::CanaryCorrupted);
+  Status write = region->with_write([&called](std::uint8_t*, std::size_t) { called = true; });
+  CHECK(!write.ok() && write.error().code == ErrorCode::CanaryCorrupted);
+  CHECK(!called);
+  CHECK(region->sealed());
+  if (os_protection(data) != "?") CHECK_EQ(os_protection(data), std::string("---"));
+}
+
+TEST_CASE("after wipe every data byte reads 0") {
+  auto region = region_of(200, 0xFF);
+  REQUIRE(region != nullptr);
+  REQUIRE_OK(region->wipe());
+  CHECK(contents(*region) == std::vector<unsigned char>(200, 0));
+  CHECK(region->canary_intact());
+}
+
+TEST_CASE("fill_random writes CSPRNG bytes that differ between regions") {
+  auto a = ProtectedRegion::create(32);
+  auto b = ProtectedRegion::create(32);
+  REQUIRE_OK(a);
+  REQUIRE_OK(b);
+  REQUIRE_OK(a.value()->fill_random());
+  REQUIRE_OK(b.value()->fill_random());
+  auto ca = contents(*a.value());
+  auto cb = contents(*b.value());
+  CHECK(ca != std::vector<unsigned char>(32, 0));
+  CHECK(ca != cb);
+}
+
+TEST_CASE("the region is re-sealed when the scope throws") {
+  auto region = region_of(16, 5);
+  REQUIRE(region != nullptr);
+  bool thrown = false;
+  try {
+    (void)region->with_read([](const std::uint8_t*, std::size_t) {
+      throw std::runtime_error("caller failed");
+    });
+  } catch (const std::runtime_error&) {
+    thrown = true;
+  }
+  CHECK(thrown);
+  CHECK(region->sealed());
+  if (os_protection(region->data_address()) != "?") {
+    CHECK_EQ(os_protection(region->data_address()), std::string("---"));
+  }
+  CHECK(contents(*region) == std::vector<unsigned char>(16, 5));
+}
+
+TEST_CASE("scopes: read-only inside, sealed after, nested scopes keep the widest access") {
+  auto region = region_of(8, 9);
+  REQUIRE(region != nullptr);
+  std::string inside_read, inside_nested;
+  REQUIRE_OK(region->with_read([&](const std::uint8_t*, std::size_t) {
+    inside_read = os_protection(region->data_address());
+    REQUIRE_OK(region->with_write([&](std::uint8_t* bytes, std::size_t) {
+      inside_nested = os_protection(region->data_address());
+      bytes[0] = 10;
+    }));
+    CHECK(!region->sealed());
+  }));
+  CHECK(region->sealed());
+  if (inside_read != "?") {
+    CHECK_EQ(inside_read, std::string("r--"));
+    CHECK_EQ(inside_nested, std::string("rw-"));
+    CHECK_EQ(os_protection(region->data_address()), std::string("---"));
+  }
+  CHECK(contents(*region)[0] == 10);
+}
+
+TEST_CASE("the OS confirms the data pages are locked, out of dumps and forks") {
+  std::uint64_t baseline = process_locked_bytes().value_or(0);
+  auto region = region_of(64, 2);
+  REQUIRE(region != nullptr);
+  CHECK(region->locked());
+  RangeFacts facts = query_range(region->data_address(), region->data_pages_size());
+  if (kLinux) {
+    CHECK(facts.locked == Fact::Yes);
+    CHECK(facts.dump_excluded == Fact::Yes);
+    CHECK(facts.fork_excluded == Fact::Yes);
+    CHECK_EQ(*process_locked_bytes(), baseline + region->data_pages_size());
+    region.reset();
+    CHECK_EQ(*process_locked_bytes(), baseline);
+  } else if (kWindows && running_under_wine()) {
+    CHECK(facts.locked == Fact::Unknown);
+  } else if (kWindows) {
+    CHECK(facts.locked == Fact::Yes);
+  } else {
+    CHECK(facts.locked == Fact::Unknown);
+  }
+}
+
+STRONGROOM_TEST_MAIN

@@ -1,0 +1,137 @@
+// A child without CAP_IPC_LOCK and with RLIMIT_MEMLOCK = 64 KiB: the page
+// allocator still allocates but says locked = false; a region that requires
+// locking fails with the mlock error and leaks nothing; best effort works.
+#include <grp.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "strongroom/locked_page_allocator.h"
+#include "strongroom/log.h"
+#include "strongroom/memlock.h"
+#include "strongroom/platform_memory.h"
+#include "strongroom/protected_region.h"
+#include "strongroom/readback.h"
+#include "test.h"
+
+using namespace strongroom;
+
+namespace {
+
+constexpr std::size_t kLimit = 64 * 1024;
+constexpr int kCannotDrop = 77;
+
+std::vector<std::string> g_warnings;
+void record(LogLevel level, const char* message, void*) {
+  if (level == LogLevel::Warn) g_warnings.emplace_back(message);
+}
+
+// Counts this process's mappings: a leaked region would add some.
+int mapping_count() {
+  std::FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return -1;
+  int count = 0;
+  for (int c; (c = std::fgetc(maps)) != EOF;) count += c == '\n';
+  std::fclose(maps);
+  return count;
+}
+
+// Returns "" when every fact held, else what went wrong.
+std::string limited_child_body() {
+  std::string failures;
+  auto fail = [&failures](const std::string& what) { failures += what + "; "; };
+
+  auto allocator = make_locked_page_allocator();
+  auto limit = allocator->limit();
+  if (!limit || *limit != kLimit) fail("limit() should be 64 KiB");
+
+  set_log_hook(&record, nullptr);
+  bool locked = true;
+  auto big = allocator->allocate_locked(2 * kLimit, &locked);
+  if (!big.ok()) {
+    fail("allocate_locked should still allocate: " + big.error().message);
+  } else {
+    if (locked) fail("allocate_locked over the limit should report locked = false");
+    if (g_warnings.empty()) fail("a refused lock should be logged as a warning");
+    if (query_range(big.value(), 2 * kLimit).locked != Fact::No) fail("OS should say not locked");
+    std::memset(big.value(), 0x77, 2 * kLimit);  // still usable memory
+    allocator->free_locked(big.value(), 2 * kLimit);
+  }
+  set_log_hook(nullptr, nullptr);
+
+  int maps_before = mapping_count();
+  auto required = ProtectedRegion::create(2 * kLimit);
+  if (required.ok()) {
+    fail("a region over the budget with LockPolicy::Require must fail");
+  } else {
+    const Error& e = required.error();
+    if (e.code != ErrorCode::LockFailed) fail("code should be LockFailed: " + e.message);
+    if (e.syscall == nullptr || std::strcmp(e.syscall, "mlock") != 0) fail("syscall should be mlock");
+    if (e.os_error != ENOMEM && e.os_error != EPERM) fail("errno should be ENOMEM or EPERM");
+  }
+  if (mapping_count() != maps_before) fail("the failed region leaked a mapping");
+
+  RegionOptions best_effort;
+  best_effort.lock_policy = LockPolicy::BestEffort;
+  auto degraded = ProtectedRegion::create(2 * kLimit, best_effort);
+  if (!degraded.ok()) {
+    fail("best effort should allocate: " + degraded.error().message);
+  } else {
+    if (degraded.value()->locked()) fail("best-effort region should say locked = false");
+    Status filled = degraded.value()->fill_random();
+    if (!filled.ok()) fail("best-effort region should be usable");
+  }
+
+  // A small region still fits in the budget and locks.
+  auto small = ProtectedRegion::create(32);
+  if (!small.ok() || !small.value()->locked()) fail("a 32-byte region should lock within 64 KiB");
+  return failures;
+}
+
+}  // namespace
+
+TEST_CASE("RLIMIT_MEMLOCK = 64 KiB, unprivileged child") {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::fflush(stdout);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    close(fds[0]);
+    struct rlimit rl = {kLimit, kLimit};
+    if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0) _exit(kCannotDrop);
+    if (geteuid() == 0) {
+      // Root may lock past the limit (CAP_IPC_LOCK); become nobody, which
+      // clears every capability.
+      if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) {
+        _exit(kCannotDrop);
+      }
+    }
+    // Make sure the limit really binds here before asserting anything.
+    std::vector<unsigned char> probe(2 * kLimit);
+    if (mlock(probe.data(), probe.size()).ok()) _exit(kCannotDrop);
+    std::string failures = limited_child_body();
+    (void)!write(fds[1], failures.data(), failures.size());
+    _exit(failures.empty() ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string failures;
+  char buffer[512];
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) failures.append(buffer, n);
+  close(fds[0]);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == kCannotDrop) {
+    strongroom_test::skip("could not run a child without CAP_IPC_LOCK under a 64 KiB limit");
+  }
+  if (!failures.empty()) strongroom_test::report_failure(__FILE__, __LINE__, failures);
+  CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+STRONGROOM_TEST_MAIN
