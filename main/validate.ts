@@ -1,0 +1,138 @@
+// Argument checks for everything that reaches native code. Native code
+// trusts what passes here (as in sodium-native's index.js).
+import { z } from 'zod';
+
+import { SecureMemoryError } from './errors';
+
+export const HARD_MAX_SECRET_SIZE = 64 * 1024 * 1024;
+export const DEFAULT_MAX_SECRET_SIZE = 1024 * 1024;
+
+const sizeLimit = z.number().int().min(1).max(HARD_MAX_SECRET_SIZE);
+
+const vaultOptionsSchema = z.strictObject({
+  lockPolicy: z.enum(['require', 'best-effort']).optional(),
+  storage: z.enum(['isolated', 'pooled']).optional(),
+  maxSecretSize: sizeLimit.optional(),
+});
+
+export type LockPolicy = 'require' | 'best-effort';
+export type Storage = 'isolated' | 'pooled';
+
+export interface VaultOptions {
+  /** 'require' (default): a refused lock fails with LOCK_FAILED. 'best-effort': allocate anyway, inspect() says locked: false. */
+  lockPolicy?: LockPolicy;
+  /** 'isolated' (default): one guarded region per secret. 'pooled' is not available yet. */
+  storage?: Storage;
+  /** Largest secret this vault accepts, in bytes (default 1 MiB, at most 64 MiB). */
+  maxSecretSize?: number;
+}
+
+export interface ResolvedVaultOptions {
+  lockPolicy: LockPolicy;
+  storage: Storage;
+  maxSecretSize: number;
+}
+
+export function resolveVaultOptions(options: unknown): ResolvedVaultOptions {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new SecureMemoryError('INVALID_ARGUMENT', 'SecretVault options must be a plain object');
+  }
+  const parsed = vaultOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
+    // A number that is not a valid size is INVALID_SIZE; a wrong type is INVALID_ARGUMENT.
+    const value = (options as Record<string, unknown>).maxSecretSize;
+    const code = issue.path[0] === 'maxSecretSize' && typeof value === 'number' ? 'INVALID_SIZE' : 'INVALID_ARGUMENT';
+    throw new SecureMemoryError(code, `SecretVault option ${where}: ${issue.message}`);
+  }
+  const resolved: ResolvedVaultOptions = {
+    lockPolicy: parsed.data.lockPolicy ?? 'require',
+    storage: parsed.data.storage ?? 'isolated',
+    maxSecretSize: parsed.data.maxSecretSize ?? DEFAULT_MAX_SECRET_SIZE,
+  };
+  if (resolved.storage === 'pooled') {
+    throw new SecureMemoryError(
+      'UNSUPPORTED',
+      "storage: 'pooled' is not available in this version; use 'isolated' (one guarded region per secret)",
+    );
+  }
+  return resolved;
+}
+
+/** A secret size: a safe integer in 1..max. Wrong type -> INVALID_ARGUMENT, bad number -> INVALID_SIZE. */
+export function checkSize(size: unknown, max: number, what: string): number {
+  if (typeof size !== 'number') {
+    throw new SecureMemoryError('INVALID_ARGUMENT', `${what} must be a number of bytes, got ${describe(size)}`);
+  }
+  if (!Number.isSafeInteger(size) || size < 1 || size > max) {
+    throw new SecureMemoryError('INVALID_SIZE', `${what} must be an integer from 1 to ${max} bytes, got ${size}`);
+  }
+  return size;
+}
+
+function isDetached(buffer: ArrayBufferLike): boolean {
+  // ArrayBuffer.prototype.detached is newer than Node 20; constructing a view
+  // over a detached buffer throws everywhere.
+  const flag = (buffer as { detached?: unknown }).detached;
+  if (typeof flag === 'boolean') return flag;
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Type and size checks for import(). It must not touch `bytes.buffer`: V8
+ * keeps typed arrays of up to 64 bytes inside the JS heap, and reading
+ * `.buffer` moves them out, leaving the old bytes behind as garbage that no
+ * wipe reaches (the gcore test found exactly that). A detached array has
+ * length 0, so its buffer is only looked at then, when it holds nothing.
+ */
+export function checkImportBytes(bytes: unknown, max: number): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new SecureMemoryError(
+      'INVALID_ARGUMENT',
+      `import() takes a Uint8Array or Buffer, got ${describe(bytes)}; strings cannot be wiped, so they are refused`,
+    );
+  }
+  if (bytes.byteLength === 0 && isDetached(bytes.buffer)) {
+    throw new SecureMemoryError('INVALID_ARGUMENT', 'import() got bytes whose ArrayBuffer is detached');
+  }
+  checkSize(bytes.byteLength, max, 'import() length');
+  return bytes;
+}
+
+/** Call only once the view's contents are wiped (see checkImportBytes). */
+export function checkNotShared(bytes: Uint8Array): void {
+  if (typeof SharedArrayBuffer !== 'undefined' && bytes.buffer instanceof SharedArrayBuffer) {
+    throw new SecureMemoryError(
+      'INVALID_ARGUMENT',
+      'import() refuses bytes in a SharedArrayBuffer: another thread could keep reading them',
+    );
+  }
+}
+
+/** A scratch copy that V8 allocates outside its heap, so wiping it leaves no other copy. */
+export function offHeapBytes(size: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(size));
+}
+
+export function checkFunction(fn: unknown, what: string): (...args: never[]) => unknown {
+  if (typeof fn !== 'function') {
+    throw new SecureMemoryError('INVALID_ARGUMENT', `${what} must be a function, got ${describe(fn)}`);
+  }
+  return fn as (...args: never[]) => unknown;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Uint8Array) return `a ${value.constructor.name}`;
+  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
+  if (typeof value === 'string') return 'a string';
+  return `${typeof value} ${String(value)}`;
+}

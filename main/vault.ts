@@ -1,0 +1,337 @@
+// SecretVault: opaque handles over native protected regions, with policy.
+import { callNative, SecureMemoryError } from './errors';
+import { native, type NativeRegion } from './native';
+import {
+  checkFunction,
+  checkImportBytes,
+  checkNotShared,
+  checkSize,
+  offHeapBytes,
+  resolveVaultOptions,
+  type LockPolicy,
+  type Storage,
+  type VaultOptions,
+} from './validate';
+
+const MINT = Symbol('SecretHandle mint');
+
+/**
+ * An opaque, frozen reference to a secret. It carries no id, size or bytes,
+ * and only a vault can make one: a look-alike object is refused.
+ */
+export class SecretHandle {
+  private constructor(token: symbol) {
+    if (token !== MINT) {
+      throw new SecureMemoryError('INVALID_ARGUMENT', 'SecretHandle objects are made by SecretVault only');
+    }
+    Object.freeze(this);
+  }
+  /** @internal */
+  static mint(token: symbol): SecretHandle {
+    return new SecretHandle(token);
+  }
+  toString(): string {
+    return '[SecretHandle]';
+  }
+  toJSON(): string {
+    return '[SecretHandle]';
+  }
+}
+Object.freeze(SecretHandle.prototype);
+
+export interface SecretStatus {
+  size: number;
+  storage: Storage;
+  /** The lock call succeeded. */
+  locked: boolean;
+  /** The OS says the pages are locked (smaps `lo`, QueryWorkingSetEx); null = cannot be verified here. */
+  lockVerified: boolean | null;
+  /** The OS says the pages are excluded from core dumps (smaps `dd`); null = cannot be verified here. */
+  dumpExcluded: boolean | null;
+  /** The OS says forked children do not get the pages (smaps `dc`); null = cannot be verified here. */
+  forkExcluded: boolean | null;
+  guardPages: boolean;
+  /** The native pages are no-access right now. Copies handed to read/write callbacks live in the JS heap and are not covered. */
+  sealed: boolean;
+  canaryIntact: boolean;
+  sealing: 'pkey' | 'mprotect' | 'none';
+}
+
+export interface VaultStats {
+  /** Secrets alive now. */
+  secrets: number;
+  /** Sum of their sizes. */
+  bytes: number;
+  /** Whole pages holding them that the lock call covered. */
+  lockedBytes: number;
+  /** Secrets whose lock was refused (best-effort policy only). */
+  unlockedSecrets: number;
+  created: number;
+  destroyed: number;
+  /** Regions wiped and freed because their handle was garbage-collected without destroy(). */
+  reclaimed: number;
+}
+
+interface Entry {
+  region: NativeRegion;
+  size: number;
+  pageBytes: number;
+  locked: boolean;
+  readers: number;
+  writing: boolean;
+  alive: boolean;
+}
+
+type Scope = 'read' | 'write';
+
+const liveVaults = new Set<WeakRef<SecretVault>>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // The addon also wipes every region when the Node environment ends; this
+  // covers process.exit() paths and keeps the vault's stats honest.
+  process.once('exit', () => {
+    for (const ref of liveVaults) ref.deref()?.destroyAll();
+  });
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+export class SecretVault {
+  readonly lockPolicy: LockPolicy;
+  readonly storage: Storage;
+  readonly maxSecretSize: number;
+
+  readonly #entries = new WeakMap<SecretHandle, Entry>();
+  readonly #live = new Set<Entry>();
+  readonly #finalizer: FinalizationRegistry<Entry>;
+  readonly #counters = { created: 0, destroyed: 0, reclaimed: 0 };
+
+  constructor(options?: VaultOptions) {
+    const resolved = resolveVaultOptions(options);
+    this.lockPolicy = resolved.lockPolicy;
+    this.storage = resolved.storage;
+    this.maxSecretSize = resolved.maxSecretSize;
+    // Safety net only: a dropped handle's region is wiped and freed when the
+    // GC notices, which may be late. Call destroy().
+    this.#finalizer = new FinalizationRegistry((entry) => {
+      if (!entry.alive) return;
+      this.#release(entry);
+      this.#counters.reclaimed++;
+    });
+    liveVaults.add(new WeakRef(this));
+    installExitHook();
+  }
+
+  /** A new secret of `size` CSPRNG bytes, written natively: the bytes never exist in JavaScript. */
+  generate(size: number): SecretHandle {
+    checkSize(size, this.maxSecretSize, 'generate(size)');
+    const region = this.#allocate(size);
+    try {
+      callNative(() => region.fillRandom());
+    } catch (error) {
+      region.destroy();
+      throw error;
+    }
+    return this.#register(region, size);
+  }
+
+  /**
+   * Copies `bytes` into protected memory, then wipes `bytes` (it reads as
+   * zeros afterwards). If the import fails, `bytes` is left as it was.
+   */
+  import(bytes: Uint8Array): SecretHandle {
+    const source = checkImportBytes(bytes, this.maxSecretSize);
+    const size = source.byteLength;
+    // Copy element-wise into an off-heap scratch and wipe the source in place
+    // before anything reads source.buffer (see checkImportBytes).
+    const scratch = offHeapBytes(size);
+    scratch.set(source);
+    source.fill(0);
+    let region: NativeRegion | undefined;
+    try {
+      checkNotShared(source);
+      region = this.#allocate(size);
+      const target = region;
+      callNative(() => target.write(scratch));
+      const handle = this.#register(region, size);
+      region = undefined;
+      return handle;
+    } catch (error) {
+      region?.destroy();
+      source.set(scratch); // nothing lost: the caller keeps their bytes
+      throw error;
+    } finally {
+      scratch.fill(0);
+    }
+  }
+
+  /**
+   * Calls fn with a fresh copy of the secret and wipes the copy when fn
+   * returns or throws. fn must be synchronous: a returned Promise is refused
+   * (the copy would outlive the scope). Reads may nest; a read inside a
+   * write scope of the same secret is refused.
+   */
+  read<R>(handle: SecretHandle, fn: (view: Uint8Array) => R): R {
+    const entry = this.#entry(handle);
+    checkFunction(fn, 'read(handle, fn): fn');
+    return this.#scoped(entry, 'read', fn);
+  }
+
+  /**
+   * Calls fn with a copy of the secret; when fn returns normally the copy is
+   * written back. If fn throws or returns a Promise nothing is written. The
+   * copy is wiped either way. No other access to the same secret may happen
+   * inside a write scope.
+   */
+  write<R>(handle: SecretHandle, fn: (view: Uint8Array) => R): R {
+    const entry = this.#entry(handle);
+    checkFunction(fn, 'write(handle, fn): fn');
+    return this.#scoped(entry, 'write', fn);
+  }
+
+  /** What the OS says about the secret's memory now. Reads /proc/self/smaps on Linux: not for hot paths. */
+  inspect(handle: SecretHandle): SecretStatus {
+    const entry = this.#entry(handle);
+    const facts = callNative(() => entry.region.inspect());
+    return {
+      size: entry.size,
+      storage: 'isolated',
+      locked: facts.locked,
+      lockVerified: facts.lockVerified,
+      dumpExcluded: facts.dumpExcluded,
+      forkExcluded: facts.forkExcluded,
+      guardPages: facts.guardPages,
+      sealed: facts.sealed,
+      canaryIntact: facts.canaryIntact,
+      sealing: 'mprotect',
+    };
+  }
+
+  /** Wipes and frees the secret. The handle is dead afterwards (INVALID_HANDLE). */
+  destroy(handle: SecretHandle): void {
+    const entry = this.#entry(handle);
+    if (entry.readers > 0 || entry.writing) {
+      throw new SecureMemoryError('INVALID_ARGUMENT', 'destroy() inside a read/write scope of the same secret is refused');
+    }
+    this.#entries.delete(handle);
+    this.#release(entry);
+    this.#counters.destroyed++;
+  }
+
+  /** Wipes and frees every secret of this vault. Returns how many there were. */
+  destroyAll(): number {
+    let count = 0;
+    for (const entry of [...this.#live]) {
+      this.#release(entry);
+      this.#counters.destroyed++;
+      count++;
+    }
+    return count;
+  }
+
+  stats(): VaultStats {
+    let bytes = 0;
+    let lockedBytes = 0;
+    let unlockedSecrets = 0;
+    for (const entry of this.#live) {
+      bytes += entry.size;
+      if (entry.locked) lockedBytes += entry.pageBytes;
+      else unlockedSecrets++;
+    }
+    return { secrets: this.#live.size, bytes, lockedBytes, unlockedSecrets, ...this.#counters };
+  }
+
+  /** True when `value` is a live handle of this vault. */
+  has(value: unknown): boolean {
+    const entry = value instanceof SecretHandle ? this.#entries.get(value) : undefined;
+    return entry !== undefined && entry.alive;
+  }
+
+  #allocate(size: number): NativeRegion {
+    const requireLock = this.lockPolicy === 'require';
+    return callNative(() => new native.ProtectedRegion(size, this.maxSecretSize, requireLock));
+  }
+
+  #register(region: NativeRegion, size: number): SecretHandle {
+    const summary = callNative(() => region.summary());
+    const entry: Entry = {
+      region,
+      size,
+      pageBytes: summary.lockedBytes,
+      locked: summary.locked,
+      readers: 0,
+      writing: false,
+      alive: true,
+    };
+    const handle = SecretHandle.mint(MINT);
+    this.#entries.set(handle, entry);
+    this.#live.add(entry);
+    this.#finalizer.register(handle, entry, entry);
+    this.#counters.created++;
+    return handle;
+  }
+
+  #release(entry: Entry): void {
+    if (!entry.alive) return;
+    entry.alive = false;
+    this.#live.delete(entry);
+    this.#finalizer.unregister(entry);
+    entry.region.destroy();
+  }
+
+  #entry(handle: unknown): Entry {
+    if (!(handle instanceof SecretHandle)) {
+      throw new SecureMemoryError('INVALID_HANDLE', 'not a SecretHandle');
+    }
+    const entry = this.#entries.get(handle);
+    if (entry === undefined || !entry.alive) {
+      throw new SecureMemoryError('INVALID_HANDLE', 'this handle belongs to another vault or was destroyed');
+    }
+    return entry;
+  }
+
+  #scoped<R>(entry: Entry, scope: Scope, fn: (view: Uint8Array) => R): R {
+    if (entry.writing || (scope === 'write' && entry.readers > 0)) {
+      throw new SecureMemoryError(
+        'INVALID_ARGUMENT',
+        `${scope}() inside a ${entry.writing ? 'write' : 'read'} scope of the same secret is refused`,
+      );
+    }
+    // A fresh ArrayBuffer of its own: Buffer.allocUnsafe would put the copy
+    // in a shared slab, and a small `new Uint8Array(n)` lives in the JS heap,
+    // where V8 may move it and leave stale copies behind.
+    const view = offHeapBytes(entry.size);
+    if (scope === 'read') entry.readers++;
+    else entry.writing = true;
+    try {
+      callNative(() => entry.region.readInto(view));
+      const result = fn(view);
+      if (isThenable(result)) {
+        throw new SecureMemoryError(
+          'INVALID_ARGUMENT',
+          `${scope}(handle, fn): fn returned a Promise; it must be synchronous because the copy is wiped when fn returns`,
+        );
+      }
+      if (scope === 'write') {
+        if (view.byteLength !== entry.size) {
+          throw new SecureMemoryError('INVALID_ARGUMENT', 'write(handle, fn): the view was detached or resized inside fn');
+        }
+        callNative(() => entry.region.write(view));
+      }
+      return result;
+    } finally {
+      if (view.byteLength === entry.size) view.fill(0);
+      if (scope === 'read') entry.readers--;
+      else entry.writing = false;
+    }
+  }
+}

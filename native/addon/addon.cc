@@ -1,0 +1,313 @@
+// Node-API adapter for the Strongroom core. It converts types and maps
+// errors; every policy (sizes, lock policy, handles) lives in main/.
+//
+// Secret bytes cross into JavaScript only as copies into a Uint8Array the
+// caller owns and wipes: no ArrayBuffer ever points at locked memory
+// (NODE_API_NO_EXTERNAL_BUFFERS_ALLOWED is defined for this file).
+#include <napi.h>
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "strongroom/locked_page_allocator.h"
+#include "strongroom/log.h"
+#include "strongroom/page_size.h"
+#include "strongroom/protected_region.h"
+#include "strongroom/readback.h"
+
+namespace {
+
+using strongroom::Error;
+using strongroom::ErrorCode;
+
+Napi::Error to_js_error(Napi::Env env, const Error& error) {
+  Napi::Error js = Napi::Error::New(env, error.message);
+  js.Set("code", Napi::String::New(env, strongroom::error_code_name(error.code)));
+  if (error.os_error != 0) js.Set("errno", Napi::Number::New(env, error.os_error));
+  if (error.syscall != nullptr) js.Set("syscall", Napi::String::New(env, error.syscall));
+  return js;
+}
+
+void throw_error(Napi::Env env, const Error& error) { to_js_error(env, error).ThrowAsJavaScriptException(); }
+
+void throw_invalid(Napi::Env env, const std::string& message) {
+  throw_error(env, strongroom::make_error(ErrorCode::InvalidArgument, message));
+}
+
+Napi::Value fact_value(Napi::Env env, strongroom::Fact fact) {
+  if (fact == strongroom::Fact::Unknown) return env.Null();
+  return Napi::Boolean::New(env, fact == strongroom::Fact::Yes);
+}
+
+Napi::Value optional_number(Napi::Env env, bool has, double value) {
+  return has ? Napi::Number::New(env, value) : env.Null();
+}
+
+// A Uint8Array argument of exactly `size` bytes, or nullptr (and a pending error).
+std::uint8_t* exact_bytes(const Napi::CallbackInfo& info, std::size_t size) {
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw_invalid(info.Env(), "expected a Uint8Array");
+    return nullptr;
+  }
+  Napi::Uint8Array array = info[0].As<Napi::Uint8Array>();
+  if (array.ByteLength() != size) {
+    throw_invalid(info.Env(), "expected exactly " + std::to_string(size) + " bytes");
+    return nullptr;
+  }
+  return array.Data();
+}
+
+class RegionWrap;
+
+// Per-environment state: the live regions, wiped when the environment ends
+// (process exit, worker exit) even if JavaScript never destroyed them.
+struct AddonData {
+  std::set<RegionWrap*> live;
+  ~AddonData();
+};
+
+class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "ProtectedRegion",
+                       {
+                           InstanceMethod<&RegionWrap::FillRandom>("fillRandom"),
+                           InstanceMethod<&RegionWrap::Write>("write"),
+                           InstanceMethod<&RegionWrap::ReadInto>("readInto"),
+                           InstanceMethod<&RegionWrap::Wipe>("wipe"),
+                           InstanceMethod<&RegionWrap::Summary>("summary"),
+                           InstanceMethod<&RegionWrap::Inspect>("inspect"),
+                           InstanceMethod<&RegionWrap::Destroy>("destroy"),
+                       });
+  }
+
+  // new ProtectedRegion(size: number, maxSize: number, requireLock: boolean)
+  explicit RegionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RegionWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsBoolean()) {
+      throw_invalid(env, "ProtectedRegion(size, maxSize, requireLock)");
+      return;
+    }
+    double size = info[0].As<Napi::Number>().DoubleValue();
+    double max_size = info[1].As<Napi::Number>().DoubleValue();
+    // Type conversion only: main/ has already applied the size policy.
+    if (!(size >= 1 && size <= 9007199254740991.0) || !(max_size >= 1 && max_size <= 9007199254740991.0)) {
+      throw_error(env, strongroom::make_error(ErrorCode::InvalidSize, "size out of range"));
+      return;
+    }
+    strongroom::RegionOptions options;
+    options.max_size = static_cast<std::size_t>(max_size);
+    options.lock_policy = info[2].As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require
+                                                              : strongroom::LockPolicy::BestEffort;
+    auto created = strongroom::ProtectedRegion::create(static_cast<std::size_t>(size), options);
+    if (!created.ok()) {
+      throw_error(env, created.error());
+      return;
+    }
+    region_ = std::move(created.value());
+    data_ = env.GetInstanceData<AddonData>();
+    data_->live.insert(this);
+  }
+
+  ~RegionWrap() override { Release(); }
+
+  // Called by AddonData at environment teardown.
+  void Release() {
+    region_.reset();
+    if (data_ != nullptr) {
+      data_->live.erase(this);
+      data_ = nullptr;
+    }
+  }
+
+ private:
+  strongroom::ProtectedRegion* Live(Napi::Env env) {
+    if (!region_) {
+      throw_invalid(env, "this region was destroyed");
+      return nullptr;
+    }
+    return region_.get();
+  }
+
+  Napi::Value FillRandom(const Napi::CallbackInfo& info) {
+    auto* region = Live(info.Env());
+    if (region == nullptr) return info.Env().Undefined();
+    strongroom::Status filled = region->fill_random();
+    if (!filled) throw_error(info.Env(), filled.error());
+    return info.Env().Undefined();
+  }
+
+  // write(source: Uint8Array): copies source into the region.
+  Napi::Value Write(const Napi::CallbackInfo& info) {
+    auto* region = Live(info.Env());
+    if (region == nullptr) return info.Env().Undefined();
+    std::uint8_t* source = exact_bytes(info, region->size());
+    if (source == nullptr) return info.Env().Undefined();
+    strongroom::Status written = region->with_write(
+        [source](std::uint8_t* bytes, std::size_t size) { std::memcpy(bytes, source, size); });
+    if (!written) throw_error(info.Env(), written.error());
+    return info.Env().Undefined();
+  }
+
+  // readInto(target: Uint8Array): copies the secret out; the caller wipes it.
+  Napi::Value ReadInto(const Napi::CallbackInfo& info) {
+    auto* region = Live(info.Env());
+    if (region == nullptr) return info.Env().Undefined();
+    std::uint8_t* target = exact_bytes(info, region->size());
+    if (target == nullptr) return info.Env().Undefined();
+    strongroom::Status read = region->with_read(
+        [target](const std::uint8_t* bytes, std::size_t size) { std::memcpy(target, bytes, size); });
+    if (!read) throw_error(info.Env(), read.error());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Wipe(const Napi::CallbackInfo& info) {
+    auto* region = Live(info.Env());
+    if (region == nullptr) return info.Env().Undefined();
+    strongroom::Status wiped = region->wipe();
+    if (!wiped) throw_error(info.Env(), wiped.error());
+    return info.Env().Undefined();
+  }
+
+  // What the region knows of itself, without asking the OS: cheap.
+  Napi::Value Summary(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto* region = Live(env);
+    if (region == nullptr) return env.Undefined();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("size", Napi::Number::New(env, static_cast<double>(region->size())));
+    out.Set("lockedBytes", Napi::Number::New(env, static_cast<double>(region->data_pages_size())));
+    out.Set("locked", Napi::Boolean::New(env, region->locked()));
+    return out;
+  }
+
+  // Asks the OS (smaps / QueryWorkingSetEx) about the data pages: slow, not
+  // for hot paths.
+  Napi::Value Inspect(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto* region = Live(env);
+    if (region == nullptr) return env.Undefined();
+    strongroom::RangeFacts facts =
+        strongroom::query_range(region->data_address(), region->data_pages_size());
+    const strongroom::GuardedAllocation& mapping = region->mapping();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("size", Napi::Number::New(env, static_cast<double>(region->size())));
+    out.Set("lockedBytes", Napi::Number::New(env, static_cast<double>(region->data_pages_size())));
+    out.Set("mappedBytes", Napi::Number::New(env, static_cast<double>(mapping.total_size)));
+    out.Set("locked", Napi::Boolean::New(env, region->locked()));
+    out.Set("lockVerified", fact_value(env, facts.locked));
+    out.Set("dumpExcluded", fact_value(env, facts.dump_excluded));
+    out.Set("forkExcluded", fact_value(env, facts.fork_excluded));
+    out.Set("guardPages", Napi::Boolean::New(env, mapping.guard_pages_before > 0 &&
+                                                      mapping.guard_pages_after > 0));
+    out.Set("sealed", Napi::Boolean::New(env, region->sealed()));
+    out.Set("canaryIntact", Napi::Boolean::New(env, region->canary_intact()));
+    return out;
+  }
+
+  Napi::Value Destroy(const Napi::CallbackInfo& info) {
+    Release();
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<strongroom::ProtectedRegion> region_;
+  AddonData* data_ = nullptr;
+};
+
+AddonData::~AddonData() {
+  // Copy first: Release() erases from the set.
+  std::set<RegionWrap*> remaining = live;
+  for (RegionWrap* region : remaining) region->Release();
+}
+
+Napi::Value PlatformInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pageSize", Napi::Number::New(env, static_cast<double>(strongroom::page_size())));
+  auto limit = strongroom::make_locked_page_allocator()->limit();
+  out.Set("memlockLimit", optional_number(env, limit.has_value(),
+                                          limit ? static_cast<double>(*limit) : 0));
+  auto locked = strongroom::process_locked_bytes();
+  out.Set("lockedBytes", optional_number(env, locked.has_value(),
+                                         locked ? static_cast<double>(*locked) : 0));
+  return out;
+}
+
+// --- log hook: core messages reach JavaScript asynchronously ---------------
+
+struct LogEntry {
+  strongroom::LogLevel level;
+  std::string message;
+};
+
+std::mutex g_log_mutex;
+Napi::ThreadSafeFunction g_log_function;
+bool g_log_active = false;
+
+void CallLogListener(Napi::Env env, Napi::Function callback, LogEntry* entry) {
+  std::unique_ptr<LogEntry> owned(entry);
+  // env/callback are null while the environment tears down; and a call may
+  // fail then too (JS can no longer run). A log line is never worth a crash:
+  // call through the C API and drop any failure.
+  if (env == nullptr || callback == nullptr) return;
+  napi_value args[2] = {Napi::String::New(env, strongroom::log_level_name(owned->level)),
+                        Napi::String::New(env, owned->message)};
+  napi_value result;
+  if (napi_call_function(env, env.Undefined(), callback, 2, args, &result) != napi_ok) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+  }
+}
+
+void ForwardLog(strongroom::LogLevel level, const char* message, void*) {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  if (!g_log_active) return;
+  auto* entry = new LogEntry{level, message};
+  if (g_log_function.NonBlockingCall(entry, CallLogListener) != napi_ok) delete entry;
+}
+
+void StopLogForwarding() {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  if (!g_log_active) return;
+  strongroom::set_log_hook(nullptr, nullptr);
+  g_log_function.Release();
+  g_log_active = false;
+}
+
+// setLogListener(fn | null): fn(level, message) is called on the JS thread.
+Napi::Value SetLogListener(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !(info[0].IsFunction() || info[0].IsNull())) {
+    throw_invalid(env, "setLogListener(fn | null)");
+    return env.Undefined();
+  }
+  StopLogForwarding();
+  if (info[0].IsNull()) return env.Undefined();
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  g_log_function = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(),
+                                                 "strongroom-log", 0, 1);
+  g_log_function.Unref(env);  // logging never keeps the process alive
+  g_log_active = true;
+  strongroom::set_log_hook(&ForwardLog, nullptr);
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData<AddonData>(new AddonData());
+  env.AddCleanupHook([] { StopLogForwarding(); });
+  exports.Set("ProtectedRegion", RegionWrap::Define(env));
+  exports.Set("platformInfo", Napi::Function::New<PlatformInfo>(env, "platformInfo"));
+  exports.Set("setLogListener", Napi::Function::New<SetLogListener>(env, "setLogListener"));
+  exports.Set("canarySize", Napi::Number::New(env, static_cast<double>(strongroom::kCanarySize)));
+  exports.Set("defaultMaxSecretSize",
+              Napi::Number::New(env, static_cast<double>(strongroom::kDefaultMaxSecretSize)));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(strongroom, Init)

@@ -1,0 +1,31 @@
+// CSPRNG fill on Windows: BCryptGenRandom with the system-preferred RNG,
+// in chunks because it takes a ULONG length.
+#include <windows.h>
+// windows.h first: bcrypt.h needs its types.
+#include <bcrypt.h>
+
+#include <limits>
+
+#include "strongroom/wipe.h"
+
+namespace strongroom {
+
+Status fill_random(void* ptr, std::size_t len) {
+  unsigned char* out = static_cast<unsigned char*>(ptr);
+  constexpr std::size_t kMaxChunk = std::numeric_limits<ULONG>::max();
+  std::size_t done = 0;
+  while (done < len) {
+    const std::size_t chunk = len - done < kMaxChunk ? len - done : kMaxChunk;
+    NTSTATUS status = BCryptGenRandom(nullptr, out + done, static_cast<ULONG>(chunk),
+                                      BCRYPT_USE_SYSTEM_PREFERRED_RNG);
+    if (!BCRYPT_SUCCESS(status)) {
+      secure_wipe(ptr, len);
+      return make_os_error(ErrorCode::OsError, "BCryptGenRandom", static_cast<int>(status),
+                           "no random bytes");
+    }
+    done += chunk;
+  }
+  return Status();
+}
+
+}  // namespace strongroom

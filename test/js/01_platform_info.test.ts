@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+
+import { platformInfo } from '../../main';
+import { isLinux, packageRoot, vmLck, which } from './helpers';
+
+test('platformInfo reports the runtime and a power-of-two page size', () => {
+  const info = platformInfo();
+  assert.equal(info.os, process.platform);
+  assert.equal(info.arch, process.arch);
+  assert.equal(info.runtime, 'node');
+  assert.ok(info.pageSize >= 4096);
+  assert.equal(info.pageSize & (info.pageSize - 1), 0, 'power of two');
+});
+
+test('memlockLimit is the RLIMIT_MEMLOCK soft limit on Linux', { skip: !isLinux && 'Linux-only read-back' }, () => {
+  const info = platformInfo();
+  const limits = fs.readFileSync('/proc/self/limits', 'utf8');
+  const match = /^Max locked memory\s+(\S+)\s+(\S+)\s+bytes/m.exec(limits);
+  assert.ok(match, 'no "Max locked memory" row in /proc/self/limits');
+  const soft = match[1] === 'unlimited' ? null : Number(match[1]);
+  assert.equal(info.memlockLimit, soft);
+});
+
+test('lockedBytes is VmLck as the OS reports it', { skip: !isLinux && 'Linux-only read-back' }, () => {
+  assert.equal(platformInfo().lockedBytes, vmLck());
+});
+
+test('the addon cannot create external ArrayBuffers (V8 memory cage)', (t) => {
+  const addon = path.join(packageRoot, 'build', 'addon', 'Release', 'strongroom.node');
+  assert.ok(fs.existsSync(addon), `addon not built at ${addon}`);
+  const nm = which('nm');
+  if (nm === null) {
+    t.skip('nm (binutils) not found: cannot list the addon\'s imports');
+    return;
+  }
+  const symbols = spawnSync(nm, ['-D', '--undefined-only', addon], { encoding: 'utf8' });
+  assert.equal(symbols.status, 0, symbols.stderr);
+  assert.match(symbols.stdout, /napi_create_buffer_copy|napi_create_object/, 'nm output looks empty');
+  assert.doesNotMatch(symbols.stdout, /napi_create_external_(array)?buffer|napi_create_external_buffer/);
+});

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { SecretVault, SecureMemoryError } from '../../main';
+
+function rejects(fn: () => unknown, code: string): void {
+  assert.throws(fn, (error: unknown) => error instanceof SecureMemoryError && error.code === code);
+}
+
+test('generate(32) returns an opaque handle to 32 random bytes', () => {
+  const vault = new SecretVault();
+  const a = vault.generate(32);
+  const b = vault.generate(32);
+  const bytesA = vault.read(a, (view) => Array.from(view));
+  const bytesB = vault.read(b, (view) => Array.from(view));
+  assert.equal(bytesA.length, 32);
+  assert.notDeepEqual(bytesA, new Array(32).fill(0));
+  assert.notDeepEqual(bytesA, bytesB);
+  assert.deepEqual(Object.keys(a), [], 'the handle carries nothing');
+  assert.ok(Object.isFrozen(a));
+  assert.equal(JSON.stringify({ a }), '{"a":"[SecretHandle]"}');
+  assert.equal(vault.stats().secrets, 2);
+  assert.equal(vault.stats().bytes, 64);
+  vault.destroyAll();
+});
+
+test('generate accepts 1 byte and exactly the maximum', () => {
+  const vault = new SecretVault({ maxSecretSize: 4096 });
+  vault.destroy(vault.generate(1));
+  vault.destroy(vault.generate(4096));
+});
+
+test('bad sizes get the right code and leave stats unchanged', () => {
+  const vault = new SecretVault({ maxSecretSize: 1024 });
+  const keep = vault.generate(16);
+  const before = vault.stats();
+  for (const size of [0, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 40, 1025]) {
+    rejects(() => vault.generate(size), 'INVALID_SIZE');
+  }
+  for (const size of ['32', undefined, {}, null, [], 32n, Symbol('x')]) {
+    rejects(() => vault.generate(size as never), 'INVALID_ARGUMENT');
+  }
+  assert.deepEqual(vault.stats(), before);
+  vault.destroy(keep);
+});
