@@ -50,4 +50,13 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/mingw-w64-x86_64.cmake" -DSTRONGROOM_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" --parallel
+
+# wine's server and system processes (services.exe, winedevice.exe) start with
+# the first wine program and outlive it. Started from inside ctest they would
+# inherit its output pipe, and ctest would wait seconds after every test for
+# the pipe to close. Start them here without stdio instead; they exit on their
+# own 30 s after the last wine program ends.
+wineserver -p30 </dev/null >/dev/null 2>&1
+wine cmd.exe /c exit 0 </dev/null >/dev/null 2>&1 || true
+
 (cd "$build" && ctest --output-on-failure)
