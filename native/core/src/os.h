@@ -20,5 +20,10 @@ Result<void*> map_large_pages(std::size_t size, Protection protection);
 std::size_t large_page_size();
 Status unmap(void* ptr, std::size_t size);
 
+// The protection a ProtectedRegion keeps at rest. NoAccess where that keeps
+// the pages locked (POSIX); ReadOnly on Windows, where PAGE_NOACCESS on a
+// locked page unlocks it (STATUS_WAS_UNLOCKED) and the lock matters more.
+Protection at_rest_protection();
+
 }  // namespace os
 }  // namespace strongroom

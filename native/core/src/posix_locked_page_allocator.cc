@@ -1,10 +1,10 @@
 // PosixLockedPageAllocator (seed 000): mmap + mlock + MADV_DONTDUMP
 // (+ MADV_DONTFORK on Linux); free = wipe, munlock, munmap.
 #include <sys/mman.h>
-#include <sys/resource.h>
 
 #include <string>
 
+#include "strongroom/hardening.h"
 #include "strongroom/locked_page_allocator.h"
 #include "strongroom/log.h"
 #include "strongroom/memlock.h"
@@ -51,11 +51,9 @@ class PosixLockedPageAllocator final : public LockedPageAllocator {
   }
 
   std::optional<std::size_t> limit() override {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) {
-      return std::nullopt;
-    }
-    return static_cast<std::size_t>(rl.rlim_cur);
+    auto budget = lock_budget();  // RLIMIT_MEMLOCK soft limit, nullopt = unlimited
+    if (!budget.ok() || !budget.value().limit) return std::nullopt;
+    return static_cast<std::size_t>(*budget.value().limit);
   }
 
   std::size_t page_size() const override { return page_size_; }

@@ -66,6 +66,8 @@ Result<void*> map_large_pages(std::size_t size, Protection protection) {
 #endif
 }
 
+Protection at_rest_protection() { return Protection::NoAccess; }
+
 Status unmap(void* ptr, std::size_t size) {
   if (::munmap(ptr, size) != 0) {
     return make_os_error(ErrorCode::OsError, "munmap", errno, "could not unmap memory");

@@ -5,6 +5,7 @@
 #include <new>
 #include <string>
 
+#include "os.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
@@ -59,7 +60,7 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
   }
 
   std::memcpy(memory.data + size, canary, kCanarySize);
-  Status sealed = platform_memory::protect(memory.data, memory.data_size, Protection::NoAccess);
+  Status sealed = platform_memory::protect(memory.data, memory.data_size, at_rest_protection());
   if (!sealed) {
     if (secure.locked) (void)platform_memory::unlock(memory.data, memory.data_size);
     (void)platform_memory::free_guarded(memory);
@@ -92,6 +93,8 @@ ProtectedRegion::~ProtectedRegion() {
   if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
 }
 
+Protection ProtectedRegion::at_rest_protection() { return os::at_rest_protection(); }
+
 Status ProtectedRegion::open(Protection protection) {
   // Nested scopes keep the widest protection until the outermost one ends.
   if (open_scopes_ > 0 &&
@@ -109,7 +112,7 @@ Status ProtectedRegion::open(Protection protection) {
 Status ProtectedRegion::seal() {
   if (open_scopes_ == 0) return Status();
   if (--open_scopes_ > 0) return Status();
-  Status sealed = platform_memory::protect(memory_.data, memory_.data_size, Protection::NoAccess);
+  Status sealed = platform_memory::protect(memory_.data, memory_.data_size, at_rest_protection());
   if (!sealed) {
     ++open_scopes_;  // still open: report it honestly through sealed()
     return sealed;

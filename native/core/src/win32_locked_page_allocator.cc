@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "strongroom/hardening.h"
 #include "strongroom/locked_page_allocator.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
@@ -13,10 +14,6 @@
 
 namespace strongroom {
 namespace {
-
-// The working-set pages Windows keeps for itself out of the lockable budget.
-// Windows Internals says 8; Botan measured 11 on Windows 7, 8.1 and 10.
-constexpr std::size_t kWorkingSetOverheadPages = 11;
 
 class Win32LockedPageAllocator final : public LockedPageAllocator {
  public:
@@ -54,15 +51,12 @@ class Win32LockedPageAllocator final : public LockedPageAllocator {
   }
 
   // A process may lock at most its minimum working set minus a small
-  // overhead. Never nullopt: Windows always has this budget (0 when the
-  // query fails or the working set is smaller than the overhead).
+  // overhead (hardening.h's lock_budget). Never nullopt: Windows always has
+  // this budget (0 when the query fails).
   std::optional<std::size_t> limit() override {
-    SIZE_T minimum = 0, maximum = 0;
-    if (!GetProcessWorkingSetSize(GetCurrentProcess(), &minimum, &maximum)) {
-      return std::size_t{0};
-    }
-    const std::size_t overhead = kWorkingSetOverheadPages * page_size_;
-    return minimum > overhead ? static_cast<std::size_t>(minimum) - overhead : std::size_t{0};
+    auto budget = lock_budget();
+    if (!budget.ok() || !budget.value().limit) return std::size_t{0};
+    return static_cast<std::size_t>(*budget.value().limit);
   }
 
   std::size_t page_size() const override { return page_size_; }

@@ -82,6 +82,14 @@ Result<void*> map_large_pages(std::size_t size, Protection protection) {
 // VirtualAlloc returned with size 0 and frees everything it reserved; it
 // cannot give back part of an allocation. A range that is not exactly one
 // whole allocation is refused instead of freeing more or less than asked.
+// Windows documents STATUS_WAS_UNLOCKED: "The page protection of a locked
+// page was changed to 'No Access' and the page was unlocked from memory and
+// from the process." VirtualProtect still succeeds, so sealing a locked
+// region PAGE_NOACCESS would silently give up the lock. Keep it read-only
+// instead: still locked, writes fault, stray reads do not. (wine keeps the
+// lock either way, so this cannot be observed under wine.)
+Protection at_rest_protection() { return Protection::ReadOnly; }
+
 Status unmap(void* ptr, std::size_t size) {
   const std::size_t span = allocation_span(ptr);
   if (span == 0 || span != align_up(size, page_size())) {

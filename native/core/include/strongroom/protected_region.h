@@ -7,6 +7,8 @@
 // The data pages are locked, excluded from core dumps and forked children,
 // and sealed (no access) at rest; with_read / with_write open them for one
 // scope and seal them again afterwards, even when the scope fails or throws.
+// On Windows, no-access would unlock the pages (STATUS_WAS_UNLOCKED), so they
+// rest read-only there and sealed() says false: see at_rest_protection().
 // A random per-process canary right after the secret is checked on every read
 // and before every write. Destruction wipes before unlocking and unmapping.
 #pragma once
@@ -60,7 +62,10 @@ class ProtectedRegion {
   bool locked() const { return locked_; }
   bool dump_excluded() const { return dump_excluded_; }
   bool fork_excluded() const { return fork_excluded_; }
-  bool sealed() const { return open_scopes_ == 0; }
+  // No access right now: no scope is open and the platform seals at rest.
+  bool sealed() const { return open_scopes_ == 0 && at_rest_protection() == Protection::NoAccess; }
+  // NoAccess on POSIX; ReadOnly on Windows (see the comment at the top).
+  static Protection at_rest_protection();
   // Opens the pages read-only for the check, then seals them again.
   bool canary_intact();
 
