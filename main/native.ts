@@ -11,6 +11,7 @@ export interface NativeRegionFacts {
   forkExcluded: boolean | null;
   guardPages: boolean;
   sealed: boolean;
+  sealing: 'mprotect' | 'none';
   canaryIntact: boolean;
 }
 
@@ -26,10 +27,35 @@ export interface NativeRegion {
   destroy(): void;
 }
 
+export interface NativeCoreDumpState {
+  /** false where RLIMIT_CORE does not exist (Windows). */
+  limitKnown: boolean;
+  /** RLIMIT_CORE soft/hard in bytes; null = unlimited (or unknown when limitKnown is false). */
+  soft: number | null;
+  hard: number | null;
+  /** Linux PR_GET_DUMPABLE; null elsewhere. */
+  dumpable: boolean | null;
+}
+
+export interface NativeLockBudget {
+  limit: number | null;
+  ceiling: number | null;
+}
+
 export interface NativeAddon {
   ProtectedRegion: new (size: number, maxSize: number, requireLock: boolean) => NativeRegion;
   platformInfo(): { pageSize: number; memlockLimit: number | null; lockedBytes: number | null };
   setLogListener(listener: ((level: string, message: string) => void) | null): void;
+  coreDumpState(): NativeCoreDumpState;
+  disableCoreDumps(): void;
+  /** Constructing one disables core dumps; restore() puts back what was there. */
+  CoreDumpsGuard: new () => { restore(): void; active(): boolean; previous(): NativeCoreDumpState | null };
+  setWindowsErrorMode(mode: number): number;
+  suppressWindowsErrorDialogs(): number;
+  windowsErrorMode(): number;
+  lockBudget(): NativeLockBudget;
+  reserveLockBudget(bytes: number): NativeLockBudget;
+  memfdSecretAvailable(): boolean | null;
   canarySize: number;
   defaultMaxSecretSize: number;
 }

@@ -51,9 +51,14 @@ export interface SecretStatus {
   /** The OS says forked children do not get the pages (smaps `dc`); null = cannot be verified here. */
   forkExcluded: boolean | null;
   guardPages: boolean;
-  /** The native pages are no-access right now. Copies handed to read/write callbacks live in the JS heap and are not covered. */
+  /**
+   * The native pages are no-access right now. Copies handed to read/write
+   * callbacks live in the JS heap and are not covered. Always false on
+   * Windows, where no-access would unlock the pages: they rest read-only.
+   */
   sealed: boolean;
   canaryIntact: boolean;
+  /** 'mprotect': sealed with mprotect/VirtualProtect; 'none': not sealed at rest (Windows). 'pkey' arrives with memory protection keys. */
   sealing: 'pkey' | 'mprotect' | 'none';
 }
 
@@ -212,7 +217,7 @@ export class SecretVault {
       guardPages: facts.guardPages,
       sealed: facts.sealed,
       canaryIntact: facts.canaryIntact,
-      sealing: 'mprotect',
+      sealing: facts.sealing,
     };
   }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "strongroom/hardening.h"
 #include "strongroom/locked_page_allocator.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
@@ -205,6 +206,12 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     out.Set("guardPages", Napi::Boolean::New(env, mapping.guard_pages_before > 0 &&
                                                       mapping.guard_pages_after > 0));
     out.Set("sealed", Napi::Boolean::New(env, region->sealed()));
+    // How the pages are closed at rest: mprotect/VirtualProtect no-access, or
+    // not at all (Windows keeps them read-only so that they stay locked).
+    out.Set("sealing", Napi::String::New(env, strongroom::ProtectedRegion::at_rest_protection() ==
+                                                       strongroom::Protection::NoAccess
+                                                   ? "mprotect"
+                                                   : "none"));
     out.Set("canaryIntact", Napi::Boolean::New(env, region->canary_intact()));
     return out;
   }
@@ -296,12 +303,168 @@ Napi::Value SetLogListener(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// --- process hardening (seeds 001/003) --------------------------------------
+
+Napi::Value optional_u64(Napi::Env env, const std::optional<std::uint64_t>& value) {
+  return value ? Napi::Number::New(env, static_cast<double>(*value)) : env.Null();
+}
+
+Napi::Value CoreDumpStateValue(Napi::Env env, const strongroom::CoreDumpState& state) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("limitKnown", Napi::Boolean::New(env, state.limit_known));
+  // null: unlimited (or unknown when limitKnown is false)
+  out.Set("soft", optional_u64(env, state.limit.soft));
+  out.Set("hard", optional_u64(env, state.limit.hard));
+  out.Set("dumpable", state.dumpable ? Napi::Value(Napi::Boolean::New(env, *state.dumpable != 0))
+                                     : env.Null());
+  return out;
+}
+
+Napi::Value LockBudgetValue(Napi::Env env, const strongroom::LockBudget& budget) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("limit", optional_u64(env, budget.limit));
+  out.Set("ceiling", optional_u64(env, budget.ceiling));
+  return out;
+}
+
+Napi::Value CoreDumpState(const Napi::CallbackInfo& info) {
+  auto state = strongroom::core_dump_state();
+  if (!state.ok()) {
+    throw_error(info.Env(), state.error());
+    return info.Env().Undefined();
+  }
+  return CoreDumpStateValue(info.Env(), state.value());
+}
+
+Napi::Value DisableCoreDumps(const Napi::CallbackInfo& info) {
+  strongroom::Status disabled = strongroom::disable_core_dumps();
+  if (!disabled) throw_error(info.Env(), disabled.error());
+  return info.Env().Undefined();
+}
+
+// The core's CoreDumpsDisabledGuard, as a JS object: new CoreDumpsGuard()
+// disables core dumps; restore() puts back exactly what was there.
+class CoreDumpsGuardWrap : public Napi::ObjectWrap<CoreDumpsGuardWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "CoreDumpsGuard",
+                       {
+                           InstanceMethod<&CoreDumpsGuardWrap::Restore>("restore"),
+                           InstanceMethod<&CoreDumpsGuardWrap::Active>("active"),
+                           InstanceMethod<&CoreDumpsGuardWrap::Previous>("previous"),
+                       });
+  }
+
+  explicit CoreDumpsGuardWrap(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<CoreDumpsGuardWrap>(info) {
+    auto guard = strongroom::CoreDumpsDisabledGuard::create();
+    if (!guard.ok()) {
+      throw_error(info.Env(), guard.error());
+      return;
+    }
+    guard_ = std::make_unique<strongroom::CoreDumpsDisabledGuard>(std::move(guard.value()));
+  }
+
+ private:
+  Napi::Value Restore(const Napi::CallbackInfo& info) {
+    if (guard_) {
+      strongroom::Status restored = guard_->restore();
+      if (!restored) throw_error(info.Env(), restored.error());
+    }
+    return info.Env().Undefined();
+  }
+  Napi::Value Active(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), guard_ && guard_->active());
+  }
+  Napi::Value Previous(const Napi::CallbackInfo& info) {
+    if (!guard_) return info.Env().Null();
+    return CoreDumpStateValue(info.Env(), guard_->previous());
+  }
+
+  // A guard dropped without restore() restores when it is garbage-collected
+  // (the core's destructor), and logs if the OS refuses.
+  std::unique_ptr<strongroom::CoreDumpsDisabledGuard> guard_;
+};
+
+Napi::Value U32Result(Napi::Env env, const strongroom::Result<std::uint32_t>& result) {
+  if (!result.ok()) {
+    throw_error(env, result.error());
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, result.value());
+}
+
+Napi::Value SetWindowsErrorMode(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw_invalid(info.Env(), "setWindowsErrorMode(mode)");
+    return info.Env().Undefined();
+  }
+  return U32Result(info.Env(), strongroom::set_windows_error_mode(info[0].As<Napi::Number>().Uint32Value()));
+}
+
+Napi::Value SuppressWindowsErrorDialogs(const Napi::CallbackInfo& info) {
+  return U32Result(info.Env(), strongroom::suppress_windows_error_dialogs());
+}
+
+Napi::Value WindowsErrorMode(const Napi::CallbackInfo& info) {
+  return U32Result(info.Env(), strongroom::windows_error_mode());
+}
+
+Napi::Value LockBudget(const Napi::CallbackInfo& info) {
+  auto budget = strongroom::lock_budget();
+  if (!budget.ok()) {
+    throw_error(info.Env(), budget.error());
+    return info.Env().Undefined();
+  }
+  return LockBudgetValue(info.Env(), budget.value());
+}
+
+Napi::Value ReserveLockBudget(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw_invalid(info.Env(), "reserveLockBudget(bytes)");
+    return info.Env().Undefined();
+  }
+  double bytes = info[0].As<Napi::Number>().DoubleValue();
+  if (!(bytes >= 0 && bytes <= 9007199254740991.0)) {
+    throw_error(info.Env(), strongroom::make_error(ErrorCode::InvalidSize, "bytes out of range"));
+    return info.Env().Undefined();
+  }
+  auto budget = strongroom::reserve_lock_budget(static_cast<std::uint64_t>(bytes));
+  if (!budget.ok()) {
+    throw_error(info.Env(), budget.error());
+    return info.Env().Undefined();
+  }
+  return LockBudgetValue(info.Env(), budget.value());
+}
+
+// true / false, or null where the OS has no memfd_secret.
+Napi::Value MemfdSecretAvailable(const Napi::CallbackInfo& info) {
+  auto available = strongroom::memfd_secret_available();
+  if (!available.ok()) {
+    if (available.error().code == ErrorCode::Unsupported) return info.Env().Null();
+    throw_error(info.Env(), available.error());
+    return info.Env().Undefined();
+  }
+  return Napi::Boolean::New(info.Env(), available.value());
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(new AddonData());
   env.AddCleanupHook([] { StopLogForwarding(); });
   exports.Set("ProtectedRegion", RegionWrap::Define(env));
   exports.Set("platformInfo", Napi::Function::New<PlatformInfo>(env, "platformInfo"));
   exports.Set("setLogListener", Napi::Function::New<SetLogListener>(env, "setLogListener"));
+  exports.Set("coreDumpState", Napi::Function::New<CoreDumpState>(env, "coreDumpState"));
+  exports.Set("disableCoreDumps", Napi::Function::New<DisableCoreDumps>(env, "disableCoreDumps"));
+  exports.Set("CoreDumpsGuard", CoreDumpsGuardWrap::Define(env));
+  exports.Set("setWindowsErrorMode", Napi::Function::New<SetWindowsErrorMode>(env, "setWindowsErrorMode"));
+  exports.Set("suppressWindowsErrorDialogs",
+              Napi::Function::New<SuppressWindowsErrorDialogs>(env, "suppressWindowsErrorDialogs"));
+  exports.Set("windowsErrorMode", Napi::Function::New<WindowsErrorMode>(env, "windowsErrorMode"));
+  exports.Set("lockBudget", Napi::Function::New<LockBudget>(env, "lockBudget"));
+  exports.Set("reserveLockBudget", Napi::Function::New<ReserveLockBudget>(env, "reserveLockBudget"));
+  exports.Set("memfdSecretAvailable",
+              Napi::Function::New<MemfdSecretAvailable>(env, "memfdSecretAvailable"));
   exports.Set("canarySize", Napi::Number::New(env, static_cast<double>(strongroom::kCanarySize)));
   exports.Set("defaultMaxSecretSize",
               Napi::Number::New(env, static_cast<double>(strongroom::kDefaultMaxSecretSize)));

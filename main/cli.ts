@@ -1,0 +1,25 @@
+// The `strongroom` command. Only `doctor` for now.
+import { formatReport, runDoctor } from './doctor';
+
+const USAGE = `usage: strongroom doctor [--json]
+
+  doctor    check what this machine and process protect: page size, lock budget,
+            a real lock with OS read-back, dump exclusion, core dumps, fork
+            hygiene, memfd_secret, and on Windows the working set and error mode.
+            Exit code 0 when a SecretVault (lockPolicy "require") works here.
+  --json    print the same as JSON`;
+
+export function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command !== 'doctor' || rest.some((arg) => arg !== '--json')) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const report = runDoctor();
+  process.stdout.write(rest.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  return report.ok ? 0 : 1;
+}

@@ -1,0 +1,191 @@
+// `strongroom doctor`: what this machine and process really give, each row
+// from the OS, with a verdict and one line of advice when it is not ok.
+import { SecureMemoryError } from './errors';
+import { hardening } from './hardening';
+import { native } from './native';
+import { platformInfo, type PlatformInfo } from './platform';
+import { SecretVault } from './vault';
+
+export type Verdict = 'ok' | 'degraded' | 'unavailable';
+
+export interface DoctorRow {
+  check: string;
+  value: string;
+  verdict: Verdict;
+  /** Where the value came from (a syscall, a /proc file). */
+  source: string;
+  advice?: string;
+}
+
+export interface DoctorReport {
+  platform: PlatformInfo;
+  rows: DoctorRow[];
+  /** True when a vault with the default lockPolicy 'require' can keep secrets here. */
+  ok: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+function bytes(n: number | null): string {
+  if (n === null) return 'unlimited';
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+function lockAdvice(): string {
+  switch (process.platform) {
+    case 'win32':
+      return 'call hardening.reserveLockBudget(bytes) at startup to raise the minimum working set';
+    case 'darwin':
+      return 'raise the wired-memory limit (ulimit -l), or run with fewer locked secrets';
+    default:
+      return 'raise RLIMIT_MEMLOCK: `ulimit -l 65536`, LimitMEMLOCK=64M in a systemd unit, memlock in /etc/security/limits.conf, or --ulimit memlock=67108864 / --cap-add IPC_LOCK for a container';
+  }
+}
+
+const readbackSource = process.platform === 'linux' ? '/proc/self/smaps VmFlags' : process.platform === 'win32' ? 'QueryWorkingSetEx' : 'none on this OS';
+
+function fact(check: string, value: boolean | null, yes: string, no: string, unknown: string, source: string, advice: string): DoctorRow {
+  if (value === true) return { check, value: yes, verdict: 'ok', source };
+  if (value === false) return { check, value: no, verdict: 'degraded', source, advice };
+  return { check, value: unknown, verdict: 'unavailable', source, advice };
+}
+
+export function runDoctor(): DoctorReport {
+  const platform = platformInfo();
+  const rows: DoctorRow[] = [];
+
+  rows.push({
+    check: 'runtime',
+    value: `${platform.runtime} ${process.versions.electron ?? process.version} on ${platform.os}/${platform.arch}`,
+    verdict: 'ok',
+    source: 'process.versions',
+  });
+  rows.push({
+    check: 'page size',
+    value: bytes(platform.pageSize),
+    verdict: 'ok',
+    source: process.platform === 'win32' ? 'GetSystemInfo' : 'sysconf(_SC_PAGESIZE)',
+  });
+
+  const limit = platform.memlockLimit;
+  rows.push({
+    check: 'lock budget',
+    value: `${bytes(limit)}${platform.lockedBytes !== null ? `, ${bytes(platform.lockedBytes)} locked by this process` : ''}`,
+    verdict: limit === null || limit >= MiB ? 'ok' : limit > 0 ? 'degraded' : 'unavailable',
+    source: process.platform === 'win32' ? 'GetProcessWorkingSetSize' : 'getrlimit(RLIMIT_MEMLOCK), /proc/self/status VmLck',
+    ...(limit !== null && limit < MiB ? { advice: lockAdvice() } : {}),
+  });
+
+  // A real lock with the vault's default policy, then the OS read-back.
+  const vault = new SecretVault({ lockPolicy: 'require' });
+  let lockOk = false;
+  try {
+    const handle = vault.generate(32);
+    const status = vault.inspect(handle);
+    vault.destroy(handle);
+    lockOk = status.locked;
+    rows.push(
+      status.lockVerified === true
+        ? { check: 'lock test', value: 'locked; the OS confirms it', verdict: 'ok', source: readbackSource }
+        : {
+            check: 'lock test',
+            value: 'the lock call succeeded; the OS cannot confirm it here',
+            verdict: 'ok',
+            source: process.platform === 'win32' ? 'VirtualLock (QueryWorkingSetEx did not confirm)' : 'mlock',
+          },
+    );
+    rows.push(fact('dump exclusion', status.dumpExcluded, 'secret pages are out of core dumps', 'the OS ignored MADV_DONTDUMP', 'cannot be set or checked per region on this OS', readbackSource,
+      process.platform === 'linux' ? 'a kernel without MADV_DONTDUMP: call hardening.disableCoreDumps()' : 'call hardening.disableCoreDumps() where supported; Windows: see the docs on WER'));
+    rows.push(fact('fork hygiene', status.forkExcluded, 'forked children do not get secret pages', 'the OS ignored MADV_DONTFORK', 'not applicable or not checkable on this OS', readbackSource,
+      'secrets may be copied into children made with fork(); prefer spawn'));
+    const sealValue = status.sealing === 'none'
+      ? 'guarded; read-only at rest (no-access would unlock the pages on Windows)'
+      : status.sealed ? 'guarded, sealed at rest' : 'guarded, but not sealed';
+    rows.push({
+      check: 'guard pages + seal',
+      value: `${sealValue}${status.canaryIntact ? ', canary intact' : ', CANARY CORRUPTED'}`,
+      verdict: status.guardPages && status.canaryIntact && (status.sealed || status.sealing === 'none') ? 'ok' : 'degraded',
+      source: process.platform === 'win32' ? 'VirtualProtect' : 'mprotect',
+    });
+  } catch (error) {
+    const e = error as SecureMemoryError;
+    rows.push({
+      check: 'lock test',
+      value: `failed: ${e.code ?? 'ERROR'}${e.syscall ? ` (${e.syscall}${e.errno !== undefined ? `, errno ${e.errno}` : ''})` : ''}`,
+      verdict: 'unavailable',
+      source: process.platform === 'win32' ? 'VirtualLock' : 'mlock',
+      advice: e.code === 'LOCK_FAILED' ? lockAdvice() : e.message,
+    });
+  } finally {
+    vault.destroyAll();
+  }
+
+  const before = hardening.status();
+  if (before.coreDumps === 'unknown') {
+    rows.push({ check: 'core dumps', value: 'no RLIMIT_CORE on this OS', verdict: 'unavailable', source: 'n/a', advice: 'crash dumps are Windows Error Reporting\'s: see the docs' });
+  } else {
+    let after: string;
+    let verdict: Verdict = 'ok';
+    let advice: string | undefined;
+    try {
+      hardening.withCoreDumpsDisabled(() => {
+        const during = hardening.status();
+        after = during.coreDumps;
+      });
+      after = after!;
+      if (after !== 'disabled') verdict = 'degraded';
+    } catch (error) {
+      after = `cannot disable (${(error as Error).message})`;
+      verdict = 'degraded';
+    }
+    if (before.coreDumps === 'enabled') advice = 'call hardening.disableCoreDumps() at startup (the Electron main in this toolkit does)';
+    const soft = before.rlimitCore?.soft;
+    rows.push({
+      check: 'core dumps',
+      value: `${before.coreDumps} (RLIMIT_CORE ${soft === null ? 'unlimited' : bytes(soft ?? 0)}${before.dumpable !== null ? `, dumpable ${before.dumpable}` : ''}); disableCoreDumps() gives: ${after}`,
+      verdict,
+      source: process.platform === 'linux' ? 'getrlimit(RLIMIT_CORE), prctl(PR_GET_DUMPABLE)' : 'getrlimit(RLIMIT_CORE)',
+      ...(advice ? { advice } : {}),
+    });
+  }
+
+  if (process.platform === 'linux') {
+    let secretmem: boolean | null = null;
+    try {
+      secretmem = native.memfdSecretAvailable();
+    } catch {
+      secretmem = null;
+    }
+    rows.push(fact('memfd_secret', secretmem, 'available: pages can be removed from the kernel direct map', 'not available', 'probe failed', 'memfd_secret(2)',
+      'needs Linux 5.14+ with CONFIG_SECRETMEM (and secretmem.enable=1 before 6.5)'));
+  }
+
+  if (process.platform === 'win32') {
+    rows.push({ check: 'Windows working set', value: bytes(before.lockBudget.limit), verdict: (before.lockBudget.limit ?? 0) >= MiB ? 'ok' : 'degraded', source: 'GetProcessWorkingSetSize', advice: 'call hardening.reserveLockBudget(bytes) at startup' });
+    rows.push({ check: 'Windows error mode', value: `0x${(before.windowsErrorMode ?? 0).toString(16)}`, verdict: 'ok', source: 'GetErrorMode', advice: 'hardening.suppressWindowsErrorDialogs() hides crash dialogs (UX, not security)' });
+  }
+
+  return { platform, rows, ok: lockOk };
+}
+
+export function formatReport(report: DoctorReport): string {
+  const header = ['check', 'value', 'verdict'];
+  const table = report.rows.map((r) => [r.check, r.value, r.verdict]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)];
+  const advice = report.rows.filter((r) => r.verdict !== 'ok' && r.advice);
+  if (advice.length > 0) {
+    out.push('', 'advice:');
+    for (const r of advice) out.push(`  ${r.check}: ${r.advice}`);
+  }
+  out.push(
+    '',
+    report.ok
+      ? 'ok: a SecretVault with lockPolicy "require" can keep secrets here.'
+      : 'NOT OK: secrets cannot be locked here; SecretVault with lockPolicy "require" will fail (see advice).',
+  );
+  return out.join('\n');
+}
