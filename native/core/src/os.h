@@ -20,6 +20,14 @@ Result<void*> map_large_pages(std::size_t size, Protection protection);
 std::size_t large_page_size();
 Status unmap(void* ptr, std::size_t size);
 
+// Excludes the range from crash dumps where the OS offers a way, and says
+// whether it did: MADV_DONTDUMP / MADV_NOCORE on POSIX, Windows Error
+// Reporting's WerRegisterExcludedMemoryBlock (Windows 10 1703+, at most
+// WER_MAX_REGISTERED_ENTRIES blocks) on Windows.
+bool exclude_from_crash_dumps(void* ptr, std::size_t size);
+// Drops a Windows WER registration before the range is freed; no-op on POSIX.
+void forget_crash_dump_exclusion(void* ptr);
+
 // The protection a ProtectedRegion keeps at rest. NoAccess where that keeps
 // the pages locked (POSIX); ReadOnly on Windows, where PAGE_NOACCESS on a
 // locked page unlocks it (STATUS_WAS_UNLOCKED) and the lock matters more.

@@ -53,7 +53,7 @@ SecureAttributes make_secure(void* ptr, std::size_t size) {
     log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " +
                                     locked.error().message);
   }
-  attributes.dump_excluded = madvise_dontdump(ptr, size).ok();
+  attributes.dump_excluded = os::exclude_from_crash_dumps(ptr, size);
   attributes.fork_excluded = madvise_dontfork(ptr, size).ok();
   return attributes;
 }
@@ -126,6 +126,7 @@ Status free(const Allocation& allocation) {
     if (!writable) return writable;
     secure_wipe(allocation.ptr, allocation.size);
     if (allocation.locked) (void)unlock(allocation.ptr, allocation.size);
+    if (allocation.dump_excluded) os::forget_crash_dump_exclusion(allocation.ptr);
   }
   return os::unmap(allocation.ptr, allocation.size);
 }

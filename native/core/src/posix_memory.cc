@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "os.h"
+#include "strongroom/memlock.h"
 #include "strongroom/page_size.h"
 #include "strongroom/platform_memory.h"
 
@@ -67,6 +68,13 @@ Result<void*> map_large_pages(std::size_t size, Protection protection) {
 }
 
 Protection at_rest_protection() { return Protection::NoAccess; }
+
+bool exclude_from_crash_dumps(void* ptr, std::size_t size) {
+  return madvise_dontdump(ptr, size).ok();
+}
+
+// The advice dies with the mapping.
+void forget_crash_dump_exclusion(void*) {}
 
 Status unmap(void* ptr, std::size_t size) {
   if (::munmap(ptr, size) != 0) {

@@ -28,6 +28,14 @@ const unsigned char* process_canary() {
   return canary;
 }
 
+// Gives back the pages of a region that failed half-way through create().
+// Nothing secret was written to them yet.
+void abandon(const GuardedAllocation& memory, const SecureAttributes& secure) {
+  if (secure.locked) (void)platform_memory::unlock(memory.data, memory.data_size);
+  if (secure.dump_excluded) os::forget_crash_dump_exclusion(memory.data);
+  (void)platform_memory::free_guarded(memory);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t size,
@@ -52,8 +60,7 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
 
   SecureAttributes secure = platform_memory::make_secure(memory.data, memory.data_size);
   if (!secure.locked && options.lock_policy == LockPolicy::Require) {
-    // Nothing secret was written yet; give the pages back and fail closed.
-    (void)platform_memory::free_guarded(memory);
+    abandon(memory, secure);  // fail closed
     Error error = secure.lock_error;
     error.code = ErrorCode::LockFailed;
     return error;
@@ -62,15 +69,13 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
   std::memcpy(memory.data + size, canary, kCanarySize);
   Status sealed = platform_memory::protect(memory.data, memory.data_size, at_rest_protection());
   if (!sealed) {
-    if (secure.locked) (void)platform_memory::unlock(memory.data, memory.data_size);
-    (void)platform_memory::free_guarded(memory);
+    abandon(memory, secure);
     return sealed.error();
   }
 
   std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size));
   if (!region) {
-    if (secure.locked) (void)platform_memory::unlock(memory.data, memory.data_size);
-    (void)platform_memory::free_guarded(memory);
+    abandon(memory, secure);
     return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
   }
   region->locked_ = secure.locked;
@@ -89,6 +94,7 @@ ProtectedRegion::~ProtectedRegion() {
                                      writable.error().message);
   }
   if (locked_) (void)platform_memory::unlock(memory_.data, memory_.data_size);
+  if (dump_excluded_) os::forget_crash_dump_exclusion(memory_.data);
   Status freed = platform_memory::free_guarded(memory_);
   if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
 }

@@ -90,6 +90,35 @@ Result<void*> map_large_pages(std::size_t size, Protection protection) {
 // lock either way, so this cannot be observed under wine.)
 Protection at_rest_protection() { return Protection::ReadOnly; }
 
+namespace {
+
+// Looked up at run time: kernel32 has them from Windows 10 1703 on, and wine
+// may not have them at all.
+using WerRegisterFn = HRESULT(WINAPI*)(const void*, DWORD);
+using WerUnregisterFn = HRESULT(WINAPI*)(const void*);
+
+template <typename Fn>
+Fn kernel32_function(const char* name) {
+  HMODULE kernel32 = GetModuleHandleA("kernel32.dll");
+  if (kernel32 == nullptr) return nullptr;
+  return reinterpret_cast<Fn>(reinterpret_cast<void*>(GetProcAddress(kernel32, name)));
+}
+
+}  // namespace
+
+bool exclude_from_crash_dumps(void* ptr, std::size_t size) {
+  static const WerRegisterFn wer_register =
+      kernel32_function<WerRegisterFn>("WerRegisterExcludedMemoryBlock");
+  if (wer_register == nullptr || size == 0 || size > 0xFFFFFFFFu) return false;
+  return wer_register(ptr, static_cast<DWORD>(size)) == S_OK;
+}
+
+void forget_crash_dump_exclusion(void* ptr) {
+  static const WerUnregisterFn wer_unregister =
+      kernel32_function<WerUnregisterFn>("WerUnregisterExcludedMemoryBlock");
+  if (wer_unregister != nullptr) (void)wer_unregister(ptr);
+}
+
 Status unmap(void* ptr, std::size_t size) {
   const std::size_t span = allocation_span(ptr);
   if (span == 0 || span != align_up(size, page_size())) {

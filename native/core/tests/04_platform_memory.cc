@@ -149,9 +149,13 @@ TEST_CASE("secure allocation: locked, and the OS confirms it where it can") {
   } else if (kWindows && running_under_wine()) {
     // wine's QueryWorkingSetEx never reports Locked: unverifiable, not false.
     CHECK(facts.locked == Fact::Unknown);
+    std::printf("    wine: WerRegisterExcludedMemoryBlock %s\n",
+                a.value().dump_excluded ? "accepted" : "unavailable");
   } else if (kWindows) {
     CHECK(facts.locked == Fact::Yes);
+    CHECK(a.value().dump_excluded);  // WER exclusion, Windows 10 1703 and later
   }
+  if (kWindows) CHECK(facts.dump_excluded == Fact::Unknown);  // WER cannot be read back
   std::memset(a.value().ptr, 0xEE, 100);
   REQUIRE_OK(platform_memory::free(a.value()));
 }
