@@ -49,7 +49,7 @@ test('disableCoreDumpsGuard lowers RLIMIT_CORE to 0 and restore() puts back exac
   assert.equal(after.active, false);
 });
 
-test('a non-dumpable process keeps same-user readers out of /proc/PID/environ', (t) => {
+test('a non-dumpable process keeps same-user gdb and /proc/PID/environ readers out', (t) => {
   if (!isLinux) return t.skip('PR_SET_DUMPABLE is Linux-only');
   // Root reads anything (CAP_SYS_PTRACE), so as root both the child and the
   // reader run as nobody. The child is started as nobody rather than dropping
@@ -69,6 +69,9 @@ test('a non-dumpable process keeps same-user readers out of /proc/PID/environ', 
     });
   };
   const readAs = (pid: number) => spawnSync('cat', [`/proc/${pid}/environ`], { encoding: 'utf8', ...asNobody });
+  const gdb = which('gdb');
+  const attachAs = (pid: number) =>
+    spawnSync(gdb!, ['-batch', '-nx', '-p', String(pid), '-ex', 'detach'], { encoding: 'utf8', timeout: 60_000, ...asNobody });
   const waitReady = (child: ReturnType<typeof start>) =>
     new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
@@ -85,6 +88,15 @@ test('a non-dumpable process keeps same-user readers out of /proc/PID/environ', 
       const hidden = readAs(hardened.pid!);
       assert.notEqual(hidden.status, 0, 'the hardened process must not be readable');
       assert.match(hidden.stderr, /Permission denied/);
+      if (gdb === null) {
+        t.diagnostic('gdb is not installed: the attach half of this test did not run');
+      } else {
+        const attached = attachAs(control.pid!);
+        assert.doesNotMatch(attached.stdout + attached.stderr, /ptrace: Operation not permitted/, 'gdb attaches to the control');
+        assert.match(attached.stdout + attached.stderr, /\[Inferior 1 \(process \d+\) detached\]/, "gdb attached and detached");
+        const refused = attachAs(hardened.pid!);
+        assert.match(refused.stdout + refused.stderr, /ptrace: Operation not permitted/, 'gdb cannot attach to the hardened child');
+      }
     } finally {
       control.kill('SIGKILL');
       hardened.kill('SIGKILL');
