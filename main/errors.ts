@@ -7,6 +7,13 @@ export const ERROR_CODES = [
   'UNSUPPORTED',
   'CANARY_CORRUPTED',
   'OS_ERROR',
+  // Bridge (IPC) codes: a sender that is not the app's own top frame, and a
+  // per-window limit reached.
+  'FORBIDDEN',
+  'LIMIT_EXCEEDED',
+  // A registered operation threw; its message is not forwarded (it could
+  // carry secret-derived data).
+  'OPERATION_FAILED',
 ] as const;
 
 export type SecureMemoryErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,12 @@
+// The sandboxed preload: one method per operation, nothing else. No
+// ipcRenderer, no Electron event objects and no getters reach the page.
+// Bundled to one CommonJS file by esbuild (a sandboxed preload cannot
+// require local files).
+import { contextBridge, ipcRenderer } from 'electron';
+
+import { createBridgeApi } from './bridge-api';
+
+contextBridge.exposeInMainWorld(
+  'strongroom',
+  createBridgeApi((channel, payload) => ipcRenderer.invoke(channel, payload)),
+);

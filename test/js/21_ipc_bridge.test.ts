@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+
+import { SecretVault } from '../../main';
+import { BRIDGE_METHODS, channelFor, type StrongroomBridge } from '../../main/ipc/contract';
+import { registerVaultIpc, type Operation } from '../../main/ipc/register';
+import { createBridgeApi } from '../../preload/bridge-api';
+import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
+
+const operations: Record<string, Operation> = {
+  fingerprint: (secret) => createHash('sha256').update(secret).digest('hex').slice(0, 16),
+  length: (secret, args) => ({ length: secret.length, echo: args }),
+  big: () => 'x'.repeat(100_000),
+  fn: () => () => 1,
+  later: () => Promise.resolve(1),
+  boom: (secret) => {
+    throw new Error(`secret was ${Buffer.from(secret).toString('hex')}`);
+  },
+};
+
+function setup(limits = {}) {
+  const vault = new SecretVault();
+  const ipc = new FakeIpcMain();
+  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, operations, limits });
+  const window = (frame?: FakeFrame | null) => {
+    const contents = new FakeWebContents();
+    const api: StrongroomBridge = createBridgeApi((channel, payload) => ipc.invoke(eventFrom(contents, frame), channel, payload));
+    return { contents, api };
+  };
+  return { vault, ipc, bridge, window };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Error> {
+  let caught: unknown;
+  await promise.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => {
+      caught = e;
+    },
+  );
+  assert.ok(caught instanceof Error);
+  assert.ok((caught as Error).message.startsWith(`${code}: `), (caught as Error).message);
+  return caught as Error;
+}
+
+test('registers exactly one handler per bridge method under strongroom:', () => {
+  const { ipc, bridge } = setup();
+  assert.deepEqual([...ipc.handlers.keys()].sort(), BRIDGE_METHODS.map(channelFor).sort());
+  bridge.dispose();
+  assert.equal(ipc.handlers.size, 0);
+});
+
+test('generate, list, inspect, run, destroy: the renderer only ever sees ids and public results', async () => {
+  const { vault, window, bridge } = setup();
+  const { api } = window();
+  const ref = await api.generate(32);
+  assert.match(ref.id, /^[A-Za-z0-9_-]{22}$/, '128-bit base64url id');
+  assert.equal(ref.size, 32);
+  assert.deepEqual(await api.list(), [ref]);
+  const status = await api.inspect(ref.id);
+  assert.equal(status.id, ref.id);
+  assert.equal(status.canaryIntact, true);
+  const fingerprint = await api.run('fingerprint', ref.id);
+  assert.match(String(fingerprint), /^[0-9a-f]{16}$/);
+  assert.deepEqual(await api.run('length', ref.id, { a: [1, 'two'] }), { length: 32, echo: { a: [1, 'two'] } });
+  const overview = await api.status();
+  assert.deepEqual(overview.operations, Object.keys(operations).sort());
+  assert.equal(overview.window.secrets, 1);
+  assert.equal(typeof overview.platform.pageSize, 'number');
+  await api.destroy(ref.id);
+  assert.deepEqual(await api.list(), []);
+  await rejectsWith(api.inspect(ref.id), 'INVALID_HANDLE');
+  assert.equal(vault.stats().secrets, 0);
+  bridge.dispose();
+});
+
+test('importSecret takes bytes (wiped by the vault) or text; the bytes never come back', async () => {
+  const { vault, window, bridge } = setup();
+  const { api } = window();
+  const a = await api.importSecret(Uint8Array.from([1, 2, 3]));
+  const b = await api.importSecret('correct horse battery staple');
+  assert.equal(a.size, 3);
+  assert.equal(b.size, 28);
+  assert.equal(await api.run('fingerprint', b.id), createHash('sha256').update('correct horse battery staple').digest('hex').slice(0, 16));
+  assert.equal(vault.stats().secrets, 2);
+  bridge.dispose();
+  assert.equal(vault.stats().secrets, 0, 'dispose destroys every bridge secret');
+});
+
+test('ids are bound to their window: another window, forged and malformed ids are refused', async () => {
+  const { window, bridge } = setup();
+  const one = window();
+  const two = window();
+  const ref = await one.api.generate(16);
+  await rejectsWith(two.api.inspect(ref.id), 'INVALID_HANDLE');
+  await rejectsWith(two.api.run('fingerprint', ref.id), 'INVALID_HANDLE');
+  await rejectsWith(two.api.destroy(ref.id), 'INVALID_HANDLE');
+  assert.deepEqual(await two.api.list(), []);
+  await rejectsWith(one.api.inspect('AAAAAAAAAAAAAAAAAAAAAA'), 'INVALID_HANDLE');
+  for (const bad of ['', 'short', `${ref.id}x`, ref.id.slice(1) + '!', '../../etc']) {
+    await rejectsWith(one.api.inspect(bad), 'INVALID_ARGUMENT');
+  }
+  assert.equal((await one.api.inspect(ref.id)).id, ref.id, 'the owner still has it');
+  bridge.dispose();
+});
+
+test('a window that closes, crashes or navigates loses its secrets; in-page navigation does not', async () => {
+  const { vault, window, bridge } = setup();
+  for (const [event, args, kept] of [
+    ['destroyed', [], false],
+    ['render-process-gone', [{}, { reason: 'crashed' }], false],
+    ['did-start-navigation', [{ isMainFrame: true, isSameDocument: false }], false],
+    ['did-start-navigation', [{ isMainFrame: true, isSameDocument: true }], true],
+    ['did-start-navigation', [{ isMainFrame: false, isSameDocument: false }], true],
+  ] as const) {
+    const { contents, api } = window();
+    await api.generate(8);
+    await api.generate(8);
+    contents.emit(event, ...args);
+    assert.equal(bridge.secretCount(contents.id), kept ? 2 : 0, `${event} ${JSON.stringify(args)}`);
+    bridge.forgetWindow(contents.id);
+  }
+  assert.equal(vault.stats().secrets, 0);
+  bridge.dispose();
+});
+
+test('per-window limits: count, secret size, payload size, result size', async () => {
+  const { vault, window, bridge } = setup({ maxSecretsPerWindow: 2, maxSecretSize: 64, maxPayloadBytes: 1024, maxResultBytes: 1000 });
+  const { api } = window();
+  const ref = await api.generate(64);
+  await api.generate(1);
+  await rejectsWith(api.generate(1), 'LIMIT_EXCEEDED');
+  const other = window();
+  await other.api.generate(1); // the limit is per window
+  await rejectsWith(other.api.generate(65), 'INVALID_SIZE');
+  await rejectsWith(other.api.importSecret(new Uint8Array(65)), 'INVALID_ARGUMENT');
+  await rejectsWith(other.api.importSecret('é'.repeat(40)), 'INVALID_SIZE'); // 80 UTF-8 bytes
+  await rejectsWith(api.run('length', ref.id, 'y'.repeat(2000)), 'LIMIT_EXCEEDED');
+  await rejectsWith(api.run('big', ref.id), 'LIMIT_EXCEEDED');
+  assert.equal(vault.stats().secrets, 3);
+  bridge.dispose();
+});
+
+test('operations: unknown names, non-data results, async results and throwing operations', async () => {
+  const { window, bridge } = setup();
+  const { api } = window();
+  const ref = await api.generate(8);
+  await rejectsWith(api.run('nope', ref.id), 'INVALID_ARGUMENT');
+  await rejectsWith(api.run('fn', ref.id), 'INVALID_ARGUMENT');
+  await rejectsWith(api.run('later', ref.id), 'INVALID_ARGUMENT');
+  const failed = await rejectsWith(api.run('boom', ref.id), 'OPERATION_FAILED');
+  assert.doesNotMatch(failed.message, /secret was/, 'the operation\'s message (secret-derived) is not forwarded');
+  assert.throws(() => bridge.registerOperation('fingerprint', () => 1), /already registered/);
+  assert.throws(() => bridge.registerOperation('bad name!', () => 1), /must match/);
+  bridge.registerOperation('added', () => 'late');
+  assert.equal(await api.run('added', ref.id), 'late');
+  bridge.dispose();
+});
+
+test('hostile payloads get clear errors and leave the vault unchanged', async () => {
+  const { vault, ipc, bridge } = setup();
+  const contents = new FakeWebContents();
+  const send = (method: string, payload: unknown) => ipc.invoke(eventFrom(contents), `strongroom:${method}`, payload) as Promise<{ ok: boolean; error?: { code: string; message: string } }>;
+  const before = vault.stats();
+  const cases: [string, unknown][] = [
+    ['generate', { size: '32' }],
+    ['generate', { size: 2 ** 53 }],
+    ['generate', { size: -1 }],
+    ['generate', { size: 1.5 }],
+    ['generate', { size: 32, extra: 1 }],
+    ['generate', JSON.parse('{"size": 8, "__proto__": {"polluted": true}}')],
+    ['generate', { constructor: { prototype: {} } }],
+    ['generate', 32],
+    ['generate', null],
+    ['generate', [32]],
+    ['importSecret', { bytes: [1, 2, 3] }],
+    ['importSecret', { text: '' }],
+    ['importSecret', { text: 'x'.repeat(10_000) }],
+    ['importSecret', { bytes: new Uint8Array(1), text: 'a' }],
+    ['inspect', { id: 42 }],
+    ['inspect', { id: 'x'.repeat(100_000) }],
+    ['destroy', {}],
+    ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: JSON.parse('{"__proto__": {"x": 1}}') }],
+    ['run', { operation: 'constructor', id: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    ['run', { operation: '__proto__', id: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    ['list', { unexpected: true }],
+    ['status', 'hello'],
+  ];
+  for (const [method, payload] of cases) {
+    const response = await send(method, payload);
+    assert.equal(response.ok, false, `${method} ${JSON.stringify(payload)?.slice(0, 80)}`);
+    assert.match(response.error!.code, /^(INVALID_ARGUMENT|INVALID_SIZE|INVALID_HANDLE|LIMIT_EXCEEDED)$/);
+    assert.ok(response.error!.message.length > 5);
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.deepEqual(vault.stats(), before);
+  bridge.dispose();
+});
+
+test('a refused sender changes nothing: sub-frames, other origins, no frame', async () => {
+  const { vault, window, bridge } = setup();
+  const before = vault.stats();
+  for (const frame of [null, { url: `${ORIGIN}/x`, origin: ORIGIN, parent: topFrame() }, topFrame('app://strongroom.evil/'), topFrame('file:///index.html')]) {
+    const { api } = window(frame);
+    await rejectsWith(api.generate(8), 'FORBIDDEN');
+    await rejectsWith(api.status(), 'FORBIDDEN');
+  }
+  assert.deepEqual(vault.stats(), before);
+  bridge.dispose();
+});
+
+test('registerVaultIpc refuses bad setup', () => {
+  const ipc = new FakeIpcMain();
+  const vault = new SecretVault({ maxSecretSize: 64 });
+  assert.throws(() => registerVaultIpc(ipc, {} as never, { origin: ORIGIN }), /SecretVault/);
+  assert.throws(() => registerVaultIpc(ipc, vault, { origin: 'file:///x' }), /scheme:\/\/host|may not use/);
+  assert.throws(() => registerVaultIpc(ipc, vault, { origin: ORIGIN, limits: { maxSecretSize: 128 } }), /exceeds/);
+  assert.throws(() => registerVaultIpc(ipc, vault, { origin: ORIGIN, limits: { maxPayloadBytes: 0 } }), /positive integer/);
+  assert.equal(ipc.handlers.size, 0);
+});
