@@ -1,0 +1,45 @@
+// Electron Forge 7 packaging for the demo wallet (and the template for apps
+// that adopt Strongroom). The Node-API addon needs no electron-rebuild: it is
+// ABI-stable across Node and Electron. @electron/rebuild stays for apps that
+// add node-gyp modules.
+import type { ForgeConfig } from '@electron-forge/shared-types';
+import { AutoUnpackNativesPlugin } from '@electron-forge/plugin-auto-unpack-natives';
+import { FusesPlugin } from '@electron-forge/plugin-fuses';
+import { FuseV1Options, FuseVersion } from '@electron/fuses';
+
+// Playwright drives a packaged app through the inspector, which release
+// builds switch off. STRONGROOM_E2E_BUILD=1 makes a test build.
+const e2eBuild = process.env.STRONGROOM_E2E_BUILD === '1';
+
+const config: ForgeConfig = {
+  packagerConfig: {
+    name: 'Strongroom Demo',
+    asar: true, // auto-unpack-natives keeps *.node outside the archive
+    // Ship only what runs: compiled JS, the addon, the demo pages.
+    ignore: [
+      /^\/(\.ci|\.github|bench|e2e|examples|scripts|test|test-results)(\/|$)/,
+      /^\/(main|preload|native)(\/|$)/,
+      /^\/build\/(?!addon(\/|$))/,
+      /^\/build\/addon\/(?!Release(\/|$))/,
+      /^\/dist\/test(\/|$)/,
+      /\.(ts|map|md)$/,
+    ],
+  },
+  rebuildConfig: {},
+  makers: [],
+  plugins: [
+    new AutoUnpackNativesPlugin({}),
+    new FusesPlugin({
+      version: FuseVersion.V1,
+      [FuseV1Options.RunAsNode]: false,
+      [FuseV1Options.EnableCookieEncryption]: true,
+      [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: false,
+      [FuseV1Options.EnableNodeCliInspectArguments]: e2eBuild,
+      [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
+      [FuseV1Options.OnlyLoadAppFromAsar]: true,
+      [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
+    }),
+  ],
+};
+
+export default config;
