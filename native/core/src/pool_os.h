@@ -1,0 +1,41 @@
+// What the per-OS files give the pool (pool.cc): memory protection keys and
+// memfd_secret-backed arenas. Internal to the core.
+#pragma once
+
+#include <cstddef>
+
+#include "strongroom/error.h"
+#include "strongroom/platform_memory.h"
+
+namespace strongroom {
+namespace os {
+
+// The process's protection key for secret pages, allocated on first use
+// with access disabled and never freed (pages keep their key until they are
+// unmapped). Unsupported, with the reason as the message, where the CPU,
+// kernel or C library has no protection keys: linux_pkey.cc on x86-64 Linux,
+// no_pkey.cc elsewhere.
+Result<int> protection_key();
+
+// pkey_mprotect(ptr, size, PROT_READ | PROT_WRITE, key): the page tables
+// allow access, the calling thread's PKRU decides.
+Status protect_with_key(void* ptr, std::size_t size, int key);
+
+// Opens the key for the calling thread for one scope (read-only or
+// read-write) and closes it again. Scopes nest per thread; the widest open
+// right wins until the outermost scope ends. PKRU is per thread: other
+// threads stay locked out.
+void key_scope_enter(int key, bool write);
+void key_scope_leave(int key, bool write);
+// True when the calling thread has a scope open on the key.
+bool key_scope_open(int key);
+
+// Arena pages from memfd_secret(2) between two no-access guard pages:
+// [guard][data: MAP_SHARED of a secretmem fd][guard]. The pages leave the
+// kernel's direct map, count against RLIMIT_MEMLOCK and are locked by the
+// kernel. Unsupported (with the reason) off Linux or where the kernel
+// refuses; LockFailed when over the lock budget.
+Result<GuardedAllocation> map_secretmem_guarded(std::size_t data_size);
+
+}  // namespace os
+}  // namespace strongroom

@@ -1,0 +1,399 @@
+// Pooled storage (issue 5): arenas of locked, guarded, sealed pages holding
+// many small secrets, each followed by a canary.
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+#include "os_probe.h"
+#include "strongroom/page_size.h"
+#include "strongroom/pool.h"
+#include "strongroom/readback.h"
+#include "test.h"
+
+using namespace strongroom;
+using namespace strongroom_test;
+
+namespace {
+
+// Small arenas: the Windows lock budget (minimum working set) is small, and
+// several arenas must fit in it.
+PoolOptions small_arenas() {
+  PoolOptions options;
+  options.arena_size = 4 * page_size();
+  return options;
+}
+
+std::unique_ptr<Pool> make_pool(const PoolOptions& options = small_arenas()) {
+  auto created = Pool::create(options);
+  if (!created.ok()) return nullptr;
+  return std::move(created.value());
+}
+
+PoolChunk put(Pool& pool, std::size_t size, unsigned char fill) {
+  auto chunk = pool.allocate(size);
+  if (!chunk.ok()) throw std::runtime_error("allocate failed: " + chunk.error().message);
+  Status written = pool.with_write(chunk.value(), [fill](std::uint8_t* bytes, std::size_t n) {
+    std::memset(bytes, fill, n);
+  });
+  if (!written.ok()) throw std::runtime_error("write failed: " + written.error().message);
+  return chunk.value();
+}
+
+std::vector<unsigned char> contents(Pool& pool, PoolChunk chunk) {
+  std::vector<unsigned char> out;
+  Status read = pool.with_read(chunk, [&out](const std::uint8_t* bytes, std::size_t n) {
+    out.assign(bytes, bytes + n);
+  });
+  if (!read.ok()) out.clear();
+  return out;
+}
+
+void touch(const unsigned char* p) { (void)*static_cast<const volatile unsigned char*>(p); }
+
+// Mappings of this process (Linux): a syscall-free allocation adds none.
+int mapping_count() {
+  std::FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return -1;
+  int count = 0;
+  for (int c; (c = std::fgetc(maps)) != EOF;) count += c == '\n';
+  std::fclose(maps);
+  return count;
+}
+
+// Test-only: opens an arena's pages behind the pool's back to corrupt or
+// inspect raw bytes. Valid for mprotect/none sealing (pkey: not used).
+void open_raw(const GuardedAllocation& arena) {
+  if (!platform_memory::protect(arena.data, arena.data_size, Protection::ReadWrite).ok()) {
+    throw std::runtime_error("could not open the arena raw");
+  }
+}
+void seal_raw(const GuardedAllocation& arena) {
+  if (!platform_memory::protect(arena.data, arena.data_size, ProtectedRegion::at_rest_protection()).ok()) {
+    throw std::runtime_error("could not seal the arena raw");
+  }
+}
+
+const std::string kAtRest = kWindows ? "r--" : "---";
+
+}  // namespace
+
+TEST_CASE("slot sizes: the secret plus an 8-byte canary, rounded up to 8") {
+  CHECK_EQ(pool_slot_size(32), std::size_t{40});
+  CHECK_EQ(pool_slot_size(1), std::size_t{16});
+  CHECK_EQ(pool_slot_size(8), std::size_t{16});
+  CHECK_EQ(pool_slot_size(33), std::size_t{48});  // the canary starts right after byte 33
+  CHECK_EQ(pool_slot_size(0), std::size_t{0});
+  CHECK_EQ(pool_slot_size(static_cast<std::size_t>(-1)), std::size_t{0});
+}
+
+TEST_CASE("many secrets: 8-byte aligned, no overlap, each reads back its own bytes") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  std::vector<PoolChunk> chunks;
+  std::vector<std::size_t> sizes;
+  for (int i = 0; i < 300; ++i) {
+    std::size_t size = 1 + static_cast<std::size_t>(i * 7 % 61);
+    chunks.push_back(put(*pool, size, static_cast<unsigned char>(i)));
+    sizes.push_back(size);
+  }
+  std::set<std::pair<std::uintptr_t, std::uintptr_t>> spans;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    auto address = pool->address_of(chunks[i]);
+    REQUIRE_OK(address);
+    auto p = reinterpret_cast<std::uintptr_t>(address.value());
+    CHECK_EQ(p % kPoolAlignment, std::uintptr_t{0});
+    spans.insert({p, p + pool_slot_size(sizes[i])});
+    CHECK(contents(*pool, chunks[i]) == std::vector<unsigned char>(sizes[i], static_cast<unsigned char>(i)));
+  }
+  std::uintptr_t end = 0;
+  for (const auto& span : spans) {
+    CHECK(span.first >= end);
+    end = span.second;
+  }
+  PoolStats stats = pool->stats();
+  CHECK_EQ(stats.chunks_used, std::size_t{300});
+  std::size_t used = 0;
+  for (std::size_t size : sizes) used += pool_slot_size(size);
+  CHECK_EQ(stats.used, used);
+  CHECK_EQ(stats.used + stats.free, stats.total);
+  for (PoolChunk chunk : chunks) REQUIRE_OK(pool->free(chunk));
+}
+
+TEST_CASE("a 32-byte secret costs 40 locked bytes") {
+  PoolOptions options;  // default 256 KiB arena
+  auto pool = make_pool(options);
+  REQUIRE(pool != nullptr);
+  auto a = pool->allocate(32);
+  auto b = pool->allocate(32);
+  REQUIRE_OK(a);
+  REQUIRE_OK(b);
+  CHECK_EQ(pool->address_of(b.value()).value() - pool->address_of(a.value()).value(), std::ptrdiff_t{40});
+  CHECK_EQ(pool->stats().used, std::size_t{80});
+}
+
+TEST_CASE("sizes: zero and above the maximum are InvalidSize; bad options are refused") {
+  PoolOptions options = small_arenas();
+  options.max_size = 100;
+  auto pool = make_pool(options);
+  REQUIRE(pool != nullptr);
+  auto zero = pool->allocate(0);
+  CHECK(!zero.ok() && zero.error().code == ErrorCode::InvalidSize);
+  auto over = pool->allocate(101);
+  CHECK(!over.ok() && over.error().code == ErrorCode::InvalidSize);
+  CHECK(pool->allocate(100).ok());
+  PoolOptions bad = small_arenas();
+  bad.arena_size = 0;
+  CHECK(!Pool::create(bad).ok());
+  bad = small_arenas();
+  bad.lock_policy = static_cast<LockPolicy>(7);
+  auto bad_policy = Pool::create(bad);
+  CHECK(!bad_policy.ok() && bad_policy.error().code == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("after the first arena, allocation makes no system call: no new mapping, no arena") {
+  if (!kLinux) skip("mapping count from /proc/self/maps is Linux-only");
+  auto pool = make_pool(PoolOptions{});  // one 256 KiB arena holds 6,553 32-byte secrets
+  REQUIRE(pool != nullptr);
+  auto first = pool->allocate(32);
+  REQUIRE_OK(first);
+  const int maps_before = mapping_count();
+  std::vector<PoolChunk> chunks;
+  for (int i = 0; i < 5000; ++i) {
+    auto chunk = pool->allocate(32);
+    REQUIRE_OK(chunk);
+    chunks.push_back(chunk.value());
+  }
+  for (PoolChunk chunk : chunks) REQUIRE_OK(pool->free(chunk));
+  CHECK_EQ(mapping_count(), maps_before);
+  CHECK_EQ(pool->stats().arenas, std::size_t{1});
+}
+
+TEST_CASE("layout: a guard page before and after each arena, the arena sealed at rest") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk chunk = put(*pool, 32, 0x11);
+  auto arena = pool->arena_of(chunk);
+  REQUIRE_OK(arena);
+  const GuardedAllocation& m = arena.value();
+  CHECK_EQ(m.guard_pages_before, std::size_t{1});
+  CHECK_EQ(m.guard_pages_after, std::size_t{1});
+  CHECK_EQ(m.data_size, 4 * page_size());
+  if (os_protection(m.data) != "?") {
+    CHECK_EQ(os_protection(m.base), std::string("---"));
+    CHECK_EQ(os_protection(m.data + m.data_size), std::string("---"));
+    if (pool->sealing() != Sealing::Pkey) CHECK_EQ(os_protection(m.data), kAtRest);
+  }
+  std::string inside;
+  REQUIRE_OK(pool->with_read(chunk, [&](const std::uint8_t*, std::size_t) {
+    inside = os_protection(m.data);
+  }));
+  if (inside != "?" && pool->sealing() == Sealing::Mprotect) CHECK_EQ(inside, std::string("r--"));
+  auto info = pool->info(chunk);
+  REQUIRE_OK(info);
+  CHECK(info.value().guard_pages);
+  CHECK_EQ(info.value().sealed, !kWindows);
+  CHECK(info.value().canary_intact);
+}
+
+CHILD_CASE("underflow into the arena's front guard page") {
+  auto pool = make_pool();
+  PoolChunk chunk = put(*pool, 32, 1);
+  touch(pool->arena_of(chunk).value().data - 1);
+}
+CHILD_CASE("overflow into the arena's back guard page") {
+  auto pool = make_pool();
+  PoolChunk chunk = put(*pool, 32, 1);
+  const GuardedAllocation m = pool->arena_of(chunk).value();
+  touch(m.data + m.data_size);
+}
+CHILD_CASE("read a sealed arena outside a scope") {
+  auto pool = make_pool();
+  PoolChunk chunk = put(*pool, 32, 1);
+  touch(pool->address_of(chunk).value());
+}
+
+TEST_CASE("the arena's guard pages and seal kill a child that touches them") {
+  EXPECT_CHILD_CRASHES("underflow into the arena's front guard page");
+  EXPECT_CHILD_CRASHES("overflow into the arena's back guard page");
+  if (!kWindows) {
+    EXPECT_CHILD_CRASHES("read a sealed arena outside a scope");
+  } else {
+    std::printf("    Windows: arenas rest read-only to stay locked; reads are not trapped\n");
+  }
+}
+
+TEST_CASE("a flipped canary byte is detected on read, write, info and free; free still wipes") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  if (pool->sealing() == Sealing::Pkey) skip("raw corruption uses mprotect; covered by the pkey test");
+  PoolChunk victim = put(*pool, 24, 0x33);
+  PoolChunk neighbour = put(*pool, 24, 0x44);
+  const GuardedAllocation arena = pool->arena_of(victim).value();
+  unsigned char* bytes = pool->address_of(victim).value();
+  open_raw(arena);
+  bytes[24] ^= 0x01;  // a one-byte overflow by a buggy writer
+  seal_raw(arena);
+  bool called = false;
+  Status read = pool->with_read(victim, [&](const std::uint8_t*, std::size_t) { called = true; });
+  CHECK(!read.ok() && read.error().code == ErrorCode::CanaryCorrupted);
+  Status write = pool->with_write(victim, [&](std::uint8_t*, std::size_t) { called = true; });
+  CHECK(!write.ok() && write.error().code == ErrorCode::CanaryCorrupted);
+  CHECK(!called);
+  CHECK(!pool->info(victim).value().canary_intact);
+  CHECK(pool->info(neighbour).value().canary_intact);
+  if (os_protection(arena.data) != "?") CHECK_EQ(os_protection(arena.data), kAtRest);
+  Status freed = pool->free(victim);
+  CHECK(!freed.ok() && freed.error().code == ErrorCode::CanaryCorrupted);
+  CHECK(!pool->size_of(victim).ok());  // freed all the same
+  open_raw(arena);
+  bool zero = true;
+  for (std::size_t i = 0; i < pool_slot_size(24); ++i) zero = zero && bytes[i] == 0;
+  seal_raw(arena);
+  CHECK(zero);
+  CHECK(contents(*pool, neighbour) == std::vector<unsigned char>(24, 0x44));
+}
+
+TEST_CASE("freed chunks read as zero: the slot and its canary are wiped") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk keep = put(*pool, 16, 0x55);  // keeps the arena alive
+  PoolChunk chunk = put(*pool, 48, 0xEE);
+  const unsigned char* before = pool->address_of(chunk).value();
+  REQUIRE_OK(pool->free(chunk));
+  auto again = pool->allocate(48);
+  REQUIRE_OK(again);
+  CHECK(pool->address_of(again.value()).value() == before);  // best fit hands the slot back
+  CHECK(contents(*pool, again.value()) == std::vector<unsigned char>(48, 0));
+  if (pool->sealing() != Sealing::Pkey) {
+    const GuardedAllocation arena = pool->arena_of(keep).value();
+    REQUIRE_OK(pool->free(again.value()));
+    open_raw(arena);
+    bool zero = true;
+    for (std::size_t i = 0; i < pool_slot_size(48); ++i) zero = zero && before[i] == 0;
+    seal_raw(arena);
+    CHECK(zero);
+  }
+}
+
+TEST_CASE("double free, stale and forged chunks are InvalidArgument") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk keep = put(*pool, 8, 1);
+  PoolChunk chunk = put(*pool, 8, 2);
+  REQUIRE_OK(pool->free(chunk));
+  Status twice = pool->free(chunk);
+  CHECK(!twice.ok() && twice.error().code == ErrorCode::InvalidArgument);
+  Status read = pool->with_read(chunk, [](const std::uint8_t*, std::size_t) {});
+  CHECK(!read.ok() && read.error().code == ErrorCode::InvalidArgument);
+  PoolChunk inside{keep.id + 8};  // points into a live arena, not at a chunk
+  CHECK(pool->free(inside).error().code == ErrorCode::InvalidArgument);
+  PoolChunk forged{0xdeadbeef12345678ull};
+  CHECK(pool->free(forged).error().code == ErrorCode::InvalidArgument);
+  CHECK(contents(*pool, keep) == std::vector<unsigned char>(8, 1));
+}
+
+TEST_CASE("scopes re-seal when the callback throws; nested scopes keep the widest access") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk a = put(*pool, 16, 5);
+  PoolChunk b = put(*pool, 16, 6);
+  bool thrown = false;
+  try {
+    (void)pool->with_read(a, [](const std::uint8_t*, std::size_t) { throw std::runtime_error("x"); });
+  } catch (const std::runtime_error&) {
+    thrown = true;
+  }
+  CHECK(thrown);
+  CHECK_EQ(pool->info(a).value().sealed, !kWindows);
+  REQUIRE_OK(pool->with_read(a, [&](const std::uint8_t*, std::size_t) {
+    REQUIRE_OK(pool->with_write(b, [](std::uint8_t* bytes, std::size_t) { bytes[0] = 60; }));
+    CHECK(!pool->info(a).value().sealed);  // a's scope is still open
+  }));
+  CHECK_EQ(pool->info(a).value().sealed, !kWindows);
+  CHECK(contents(*pool, b)[0] == 60);
+  CHECK(contents(*pool, a) == std::vector<unsigned char>(16, 5));
+}
+
+TEST_CASE("empty arenas go back to the OS: one spare kept, trim() gives back the rest") {
+  std::uint64_t locked_before = process_locked_bytes().value_or(0);
+  const int maps_before = kLinux ? mapping_count() : -1;
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  std::vector<PoolChunk> chunks;
+  const std::size_t per_arena = 4 * page_size() / pool_slot_size(32);
+  for (std::size_t i = 0; i < 3 * per_arena; ++i) chunks.push_back(put(*pool, 32, 7));
+  CHECK_EQ(pool->stats().arenas, std::size_t{3});
+  if (kLinux) CHECK_EQ(*process_locked_bytes(), locked_before + 3 * 4 * page_size());
+  for (PoolChunk chunk : chunks) REQUIRE_OK(pool->free(chunk));
+  PoolStats after = pool->stats();
+  CHECK_EQ(after.arenas, std::size_t{1});
+  CHECK_EQ(after.used, std::size_t{0});
+  CHECK_EQ(after.chunks_used, std::size_t{0});
+  CHECK_EQ(after.chunks_free, std::size_t{1});  // coalesced back into one run
+  CHECK_EQ(pool->trim(), std::size_t{1});
+  CHECK_EQ(pool->stats().arenas, std::size_t{0});
+  if (kLinux) {
+    CHECK_EQ(*process_locked_bytes(), locked_before);
+    CHECK_EQ(mapping_count(), maps_before);
+  }
+}
+
+TEST_CASE("a secret larger than an arena gets an arena of its own, freed at once") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk small = put(*pool, 32, 1);
+  PoolChunk big = put(*pool, 10 * page_size(), 0x99);
+  CHECK_EQ(pool->stats().arenas, std::size_t{2});
+  CHECK(pool->arena_of(big).value().data_size >= 10 * page_size() + kPoolCanarySize);
+  CHECK(contents(*pool, big) == std::vector<unsigned char>(10 * page_size(), 0x99));
+  REQUIRE_OK(pool->free(big));
+  CHECK_EQ(pool->stats().arenas, std::size_t{1});
+  REQUIRE_OK(pool->free(small));
+}
+
+TEST_CASE("the OS confirms arenas locked, out of dumps and forks; stats read it back") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  std::vector<PoolChunk> chunks;
+  const std::size_t per_arena = 4 * page_size() / pool_slot_size(32);
+  for (std::size_t i = 0; i < per_arena + 5; ++i) chunks.push_back(put(*pool, 32, 3));
+  auto info = pool->info(chunks.back());
+  REQUIRE_OK(info);
+  CHECK(info.value().locked);
+  PoolStats stats = pool->stats(true);
+  CHECK_EQ(stats.arenas, std::size_t{2});
+  CHECK_EQ(stats.lock_calls_succeeded, stats.total);
+  if (kLinux) {
+    CHECK(info.value().facts.locked == Fact::Yes);
+    CHECK(info.value().facts.dump_excluded == Fact::Yes);
+    CHECK(info.value().facts.fork_excluded == Fact::Yes);
+    REQUIRE(stats.locked.has_value());
+    CHECK_EQ(*stats.locked, stats.total);
+    CHECK_EQ(*stats.chunks_locked, chunks.size());
+  } else if (kWindows && running_under_wine()) {
+    CHECK(!stats.locked.has_value() || *stats.locked == 0);  // wine never reports Locked
+  }
+}
+
+TEST_CASE("sealing is reported honestly: pkey only where pkey_alloc succeeded") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  std::printf("    sealing: %s%s%s\n", sealing_name(pool->sealing()),
+              pool->sealing_fallback_reason().empty() ? "" : " - ",
+              pool->sealing_fallback_reason().c_str());
+  if (kWindows) {
+    CHECK(pool->sealing() == Sealing::None);
+  } else {
+    CHECK(pool->sealing() == Sealing::Pkey || pool->sealing() == Sealing::Mprotect);
+    if (pool->sealing() == Sealing::Mprotect) CHECK(!pool->sealing_fallback_reason().empty());
+  }
+  PoolOptions mprotect = small_arenas();
+  mprotect.sealing = SealingPreference::Mprotect;
+  auto forced = make_pool(mprotect);
+  REQUIRE(forced != nullptr);
+  CHECK(forced->sealing() == (kWindows ? Sealing::None : Sealing::Mprotect));
+}
+
+STRONGROOM_TEST_MAIN

@@ -1,0 +1,116 @@
+// The pool under a real lock budget: an unprivileged child with
+// RLIMIT_MEMLOCK = 64 KiB. The first arena is capped to the budget so it
+// locks; the OS confirms every chunk in it locked; past the budget, Require
+// fails with LockFailed and BestEffort hands out chunks the OS says are not
+// locked.
+#include <grp.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "strongroom/memlock.h"
+#include "strongroom/page_size.h"
+#include "strongroom/pool.h"
+#include "strongroom/readback.h"
+#include "test.h"
+
+using namespace strongroom;
+
+namespace {
+
+constexpr std::size_t kLimit = 64 * 1024;
+constexpr int kCannotDrop = 77;
+
+std::string limited_child_body() {
+  std::string failures;
+  auto fail = [&failures](const std::string& what) { failures += what + "; "; };
+
+  PoolOptions options;  // 256 KiB arenas: four times the budget
+  auto created = Pool::create(options);
+  if (!created.ok()) return "Pool::create failed";
+  Pool& pool = *created.value();
+  std::vector<PoolChunk> chunks;
+  Error refusal;
+  for (;;) {
+    auto chunk = pool.allocate(32);
+    if (!chunk.ok()) {
+      refusal = chunk.error();
+      break;
+    }
+    if (!pool.fill_random(chunk.value()).ok()) fail("fill_random failed");
+    chunks.push_back(chunk.value());
+    if (chunks.size() > kLimit) break;
+  }
+  const std::size_t expected = kLimit / pool_slot_size(32);  // 1,638
+  if (chunks.size() != expected) {
+    fail("expected " + std::to_string(expected) + " chunks in the capped arena, got " +
+         std::to_string(chunks.size()));
+  }
+  if (refusal.code != ErrorCode::LockFailed) fail("the refusal should be LockFailed: " + refusal.message);
+  PoolStats stats = pool.stats(true);
+  if (stats.arenas != 1 || stats.total != kLimit) fail("one arena of exactly the budget");
+  if (!stats.locked || *stats.locked != kLimit) fail("the OS should say the arena is locked");
+  if (!stats.chunks_locked || *stats.chunks_locked != expected) fail("every chunk OS-verified locked");
+  auto vmlck = process_locked_bytes();
+  if (!vmlck || *vmlck != kLimit) fail("VmLck should equal the budget");
+
+  PoolOptions best_effort_options;
+  best_effort_options.lock_policy = LockPolicy::BestEffort;
+  best_effort_options.arena_size = 16 * 1024;
+  auto best_effort = Pool::create(best_effort_options);
+  if (!best_effort.ok()) return failures + "best-effort Pool::create failed";
+  auto extra = best_effort.value()->allocate(32);
+  if (!extra.ok()) {
+    fail("best effort should still allocate: " + extra.error().message);
+  } else {
+    auto info = best_effort.value()->info(extra.value());
+    if (!info.ok() || info.value().locked) fail("best-effort chunk should say locked = false");
+    if (info.ok() && info.value().facts.locked != Fact::No) fail("OS should say not locked");
+    if (!best_effort.value()->fill_random(extra.value()).ok()) fail("unlocked chunk still usable");
+  }
+  for (PoolChunk chunk : chunks) {
+    if (!pool.free(chunk).ok()) fail("free failed");
+  }
+  return failures;
+}
+
+}  // namespace
+
+TEST_CASE("RLIMIT_MEMLOCK = 64 KiB, unprivileged child: first arena capped and OS-verified") {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::fflush(stdout);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    close(fds[0]);
+    struct rlimit rl = {kLimit, kLimit};
+    if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0) _exit(kCannotDrop);
+    if (geteuid() == 0) {
+      if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(kCannotDrop);
+    }
+    std::vector<unsigned char> probe(2 * kLimit);
+    if (mlock(probe.data(), probe.size()).ok()) _exit(kCannotDrop);
+    std::string failures = limited_child_body();
+    (void)!write(fds[1], failures.data(), failures.size());
+    _exit(failures.empty() ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string failures;
+  char buffer[512];
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) failures.append(buffer, n);
+  close(fds[0]);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == kCannotDrop) {
+    strongroom_test::skip("could not run a child without CAP_IPC_LOCK under a 64 KiB limit");
+  }
+  if (!failures.empty()) strongroom_test::report_failure(__FILE__, __LINE__, failures);
+  CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+STRONGROOM_TEST_MAIN
