@@ -11,8 +11,56 @@ export interface NativeRegionFacts {
   forkExcluded: boolean | null;
   guardPages: boolean;
   sealed: boolean;
-  sealing: 'mprotect' | 'none';
+  sealing: 'pkey' | 'mprotect' | 'none';
   canaryIntact: boolean;
+}
+
+/** inspect() of a pooled chunk: the facts are about its whole arena. */
+export interface NativeChunkFacts extends NativeRegionFacts {
+  /** Data bytes of the arena the chunk lives in (guard pages at its ends). */
+  arenaBytes: number;
+  backing: 'anonymous' | 'secretmem';
+}
+
+export interface NativePoolStats {
+  /** Bytes in live chunks (secrets, canaries, padding). */
+  used: number;
+  free: number;
+  /** Data bytes of every arena. */
+  total: number;
+  /** Bytes of arenas whose lock call succeeded (our own record). */
+  lockCallsSucceeded: number;
+  /** Bytes of arenas the OS says are locked; null without read-back or where the OS cannot tell. */
+  locked: number | null;
+  /** Live chunks in arenas the OS says are locked; null as above. */
+  chunksLocked: number | null;
+  chunks: number;
+  freeRuns: number;
+  arenas: number;
+}
+
+export interface NativePoolDescription {
+  sealing: 'pkey' | 'mprotect' | 'none';
+  sealingFallbackReason: string | null;
+  backing: 'anonymous' | 'secretmem';
+  backingFallbackReason: string | null;
+}
+
+/** A pool of locked arenas; chunks are numbers (ids, never addresses). */
+export interface NativePool {
+  allocate(size: number): number;
+  generate(size: number): number;
+  importFrom(source: Uint8Array): number;
+  fillRandom(chunk: number): void;
+  write(chunk: number, source: Uint8Array): void;
+  readInto(chunk: number, target: Uint8Array): void;
+  free(chunk: number): void;
+  summary(chunk: number): { size: number; lockedBytes: number; locked: boolean };
+  inspect(chunk: number): NativeChunkFacts;
+  stats(readBack: boolean): NativePoolStats;
+  trim(): number;
+  describe(): NativePoolDescription;
+  destroy(): void;
 }
 
 export interface NativeRegion {
@@ -58,6 +106,21 @@ export interface NativeAddon {
   memfdSecretAvailable(): boolean | null;
   canarySize: number;
   defaultMaxSecretSize: number;
+  Pool: new (
+    arenaSize: number,
+    maxSize: number,
+    requireLock: boolean,
+    sealing: 'auto' | 'mprotect',
+    backing: 'anonymous' | 'secretmem',
+  ) => NativePool;
+  poolSlotSize(size: number): number;
+  poolCanarySize: number;
+  defaultArenaSize: number;
+  /** Benchmark floors, measured natively. */
+  bench: {
+    noop(): void;
+    sealingFloors(iterations: number): { mprotectPairNs: number; pkeyPairNs: number | null };
+  };
 }
 
 /** Package root: dist/main/ -> ../.. ; inside an asar archive, native files live in app.asar.unpacked. */

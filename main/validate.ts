@@ -12,17 +12,35 @@ const sizeLimit = z.number().int().min(1).max(HARD_MAX_SECRET_SIZE);
 const vaultOptionsSchema = z.strictObject({
   lockPolicy: z.enum(['require', 'best-effort']).optional(),
   storage: z.enum(['isolated', 'pooled']).optional(),
+  backing: z.enum(['anonymous', 'secretmem']).optional(),
   maxSecretSize: sizeLimit.optional(),
+});
+
+const callOptionsSchema = z.strictObject({
+  storage: z.enum(['isolated', 'pooled']).optional(),
 });
 
 export type LockPolicy = 'require' | 'best-effort';
 export type Storage = 'isolated' | 'pooled';
+export type Backing = 'anonymous' | 'secretmem';
 
 export interface VaultOptions {
   /** 'require' (default): a refused lock fails with LOCK_FAILED. 'best-effort': allocate anyway, inspect() says locked: false. */
   lockPolicy?: LockPolicy;
-  /** 'isolated' (default): one guarded region per secret. 'pooled' is not available yet. */
+  /**
+   * 'isolated' (default): one guarded region per secret (a locked page and
+   * guard pages each). 'pooled': secrets packed into shared locked arenas
+   * (40 locked bytes for a 32-byte secret) with guard pages at each arena's
+   * ends and a canary after each secret. Can be overridden per call.
+   */
   storage?: Storage;
+  /**
+   * Pooled storage only. 'secretmem': Linux memfd_secret(2) arenas, removed
+   * from the kernel's direct map; falls back to 'anonymous' with a reason
+   * (see poolInfo()) where the kernel has none. Blocks hibernation while
+   * secrets exist and counts against the lock budget.
+   */
+  backing?: Backing;
   /** Largest secret this vault accepts, in bytes (default 1 MiB, at most 64 MiB). */
   maxSecretSize?: number;
 }
@@ -30,7 +48,14 @@ export interface VaultOptions {
 export interface ResolvedVaultOptions {
   lockPolicy: LockPolicy;
   storage: Storage;
+  backing: Backing;
   maxSecretSize: number;
+}
+
+/** Per-call options of generate() and import(). */
+export interface SecretOptions {
+  /** Overrides the vault's storage for this secret. */
+  storage?: Storage;
 }
 
 export function resolveVaultOptions(options: unknown): ResolvedVaultOptions {
@@ -50,15 +75,40 @@ export function resolveVaultOptions(options: unknown): ResolvedVaultOptions {
   const resolved: ResolvedVaultOptions = {
     lockPolicy: parsed.data.lockPolicy ?? 'require',
     storage: parsed.data.storage ?? 'isolated',
+    backing: parsed.data.backing ?? 'anonymous',
     maxSecretSize: parsed.data.maxSecretSize ?? DEFAULT_MAX_SECRET_SIZE,
   };
-  if (resolved.storage === 'pooled') {
-    throw new SecureMemoryError(
-      'UNSUPPORTED',
-      "storage: 'pooled' is not available in this version; use 'isolated' (one guarded region per secret)",
-    );
+  if (resolved.backing === 'secretmem' && resolved.storage !== 'pooled') {
+    throw new SecureMemoryError('UNSUPPORTED', "backing: 'secretmem' is available for storage: 'pooled' only");
   }
   return resolved;
+}
+
+/** The storage for one secret: the call's option, else the vault's. */
+export function resolveSecretOptions(options: unknown, vault: ResolvedVaultOptions, what: string): Storage {
+  if (options === undefined) return vault.storage;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new SecureMemoryError('INVALID_ARGUMENT', `${what}: options must be a plain object`);
+  }
+  const parsed = callOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
+    throw new SecureMemoryError('INVALID_ARGUMENT', `${what} option ${where}: ${issue.message}`);
+  }
+  const storage = parsed.data.storage ?? vault.storage;
+  if (vault.backing === 'secretmem' && storage !== 'pooled') {
+    throw new SecureMemoryError('UNSUPPORTED', "this vault's backing: 'secretmem' is available for pooled storage only");
+  }
+  return storage;
+}
+
+/** A chunk id from the native pool: a non-negative safe integer. */
+export function checkChunkId(id: unknown): number {
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+    throw new SecureMemoryError('INVALID_HANDLE', 'the pool returned an invalid chunk id');
+  }
+  return id;
 }
 
 /** A secret size: a safe integer in 1..max. Wrong type -> INVALID_ARGUMENT, bad number -> INVALID_SIZE. */

@@ -1,14 +1,19 @@
 // SecretVault: opaque handles over native protected regions, with policy.
-import { callNative, SecureMemoryError } from './errors';
-import { native, type NativeRegion } from './native';
+import { callNative, fromNativeError, SecureMemoryError } from './errors';
+import { native, type NativePool, type NativePoolDescription, type NativePoolStats, type NativeRegion } from './native';
 import {
+  checkChunkId,
   checkFunction,
   checkImportBytes,
   checkNotShared,
   checkSize,
+  HARD_MAX_SECRET_SIZE,
   offHeapBytes,
+  resolveSecretOptions,
   resolveVaultOptions,
+  type Backing,
   type LockPolicy,
+  type SecretOptions,
   type Storage,
   type VaultOptions,
 } from './validate';
@@ -50,7 +55,16 @@ export interface SecretStatus {
   dumpExcluded: boolean | null;
   /** The OS says forked children do not get the pages (smaps `dc`); null = cannot be verified here. */
   forkExcluded: boolean | null;
+  /**
+   * Guard pages fence the secret's memory. For 'isolated' storage they sit
+   * right before and after the secret's pages; for 'pooled' storage at the
+   * ends of its arena, so an overflow inside the arena reaches a neighbour
+   * secret first (and is caught by the canary) — see guardPagesAround.
+   */
   guardPages: boolean;
+  guardPagesAround: 'secret' | 'arena';
+  /** 'secretmem': pages removed from the kernel's direct map (Linux memfd_secret). */
+  backing: Backing;
   /**
    * The native pages are no-access right now. Copies handed to read/write
    * callbacks live in the JS heap and are not covered. Always false on
@@ -58,7 +72,11 @@ export interface SecretStatus {
    */
   sealed: boolean;
   canaryIntact: boolean;
-  /** 'mprotect': sealed with mprotect/VirtualProtect; 'none': not sealed at rest (Windows). 'pkey' arrives with memory protection keys. */
+  /**
+   * 'pkey': pooled pages sealed with a memory protection key, opened per
+   * thread for a scope (Linux x86-64 with PKU). 'mprotect': sealed with
+   * mprotect/VirtualProtect. 'none': not sealed at rest (Windows).
+   */
   sealing: 'pkey' | 'mprotect' | 'none';
 }
 
@@ -75,10 +93,63 @@ export interface VaultStats {
   destroyed: number;
   /** Regions wiped and freed because their handle was garbage-collected without destroy(). */
   reclaimed: number;
+  /** Live secrets in pooled storage (counted in secrets too). */
+  pooledSecrets: number;
+}
+
+/** The process-wide pool a vault's pooled secrets live in, read back from the OS. */
+export interface PoolInfo extends NativePoolStats, NativePoolDescription {}
+
+// One pool per lock policy and backing, shared by every vault of this
+// thread: the lock budget is per process, and one arena holds thousands of
+// secrets.
+const pools = new Map<string, NativePool>();
+
+function poolFor(lockPolicy: LockPolicy, backing: Backing): NativePool {
+  const key = `${lockPolicy}/${backing}`;
+  let pool = pools.get(key);
+  if (pool === undefined) {
+    pool = callNative(
+      () => new native.Pool(native.defaultArenaSize, HARD_MAX_SECRET_SIZE, lockPolicy === 'require', 'auto', backing),
+    );
+    pools.set(key, pool);
+  }
+  return pool;
+}
+
+/** A pooled chunk behind the same interface as an isolated region. */
+class PooledRegion implements NativeRegion {
+  constructor(
+    private readonly pool: NativePool,
+    private readonly chunk: number,
+  ) {}
+  fillRandom(): void {
+    this.pool.fillRandom(this.chunk);
+  }
+  write(source: Uint8Array): void {
+    this.pool.write(this.chunk, source);
+  }
+  readInto(target: Uint8Array): void {
+    this.pool.readInto(this.chunk, target);
+  }
+  wipe(): void {
+    const size = this.pool.summary(this.chunk).size;
+    this.pool.write(this.chunk, new Uint8Array(size));
+  }
+  summary(): { size: number; lockedBytes: number; locked: boolean } {
+    return this.pool.summary(this.chunk);
+  }
+  inspect(): ReturnType<NativePool['inspect']> {
+    return this.pool.inspect(this.chunk);
+  }
+  destroy(): void {
+    this.pool.free(this.chunk);
+  }
 }
 
 interface Entry {
   region: NativeRegion;
+  storage: Storage;
   size: number;
   pageBytes: number;
   locked: boolean;
@@ -98,7 +169,13 @@ function installExitHook(): void {
   // The addon also wipes every region when the Node environment ends; this
   // covers process.exit() paths and keeps the vault's stats honest.
   process.once('exit', () => {
-    for (const ref of liveVaults) ref.deref()?.destroyAll();
+    for (const ref of liveVaults) {
+      try {
+        ref.deref()?.destroyAll();
+      } catch {
+        // A corrupted canary must not stop the other vaults from being wiped.
+      }
+    }
   });
 }
 
@@ -113,6 +190,7 @@ function isThenable(value: unknown): boolean {
 export class SecretVault {
   readonly lockPolicy: LockPolicy;
   readonly storage: Storage;
+  readonly backing: Backing;
   readonly maxSecretSize: number;
 
   readonly #entries = new WeakMap<SecretHandle, Entry>();
@@ -124,21 +202,31 @@ export class SecretVault {
     const resolved = resolveVaultOptions(options);
     this.lockPolicy = resolved.lockPolicy;
     this.storage = resolved.storage;
+    this.backing = resolved.backing;
     this.maxSecretSize = resolved.maxSecretSize;
     // Safety net only: a dropped handle's region is wiped and freed when the
     // GC notices, which may be late. Call destroy().
     this.#finalizer = new FinalizationRegistry((entry) => {
       if (!entry.alive) return;
-      this.#release(entry);
+      void this.#release(entry);
       this.#counters.reclaimed++;
     });
     liveVaults.add(new WeakRef(this));
     installExitHook();
   }
 
-  /** A new secret of `size` CSPRNG bytes, written natively: the bytes never exist in JavaScript. */
-  generate(size: number): SecretHandle {
+  /**
+   * A new secret of `size` CSPRNG bytes, written natively: the bytes never
+   * exist in JavaScript. options.storage overrides the vault's storage.
+   */
+  generate(size: number, options?: SecretOptions): SecretHandle {
     checkSize(size, this.maxSecretSize, 'generate(size)');
+    const storage = resolveSecretOptions(options, this.#options(), 'generate()');
+    if (storage === 'pooled') {
+      const pool = this.#pool();
+      const chunk = checkChunkId(callNative(() => pool.generate(size)));
+      return this.#register(new PooledRegion(pool, chunk), size, storage);
+    }
     const region = this.#allocate(size);
     try {
       callNative(() => region.fillRandom());
@@ -146,15 +234,16 @@ export class SecretVault {
       region.destroy();
       throw error;
     }
-    return this.#register(region, size);
+    return this.#register(region, size, storage);
   }
 
   /**
    * Copies `bytes` into protected memory, then wipes `bytes` (it reads as
    * zeros afterwards). If the import fails, `bytes` is left as it was.
    */
-  import(bytes: Uint8Array): SecretHandle {
+  import(bytes: Uint8Array, options?: SecretOptions): SecretHandle {
     const source = checkImportBytes(bytes, this.maxSecretSize);
+    const storage = resolveSecretOptions(options, this.#options(), 'import()');
     const size = source.byteLength;
     // Copy element-wise into an off-heap scratch and wipe the source in place
     // before anything reads source.buffer (see checkImportBytes).
@@ -164,10 +253,16 @@ export class SecretVault {
     let region: NativeRegion | undefined;
     try {
       checkNotShared(source);
-      region = this.#allocate(size);
-      const target = region;
-      callNative(() => target.write(scratch));
-      const handle = this.#register(region, size);
+      if (storage === 'pooled') {
+        const pool = this.#pool();
+        const chunk = checkChunkId(callNative(() => pool.importFrom(scratch)));
+        region = new PooledRegion(pool, chunk);
+      } else {
+        region = this.#allocate(size);
+        const target = region;
+        callNative(() => target.write(scratch));
+      }
+      const handle = this.#register(region, size, storage);
       region = undefined;
       return handle;
     } catch (error) {
@@ -209,50 +304,81 @@ export class SecretVault {
     const facts = callNative(() => entry.region.inspect());
     return {
       size: entry.size,
-      storage: 'isolated',
+      storage: entry.storage,
       locked: facts.locked,
       lockVerified: facts.lockVerified,
       dumpExcluded: facts.dumpExcluded,
       forkExcluded: facts.forkExcluded,
       guardPages: facts.guardPages,
+      guardPagesAround: entry.storage === 'pooled' ? 'arena' : 'secret',
+      backing: 'backing' in facts ? (facts as { backing: Backing }).backing : 'anonymous',
       sealed: facts.sealed,
       canaryIntact: facts.canaryIntact,
       sealing: facts.sealing,
     };
   }
 
-  /** Wipes and frees the secret. The handle is dead afterwards (INVALID_HANDLE). */
+  /**
+   * Wipes and frees the secret. The handle is dead afterwards (INVALID_HANDLE).
+   * A pooled secret whose canary was overwritten is still wiped and freed,
+   * then CANARY_CORRUPTED is thrown so the overflow is not missed.
+   */
   destroy(handle: SecretHandle): void {
     const entry = this.#entry(handle);
     if (entry.readers > 0 || entry.writing) {
       throw new SecureMemoryError('INVALID_ARGUMENT', 'destroy() inside a read/write scope of the same secret is refused');
     }
     this.#entries.delete(handle);
-    this.#release(entry);
+    const error = this.#release(entry);
     this.#counters.destroyed++;
+    if (error !== undefined) throw error;
   }
 
-  /** Wipes and frees every secret of this vault. Returns how many there were. */
+  /**
+   * Wipes and frees every secret of this vault, and gives empty pool arenas
+   * back to the OS. Returns how many secrets there were.
+   */
   destroyAll(): number {
     let count = 0;
+    let firstError: SecureMemoryError | undefined;
     for (const entry of [...this.#live]) {
-      this.#release(entry);
+      firstError ??= this.#release(entry);
       this.#counters.destroyed++;
       count++;
     }
+    if (this.#usedPool !== undefined) {
+      const pool = this.#usedPool;
+      callNative(() => pool.trim());
+    }
+    if (firstError !== undefined) throw firstError;
     return count;
+  }
+
+  /**
+   * The pool this vault's pooled secrets live in (shared by vaults with the
+   * same lockPolicy and backing): usage, how many bytes and secrets the OS
+   * confirms locked, how it seals and what backs it (with the reason for any
+   * fallback). Reads /proc/self/smaps on Linux. null until the vault has
+   * used pooled storage.
+   */
+  poolInfo(): PoolInfo | null {
+    const pool = this.#usedPool;
+    if (pool === undefined) return null;
+    return { ...callNative(() => pool.stats(true)), ...callNative(() => pool.describe()) };
   }
 
   stats(): VaultStats {
     let bytes = 0;
     let lockedBytes = 0;
     let unlockedSecrets = 0;
+    let pooledSecrets = 0;
     for (const entry of this.#live) {
       bytes += entry.size;
       if (entry.locked) lockedBytes += entry.pageBytes;
       else unlockedSecrets++;
+      if (entry.storage === 'pooled') pooledSecrets++;
     }
-    return { secrets: this.#live.size, bytes, lockedBytes, unlockedSecrets, ...this.#counters };
+    return { secrets: this.#live.size, bytes, lockedBytes, unlockedSecrets, ...this.#counters, pooledSecrets };
   }
 
   /** True when `value` is a live handle of this vault. */
@@ -266,10 +392,22 @@ export class SecretVault {
     return callNative(() => new native.ProtectedRegion(size, this.maxSecretSize, requireLock));
   }
 
-  #register(region: NativeRegion, size: number): SecretHandle {
+  #options() {
+    return { lockPolicy: this.lockPolicy, storage: this.storage, backing: this.backing, maxSecretSize: this.maxSecretSize };
+  }
+
+  #usedPool: NativePool | undefined;
+
+  #pool(): NativePool {
+    this.#usedPool ??= poolFor(this.lockPolicy, this.backing);
+    return this.#usedPool;
+  }
+
+  #register(region: NativeRegion, size: number, storage: Storage): SecretHandle {
     const summary = callNative(() => region.summary());
     const entry: Entry = {
       region,
+      storage,
       size,
       pageBytes: summary.lockedBytes,
       locked: summary.locked,
@@ -285,12 +423,18 @@ export class SecretVault {
     return handle;
   }
 
-  #release(entry: Entry): void {
-    if (!entry.alive) return;
+  /** Returns (does not throw) a failure of the native free, e.g. CANARY_CORRUPTED. */
+  #release(entry: Entry): SecureMemoryError | undefined {
+    if (!entry.alive) return undefined;
     entry.alive = false;
     this.#live.delete(entry);
     this.#finalizer.unregister(entry);
-    entry.region.destroy();
+    try {
+      entry.region.destroy();
+      return undefined;
+    } catch (error) {
+      return fromNativeError(error);
+    }
   }
 
   #entry(handle: unknown): Entry {

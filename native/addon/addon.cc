@@ -19,6 +19,9 @@
 #include "strongroom/protected_region.h"
 #include "strongroom/readback.h"
 
+// Pooled storage lives in pool_binding.cc.
+void InitPool(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 using strongroom::Error;
@@ -468,6 +471,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("canarySize", Napi::Number::New(env, static_cast<double>(strongroom::kCanarySize)));
   exports.Set("defaultMaxSecretSize",
               Napi::Number::New(env, static_cast<double>(strongroom::kDefaultMaxSecretSize)));
+  InitPool(env, exports);
   return exports;
 }
 

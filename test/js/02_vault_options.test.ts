@@ -35,6 +35,9 @@ test('unknown option names and values are refused', () => {
   rejects(() => new SecretVault([] as never), 'INVALID_ARGUMENT');
 });
 
-test("storage: 'pooled' is refused with UNSUPPORTED until it exists", () => {
-  rejects(() => new SecretVault({ storage: 'pooled' }), 'UNSUPPORTED');
+test("storage: 'pooled' is accepted; backing: 'secretmem' only with pooled storage", () => {
+  assert.equal(new SecretVault({ storage: 'pooled' }).storage, 'pooled');
+  assert.equal(new SecretVault({ storage: 'pooled', backing: 'secretmem' }).backing, 'secretmem');
+  rejects(() => new SecretVault({ backing: 'secretmem' }), 'UNSUPPORTED');
+  rejects(() => new SecretVault({ storage: 'pooled', backing: 'disk' } as never), 'INVALID_ARGUMENT');
 });

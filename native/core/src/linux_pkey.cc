@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "pool_os.h"
@@ -41,6 +43,18 @@ const KeyState& key_state() {
   return state;
 }
 
+bool cpu_has_ospke() {
+  std::FILE* cpuinfo = std::fopen("/proc/cpuinfo", "re");
+  if (cpuinfo == nullptr) return false;
+  char line[4096];
+  bool found = false;
+  while (!found && std::fgets(line, sizeof line, cpuinfo) != nullptr) {
+    found = std::strncmp(line, "flags", 5) == 0 && std::strstr(line, " ospke") != nullptr;
+  }
+  std::fclose(cpuinfo);
+  return found;
+}
+
 // Per thread: how many scopes are open, how many of them write.
 thread_local int t_depth = 0;
 thread_local int t_write_depth = 0;
@@ -63,7 +77,11 @@ Result<int> protection_key() {
   if (state.key >= 0) return state.key;
   std::string reason;
   switch (state.error) {
-    case ENOSPC: reason = "no protection key left (all 15 in use)"; break;
+    // Without PKU the kernel has no key to hand out: ENOSPC or EINVAL.
+    case ENOSPC:
+      reason = cpu_has_ospke() ? "no protection key left (all in use)"
+                               : "the CPU or kernel has no protection keys (no ospke in /proc/cpuinfo)";
+      break;
     case EINVAL: reason = "the CPU or kernel has no protection keys (no pku/ospke)"; break;
     case ENOSYS: reason = "the kernel has no pkey_alloc system call"; break;
     default: reason = "pkey_alloc failed"; break;

@@ -105,10 +105,13 @@ struct Pool::Arena {
   std::set<std::pair<std::uint32_t, std::uint32_t>> free_by_size;
   std::unordered_map<std::uint32_t, Used> used;
   std::size_t used_bytes = 0;
-  // Open scopes on this arena; with mprotect sealing, the pages' protection.
-  int open_scopes = 0;
-  int write_scopes = 0;
-  Protection protection = Protection::NoAccess;
+  // Open scopes per page, and (mprotect sealing) each page's protection.
+  // Only the pages under a chunk open for its scope: the rest of the arena
+  // stays sealed, and a write scope never makes the kernel re-populate the
+  // whole locked arena (mprotect adding write to a locked mapping does).
+  std::vector<std::uint16_t> page_readers;
+  std::vector<std::uint16_t> page_writers;
+  std::vector<Protection> page_protection;
 
   std::size_t largest_free() const {
     return free_by_size.empty() ? 0 : free_by_size.rbegin()->first;
@@ -163,58 +166,101 @@ struct Pool::Arenas {
 
 namespace {
 
-// Opening and closing arenas, by sealing method.
+// Opening and closing the pages under a range of an arena, by sealing method.
 struct ArenaGate {
   Sealing sealing;
   int key;
 
-  Status open(Pool::Arena& arena, bool write) const {
-    if (sealing == Sealing::Pkey) {
-      os::key_scope_enter(key, write);
-    } else {
-      const Protection current = arena.protection;
-      const Protection wanted = write ? Protection::ReadWrite : Protection::ReadOnly;
-      if (rank(wanted) > rank(current)) {
-        Status opened = platform_memory::protect(arena.memory.data, arena.memory.data_size, wanted);
-        if (!opened) return opened;
-        arena.protection = wanted;
-      }
+  static std::size_t first_page(std::size_t offset) { return offset / page_size(); }
+  static std::size_t last_page(std::size_t offset, std::size_t length) {
+    return (offset + length - 1) / page_size();
+  }
+
+  static Protection wanted(const Pool::Arena& arena, std::size_t page) {
+    if (arena.page_writers[page] > 0) return Protection::ReadWrite;
+    if (arena.page_readers[page] > 0) {
+      // Windows rests read-only already; never lower a page below its rest.
+      return rank(os::at_rest_protection()) > rank(Protection::ReadOnly) ? os::at_rest_protection()
+                                                                          : Protection::ReadOnly;
     }
-    ++arena.open_scopes;
-    if (write) ++arena.write_scopes;
+    return os::at_rest_protection();
+  }
+
+  // Brings pages [first, last] to what their counts want, one mprotect per
+  // run of pages with the same target. Stops at the first failure; pages
+  // keep their recorded protection, so sealed() stays honest.
+  static Status apply(Pool::Arena& arena, std::size_t first, std::size_t last) {
+    const std::size_t page = page_size();
+    std::size_t p = first;
+    while (p <= last) {
+      const Protection target = wanted(arena, p);
+      if (arena.page_protection[p] == target) {
+        ++p;
+        continue;
+      }
+      std::size_t end = p + 1;
+      while (end <= last && wanted(arena, end) == target && arena.page_protection[end] != target) ++end;
+      Status changed = platform_memory::protect(arena.memory.data + p * page, (end - p) * page, target);
+      if (!changed) return changed;
+      for (std::size_t q = p; q < end; ++q) arena.page_protection[q] = target;
+      p = end;
+    }
     return Status();
   }
 
-  Status close(Pool::Arena& arena, bool write) const {
-    if (arena.open_scopes > 0) --arena.open_scopes;
-    if (write && arena.write_scopes > 0) --arena.write_scopes;
+  static void count(Pool::Arena& arena, std::size_t first, std::size_t last, bool write, int delta) {
+    auto& counts = write ? arena.page_writers : arena.page_readers;
+    for (std::size_t p = first; p <= last; ++p) {
+      counts[p] = static_cast<std::uint16_t>(counts[p] + delta);
+    }
+  }
+
+  Status open(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const {
+    const std::size_t first = first_page(offset), last = last_page(offset, length);
+    auto& counts = write ? arena.page_writers : arena.page_readers;
+    for (std::size_t p = first; p <= last; ++p) {
+      if (counts[p] == UINT16_MAX) return make_error(ErrorCode::InvalidArgument, "too many nested scopes");
+    }
+    count(arena, first, last, write, +1);
+    if (sealing == Sealing::Pkey) {
+      os::key_scope_enter(key, write);
+      return Status();
+    }
+    Status opened = apply(arena, first, last);
+    if (!opened) {
+      count(arena, first, last, write, -1);
+      Status restored = apply(arena, first, last);
+      if (!restored) log_message(LogLevel::Error, "could not re-seal pages after a failed open");
+    }
+    return opened;
+  }
+
+  Status close(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const {
+    const std::size_t first = first_page(offset), last = last_page(offset, length);
+    count(arena, first, last, write, -1);
     if (sealing == Sealing::Pkey) {
       os::key_scope_leave(key, write);
       return Status();
     }
-    Protection wanted = os::at_rest_protection();
-    if (arena.open_scopes > 0) {
-      wanted = arena.write_scopes > 0 ? Protection::ReadWrite : Protection::ReadOnly;
-    }
-    if (wanted == arena.protection) return Status();
-    // A failed seal leaves arena.protection as it is, so sealed() stays honest.
-    Status sealed = platform_memory::protect(arena.memory.data, arena.memory.data_size, wanted);
-    if (sealed) arena.protection = wanted;
-    return sealed;
+    return apply(arena, first, last);
   }
 
-  bool sealed(const Pool::Arena& arena) const {
+  bool sealed(const Pool::Arena& arena, std::size_t offset, std::size_t length) const {
     if (sealing == Sealing::Pkey) return !os::key_scope_open(key);
-    if (sealing == Sealing::Mprotect) return arena.protection == Protection::NoAccess;
-    return false;
+    if (sealing != Sealing::Mprotect) return false;
+    for (std::size_t p = first_page(offset); p <= last_page(offset, length); ++p) {
+      if (arena.page_protection[p] != Protection::NoAccess) return false;
+    }
+    return true;
   }
 };
 
 // Closes a scope when it ends, including when the callback throws.
 class ScopeCloser {
  public:
-  ScopeCloser(const ArenaGate& gate, Pool::Arena& arena, bool write)
-      : gate_(gate), arena_(arena), write_(write) {}
+  ScopeCloser(const ArenaGate& gate, Pool::Arena& arena, std::size_t offset, std::size_t length,
+              bool write)
+      : gate_(gate), arena_(arena), offset_(offset), length_(length), write_(write) {}
   ~ScopeCloser() {
     if (closed_) return;
     Status sealed = close();
@@ -228,12 +274,14 @@ class ScopeCloser {
   Status close() {
     if (closed_) return Status();
     closed_ = true;
-    return gate_.close(arena_, write_);
+    return gate_.close(arena_, offset_, length_, write_);
   }
 
  private:
   const ArenaGate& gate_;
   Pool::Arena& arena_;
+  std::size_t offset_;
+  std::size_t length_;
   bool write_;
   bool closed_ = false;
 };
@@ -415,7 +463,12 @@ Result<Pool::Arena*> Pool::new_arena(std::size_t slot) {
     unmap_arena(arena_memory);
     return sealed.error();
   }
-  arena->protection = sealing_ == Sealing::Pkey ? Protection::ReadWrite : os::at_rest_protection();
+  const std::size_t pages = arena->memory.data_size / page;
+  arena->page_readers.assign(pages, 0);
+  arena->page_writers.assign(pages, 0);
+  // With a key the page tables stay read-write: PKRU seals.
+  arena->page_protection.assign(pages, sealing_ == Sealing::Pkey ? Protection::ReadWrite
+                                                                 : os::at_rest_protection());
 
   // Ids cross into JavaScript in 20 bits; skip ids still in use after a wrap.
   while (arenas_->by_id.count(arenas_->next_id) != 0 || arenas_->next_id == 0) {
@@ -438,10 +491,10 @@ void Pool::release_arena(Arena* arena) {
   // Wipe everything before the pages can leave RAM. Free space is already
   // zero; a leftover secret (pool destroyed with live chunks) is not.
   ArenaGate gate{sealing_, pkey_};
-  Status opened = gate.open(*arena, true);
+  Status opened = gate.open(*arena, 0, arena->memory.data_size, true);
   if (opened) {
     secure_wipe(arena->memory.data, arena->memory.data_size);
-    (void)gate.close(*arena, true);
+    (void)gate.close(*arena, 0, arena->memory.data_size, true);
   } else {
     log_message(LogLevel::Error, "could not open an arena to wipe it; unmapping unwiped: " +
                                      opened.error().message);
@@ -513,7 +566,7 @@ Status Pool::free(PoolChunk chunk) {
   Status result;
   if (used.written) {
     ArenaGate gate{sealing_, pkey_};
-    Status opened = gate.open(*arena, true);
+    Status opened = gate.open(*arena, offset_of(chunk), used.slot, true);
     // Fail closed: a slot that cannot be wiped is never handed out again.
     if (!opened) return opened;
     if (std::memcmp(bytes + used.size, pool_canary(), kPoolCanarySize) != 0) {
@@ -521,7 +574,7 @@ Status Pool::free(PoolChunk chunk) {
                           "the canary after a pooled secret was overwritten: possible buffer overflow");
     }
     secure_wipe(bytes, used.slot);
-    Status sealed = gate.close(*arena, true);
+    Status sealed = gate.close(*arena, offset_of(chunk), used.slot, true);
     if (result && !sealed) result = sealed;
   }
   // Never written: the slot still holds the zeros it was handed out with.
@@ -541,9 +594,9 @@ Status Pool::access(PoolChunk chunk, bool write, Callback fn, void* context) {
   unsigned char* bytes = arena->memory.data + offset_of(chunk);
 
   ArenaGate gate{sealing_, pkey_};
-  Status opened = gate.open(*arena, write);
+  Status opened = gate.open(*arena, offset_of(chunk), used.slot, write);
   if (!opened) return opened;
-  ScopeCloser scope(gate, *arena, write);
+  ScopeCloser scope(gate, *arena, offset_of(chunk), used.slot, write);
   if (used.written) {
     if (std::memcmp(bytes + used.size, pool_canary(), kPoolCanarySize) != 0) {
       Status sealed = scope.close();
@@ -577,6 +630,12 @@ Result<std::size_t> Pool::size_of(PoolChunk chunk) const {
   return static_cast<std::size_t>(it->second.size);
 }
 
+Result<bool> Pool::arena_locked(PoolChunk chunk) const {
+  Arena* arena = find(chunk);
+  if (arena == nullptr || arena->used.count(offset_of(chunk)) == 0) return not_live();
+  return arena->locked;
+}
+
 Result<ChunkInfo> Pool::info(PoolChunk chunk) {
   Arena* arena = find(chunk);
   if (arena == nullptr) return not_live();
@@ -594,14 +653,14 @@ Result<ChunkInfo> Pool::info(PoolChunk chunk) {
   info.canary_intact = true;
   if (used.written) {
     ArenaGate gate{sealing_, pkey_};
-    Status opened = gate.open(*arena, false);
+    Status opened = gate.open(*arena, offset_of(chunk), used.slot, false);
     if (!opened) return opened.error();
     info.canary_intact = std::memcmp(arena->memory.data + offset_of(chunk) + used.size,
                                      pool_canary(), kPoolCanarySize) == 0;
-    Status sealed = gate.close(*arena, false);
+    Status sealed = gate.close(*arena, offset_of(chunk), used.slot, false);
     if (!sealed) return sealed.error();
   }
-  info.sealed = ArenaGate{sealing_, pkey_}.sealed(*arena);
+  info.sealed = ArenaGate{sealing_, pkey_}.sealed(*arena, offset_of(chunk), used.slot);
   return info;
 }
 

@@ -26,6 +26,10 @@
 //   scope: with a memory protection key where the CPU and kernel have them
 //   (pkey_set on the calling thread only: other threads stay locked out while
 //   one thread reads), else mprotect / VirtualProtect on the arena's pages.
+//   With mprotect only the pages under the chunk open for the scope (the
+//   rest of the arena stays no-access), which also keeps a write scope from
+//   making the kernel re-populate the whole locked arena. A protection key
+//   opens every pooled page, for the calling thread only.
 //   Windows rests arenas read-only (no-access would unlock them: see
 //   os::at_rest_protection), so sealing() is None there.
 // - A pool keeps at most one empty arena for reuse; more are wiped, unlocked
@@ -148,6 +152,8 @@ class Pool {
   Status fill_random(PoolChunk chunk);
 
   Result<std::size_t> size_of(PoolChunk chunk) const;
+  // Whether the lock call for the chunk's arena succeeded (no OS query).
+  Result<bool> arena_locked(PoolChunk chunk) const;
   // Asks the OS about the chunk's arena (reads smaps on Linux: slow).
   Result<ChunkInfo> info(PoolChunk chunk);
   // read_back: ask the OS which arenas are locked (reads smaps once).
@@ -211,5 +217,19 @@ Status Pool::with_write(PoolChunk chunk, Fn&& fn) {
       },
       const_cast<void*>(static_cast<const void*>(&fn)));
 }
+
+}  // namespace strongroom
+
+namespace strongroom {
+
+// The raw cost of the two ways to open and close secret pages, measured in
+// this process for benchmarks: an mprotect pair (no access -> read -> no
+// access) on one page, and a pkey_set pair (nullopt without protection keys).
+// Nanoseconds per pair, best of a few rounds.
+struct SealingFloors {
+  double mprotect_pair_ns = 0;
+  std::optional<double> pkey_pair_ns;
+};
+SealingFloors measure_sealing_floors(std::size_t iterations);
 
 }  // namespace strongroom

@@ -1,0 +1,59 @@
+// Benchmark floors for pool sealing: what an open+close costs with nothing
+// else around it. Lives in the core so the numbers come from C++, not JS.
+#include <chrono>
+#include <cstring>
+
+#include "os.h"
+#include "pool_os.h"
+#include "strongroom/page_size.h"
+#include "strongroom/platform_memory.h"
+#include "strongroom/pool.h"
+
+namespace strongroom {
+namespace {
+
+template <typename Fn>
+double best_ns_per_iteration(std::size_t iterations, Fn&& fn) {
+  double best = 0;
+  for (int round = 0; round < 5; ++round) {
+    auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < iterations; ++i) fn();
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    double ns = std::chrono::duration<double, std::nano>(elapsed).count() / static_cast<double>(iterations);
+    if (round == 0 || ns < best) best = ns;
+  }
+  return best;
+}
+
+}  // namespace
+
+SealingFloors measure_sealing_floors(std::size_t iterations) {
+  SealingFloors floors;
+  if (iterations == 0) iterations = 1;
+  const std::size_t page = page_size();
+  Result<void*> mapped = os::map(page, Protection::ReadWrite);
+  if (!mapped) return floors;
+  auto* bytes = static_cast<unsigned char*>(mapped.value());
+  std::memset(bytes, 1, page);
+  volatile unsigned char sink = 0;
+  const Protection rest = os::at_rest_protection();
+  (void)platform_memory::protect(bytes, page, rest);
+  floors.mprotect_pair_ns = best_ns_per_iteration(iterations, [&] {
+    (void)platform_memory::protect(bytes, page, Protection::ReadOnly);
+    sink = sink + bytes[0];
+    (void)platform_memory::protect(bytes, page, rest);
+  });
+  Result<int> key = os::protection_key();
+  if (key && os::protect_with_key(bytes, page, key.value()).ok()) {
+    const int k = key.value();
+    floors.pkey_pair_ns = best_ns_per_iteration(iterations, [&] {
+      os::key_scope_enter(k, false);
+      sink = sink + bytes[0];
+      os::key_scope_leave(k, false);
+    });
+  }
+  (void)os::unmap(bytes, page);
+  return floors;
+}
+
+}  // namespace strongroom
