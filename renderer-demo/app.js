@@ -1,64 +1,162 @@
-// The demo page: it only ever sees window.strongroom and opaque ids.
+// The demo wallet page. It sees window.strongroom only: opaque ids and
+// public results. No key, seed or signature input ever reaches it from main
+// except public values (address, fingerprint, signature).
 'use strict';
 
-const bridge = window.strongroom;
-const $ = (selector) => document.querySelector(selector);
+(() => {
+  const bridge = window.strongroom;
+  const $ = (id) => document.getElementById(id);
+  let walletId = null;
 
-function showError(error) {
-  $('#error').textContent = error ? String(error.message || error) : '';
-}
-
-// A row is green only when the OS said so; null means "cannot be verified here".
-function verdict(value) {
-  if (value === true) return ['verified', 'verified by the OS'];
-  if (value === null || value === undefined) return ['unverifiable', 'cannot be verified on this OS'];
-  return ['failing', 'not in effect'];
-}
-
-function row(label, value) {
-  const tr = document.createElement('tr');
-  const name = document.createElement('td');
-  name.textContent = label;
-  const [cls, text] = verdict(value);
-  const state = document.createElement('td');
-  state.className = cls;
-  state.textContent = text;
-  tr.append(name, state);
-  return tr;
-}
-
-async function refresh() {
-  try {
-    const [status, secrets] = await Promise.all([bridge.status(), bridge.list()]);
-    const list = $('#secrets');
-    list.replaceChildren();
-    const body = $('#status tbody');
-    body.replaceChildren(row('core dumps disabled for this process', status.hardening.coreDumps === 'unknown' ? null : status.hardening.coreDumps === 'disabled'));
-    for (const secret of secrets) {
-      const facts = await bridge.inspect(secret.id);
-      const fingerprint = await bridge.run('fingerprint', secret.id);
-      const item = document.createElement('li');
-      const label = document.createElement('code');
-      label.textContent = `${secret.size} bytes · fingerprint ${fingerprint}`;
-      const destroy = document.createElement('button');
-      destroy.type = 'button';
-      destroy.textContent = 'Destroy';
-      destroy.addEventListener('click', () => bridge.destroy(secret.id).then(refresh, showError));
-      item.append(label, destroy);
-      list.append(item);
-      body.append(
-        row(`${fingerprint}: pages locked`, facts.lockVerified),
-        row(`${fingerprint}: excluded from core dumps`, facts.dumpExcluded),
-        row(`${fingerprint}: guard pages`, facts.guardPages),
-        row(`${fingerprint}: sealed at rest`, facts.sealing === 'none' ? null : facts.sealed),
-        row(`${fingerprint}: canary intact`, facts.canaryIntact),
-      );
-    }
-    showError(null);
-  } catch (error) {
-    showError(error);
+  function showError(error) {
+    $('error').textContent = error ? String((error && error.message) || error) : '';
   }
-}
 
-$('#generate').addEventListener('click', () => bridge.generate(32).then(refresh, showError));
-refresh();
+  function bytes(n) {
+    if (n === null || n === undefined) return 'unlimited';
+    if (n >= 1048576) return `${(n / 1048576).toFixed(n % 1048576 ? 1 : 0)} MiB`;
+    if (n >= 1024) return `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} KiB`;
+    return `${n} B`;
+  }
+
+  // A row is "verified" only when the OS said true; null = this OS cannot tell.
+  function state(value) {
+    if (value === true) return ['verified', 'Verified'];
+    if (value === null || value === undefined) return ['unverifiable', 'Unverifiable on this OS'];
+    if (value === 'n/a') return ['na', 'Not applicable'];
+    return ['failing', 'Failing'];
+  }
+
+  function statusRow(testid, label, value, source) {
+    const tr = document.createElement('tr');
+    tr.dataset.testid = testid;
+    const [cls, text] = state(value);
+    const name = document.createElement('td');
+    name.textContent = label;
+    const cell = document.createElement('td');
+    const badge = document.createElement('span');
+    badge.className = `badge ${cls}`;
+    badge.dataset.state = cls;
+    badge.textContent = text;
+    cell.append(badge);
+    const src = document.createElement('td');
+    src.className = 'source';
+    src.textContent = source;
+    tr.append(name, cell, src);
+    return tr;
+  }
+
+  function setWalletUi(account) {
+    const has = account !== null;
+    $('no-wallet').hidden = has;
+    $('wallet').hidden = !has;
+    $('sign').disabled = !has;
+    $('verify').disabled = !has || !$('signature').value;
+    if (has) {
+      $('address').textContent = account.address;
+      $('fingerprint').textContent = account.fingerprint;
+      $('path').textContent = account.path;
+      $('handle').textContent = walletId;
+    }
+  }
+
+  async function refreshStatus() {
+    const status = await bridge.status();
+    const p = status.platform;
+    $('platform').textContent = `${p.os}/${p.arch} · ${p.runtime} · page size ${bytes(p.pageSize)}`;
+    const h = status.hardening;
+    const linuxLike = p.os === 'linux';
+    const readback = linuxLike ? '/proc/self/smaps' : p.os === 'win32' ? 'QueryWorkingSetEx' : 'no read-back on this OS';
+    const rows = [];
+    let facts = null;
+    if (walletId) {
+      try {
+        facts = await bridge.inspect(walletId);
+      } catch (error) {
+        facts = null;
+      }
+    }
+    const f = (key) => (facts ? facts[key] : 'n/a');
+    rows.push(statusRow('row-locked', 'Seed pages locked in RAM (no swap)', f('lockVerified'), `${readback} (lo)`));
+    rows.push(statusRow('row-dump', 'Seed pages excluded from core dumps', f('dumpExcluded'), `${readback} (dd)`));
+    rows.push(statusRow('row-fork', 'Seed pages kept from forked children', f('forkExcluded'), `${readback} (dc)`));
+    rows.push(statusRow('row-guard', 'Guard pages around the seed', facts ? facts.guardPages : 'n/a', 'mprotect / VirtualProtect'));
+    rows.push(statusRow('row-sealed', 'Sealed (no access) at rest', facts ? (facts.sealing === 'none' ? null : facts.sealed) : 'n/a', facts && facts.sealing === 'none' ? 'Windows keeps locked pages read-only' : facts ? facts.sealing : ''));
+    rows.push(statusRow('row-canary', 'Canary after the seed intact', facts ? facts.canaryIntact : 'n/a', 'checked on every access'));
+    const coreDumps = h.coreDumps === 'unknown' ? null : h.coreDumps === 'disabled';
+    rows.push(statusRow('row-coredumps', 'Core dumps disabled (RLIMIT_CORE guard)', p.os === 'win32' ? 'n/a' : coreDumps, h.rlimitCore ? `RLIMIT_CORE soft ${h.rlimitCore.soft === null ? 'unlimited' : h.rlimitCore.soft}${h.dumpable === null ? '' : `, dumpable ${h.dumpable}`}` : 'getrlimit'));
+    rows.push(statusRow('row-errormode', 'Windows error dialogs suppressed', p.os === 'win32' ? (h.windowsErrorMode !== null ? (h.windowsErrorMode & 0x8003) === 0x8003 : null) : 'n/a', p.os === 'win32' ? `GetErrorMode 0x${(h.windowsErrorMode || 0).toString(16)}` : 'Windows only'));
+    $('status-rows').replaceChildren(...rows);
+
+    const used = h.lockBudget.used;
+    const limit = h.lockBudget.limit;
+    $('budget-text').textContent = `${used === null ? 'unknown' : bytes(used)} locked of ${bytes(limit)}`;
+    const pct = used !== null && limit ? Math.min(100, (used / limit) * 100) : 0;
+    $('budget-fill').style.width = `${Math.max(pct, used ? 1 : 0)}%`;
+    $('budget-bar').setAttribute('aria-valuenow', String(Math.round(pct)));
+  }
+
+  async function act(fn) {
+    try {
+      showError(null);
+      await fn();
+    } catch (error) {
+      showError(error);
+    }
+    try {
+      await refreshStatus();
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  $('create').addEventListener('click', () =>
+    act(async () => {
+      const ref = await bridge.generate(32);
+      walletId = ref.id;
+      $('locked-note').hidden = true;
+      setWalletUi(await bridge.run('wallet.account', walletId));
+    }),
+  );
+
+  $('lock').addEventListener('click', () =>
+    act(async () => {
+      const id = walletId;
+      await bridge.destroy(id);
+      walletId = null;
+      $('signature').value = '';
+      $('verify-result').textContent = '';
+      setWalletUi(null);
+      let gone = 'gone';
+      try {
+        await bridge.inspect(id);
+        gone = 'STILL PRESENT';
+      } catch (error) {
+        gone = `gone (${String(error.message).split(':')[0]})`;
+      }
+      $('locked-note').textContent = `Wallet locked: the seed was wiped and freed; handle ${id} is ${gone}.`;
+      $('locked-note').hidden = false;
+    }),
+  );
+
+  $('sign').addEventListener('click', () =>
+    act(async () => {
+      const result = await bridge.run('wallet.sign', walletId, { message: $('message').value });
+      $('signature').value = result.signature;
+      $('verify').disabled = false;
+      $('verify-result').textContent = '';
+    }),
+  );
+
+  $('verify').addEventListener('click', () =>
+    act(async () => {
+      const result = await bridge.run('wallet.verify', walletId, { message: $('message').value, signature: $('signature').value });
+      $('verify-result').textContent = result.valid ? `Valid: signed by ${result.signer}` : `Not valid for this wallet (signer ${result.signer || 'unknown'})`;
+      $('verify-result').className = result.valid ? 'valid' : 'invalid';
+    }),
+  );
+
+  setWalletUi(null);
+  act(async () => {});
+  setInterval(() => refreshStatus().catch(showError), 3000);
+})();

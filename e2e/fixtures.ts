@@ -1,0 +1,198 @@
+// The `app` fixture: the same specs drive the real Electron app or, in the
+// chromium project, renderer-demo over the real main-process handlers.
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { _electron, test as base, type BrowserContext, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
+
+import { electronBinary, HOW_TO_GET_ELECTRON } from './electron-binary';
+
+const root = path.resolve(__dirname, '..');
+const dist = (p: string) => path.join(root, 'dist', p);
+
+/** The chromium project's stand-in for the app:// origin (*.localhost never leaves the machine). */
+export const CHROMIUM_ORIGIN = 'http://strongroom.localhost';
+
+export interface AppHandle {
+  mode: 'chromium' | 'electron';
+  page: Page;
+  /** chromium only: a second window with its own webContents. */
+  openWindow?: () => Promise<Page>;
+  /** chromium only: every bridge response the pages received, as main sent it. */
+  responses?: unknown[];
+  /** chromium only: the bytes of every secret generate() made (read in the test process). */
+  generatedSecrets?: Buffer[];
+  /** chromium only: the vault behind the bridge. */
+  vault?: { stats(): { secrets: number } };
+  electronApp?: ElectronApplication;
+  screenshot(name: string): Promise<void>;
+}
+
+async function screenshotter(page: () => Page, testInfo: TestInfo, name: string): Promise<void> {
+  const file = path.join(root, 'test-results', 'screenshots', `${testInfo.project.name}-${name}.png`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const body = await page().screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { body, contentType: 'image/png' });
+}
+
+// Uint8Arrays cannot cross Playwright's binding serializer as such; this
+// stands in for the structured clone that Electron's IPC does.
+function decode(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decode);
+  if (value !== null && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (typeof v.$u8 === 'string' && Object.keys(v).length === 1) return new Uint8Array(Buffer.from(v.$u8, 'base64'));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decode(x)]));
+  }
+  return value;
+}
+
+function encode(value: unknown): unknown {
+  if (value instanceof Uint8Array) return { $u8: Buffer.from(value).toString('base64') };
+  if (Array.isArray(value)) return value.map(encode);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, encode(x)]));
+  return value;
+}
+
+// Runs in the page before any of its scripts: builds window.strongroom the
+// way the preload does, from the bundled createBridgeApi.
+function installBridge(module: { createBridgeApi: (invoke: (c: string, p: unknown) => Promise<unknown>) => unknown }): void {
+  const w = window as unknown as Record<string, unknown>;
+  const transport = w.__strongroomTransport as (channel: string, payload: unknown) => Promise<unknown>;
+  try {
+    delete w.__strongroomTransport;
+  } catch {
+    // a binding may be non-configurable; the handlers check every call anyway
+  }
+  const toB64 = (u8: Uint8Array) => btoa(String.fromCharCode(...u8));
+  const enc = (v: unknown): unknown => {
+    if (v instanceof Uint8Array) return { $u8: toB64(v) };
+    if (Array.isArray(v)) return v.map(enc);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, enc(x)]));
+    return v;
+  };
+  const api = module.createBridgeApi((channel, payload) => transport(channel, enc(payload)));
+  Object.defineProperty(window, 'strongroom', { value: api, enumerable: true, configurable: false, writable: false });
+}
+
+async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (app: AppHandle) => Promise<void>): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = require(dist('main/index.js'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { demoOperations } = require(dist('main/app/operations.js'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const policy = require(dist('main/electron/serve-policy.js'));
+
+  const vault = new lib.SecretVault();
+  const generatedSecrets: Buffer[] = [];
+  const generate = vault.generate.bind(vault);
+  vault.generate = (size: number) => {
+    const handle = generate(size);
+    vault.read(handle, (view: Uint8Array) => generatedSecrets.push(Buffer.from(view)));
+    return handle;
+  };
+  const handlers = new Map<string, (event: unknown, payload: unknown) => unknown>();
+  const ipc = { handle: (c: string, fn: (event: unknown, payload: unknown) => unknown) => handlers.set(c, fn), removeHandler: (c: string) => handlers.delete(c) };
+  const bridge = lib.registerVaultIpc(ipc, vault, { origin: CHROMIUM_ORIGIN, operations: demoOperations });
+
+  const rendererRoot = path.join(root, 'renderer-demo');
+  await context.route(`${CHROMIUM_ORIGIN}/**`, async (route) => {
+    const url = new URL(route.request().url());
+    const file = policy.resolveInside(rendererRoot, url.pathname === '/' ? '/index.html' : url.pathname);
+    if (file === null || !fs.existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
+    return route.fulfill({
+      status: 200,
+      body: fs.readFileSync(file),
+      headers: { 'content-type': policy.MIME[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': policy.CONTENT_SECURITY_POLICY },
+    });
+  });
+
+  // One fake webContents per page: ids are bound to it, and it "closes"
+  // and "navigates" when the page does.
+  const contents = new Map<Page, EventEmitter & { id: number }>();
+  let nextId = 1;
+  const contentsOf = (page: Page) => {
+    let wc = contents.get(page);
+    if (wc === undefined) {
+      const created = Object.assign(new EventEmitter(), { id: nextId++ });
+      contents.set(page, created);
+      page.on('close', () => created.emit('destroyed'));
+      page.on('framenavigated', (frame) => {
+        if (frame === page.mainFrame()) created.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false });
+      });
+      wc = created;
+    }
+    return wc;
+  };
+
+  const responses: unknown[] = [];
+  await context.exposeBinding('__strongroomTransport', async (source, channel: string, payload: unknown) => {
+    const handler = handlers.get(channel);
+    if (handler === undefined) throw new Error(`No handler registered for '${channel}'`);
+    const frame = source.frame;
+    const event = {
+      sender: contentsOf(source.page),
+      senderFrame: { url: frame.url(), parent: frame.parentFrame() === null ? null : {} },
+    };
+    const response = await handler(event, decode(payload));
+    responses.push(response);
+    return encode(response);
+  });
+  // One script: the bundled createBridgeApi (the preload's own code), then the wiring.
+  const bridgeSource = fs.readFileSync(dist('preload/bridge-api.iife.js'), 'utf8');
+  await context.addInitScript(`${bridgeSource}\n;(${installBridge.toString()})(__strongroomBridgeModule);`);
+
+  const open = async () => {
+    const page = await context.newPage();
+    contentsOf(page);
+    await page.goto(`${CHROMIUM_ORIGIN}/index.html`);
+    return page;
+  };
+  const page = await open();
+  await use({
+    mode: 'chromium',
+    page,
+    openWindow: open,
+    responses,
+    generatedSecrets,
+    vault,
+    screenshot: (name) => screenshotter(() => page, testInfo, name),
+  });
+  bridge.dispose();
+  vault.destroyAll();
+}
+
+async function electronApp(testInfo: TestInfo, use: (app: AppHandle) => Promise<void>): Promise<void> {
+  const found = electronBinary();
+  if ('missing' in found) {
+    testInfo.annotations.push({ type: 'not run', description: `${found.missing}. ${HOW_TO_GET_ELECTRON}` });
+    testInfo.skip(true, `electron project not run: ${found.missing}`);
+    return;
+  }
+  const app = await _electron.launch({ executablePath: found.path, args: [dist('main/index.js')], cwd: root });
+  const page = await app.firstWindow();
+  await page.waitForLoadState('domcontentloaded');
+  await use({ mode: 'electron', page, electronApp: app, screenshot: (name) => screenshotter(() => page, testInfo, name) });
+  await app.close();
+}
+
+export const test = base.extend<{ app: AppHandle }>({
+  // Not the `browser` fixture: the electron project must not launch a browser.
+  app: async ({ playwright }, use, testInfo) => {
+    if (testInfo.project.name === 'electron') {
+      await electronApp(testInfo, use);
+      return;
+    }
+    const browser = await playwright.chromium.launch(testInfo.project.use.launchOptions);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      await chromiumApp(context, testInfo, use);
+    } finally {
+      await context.close();
+      await browser.close();
+    }
+  },
+});
+
+export { expect } from '@playwright/test';

@@ -1,0 +1,7 @@
+import type { StrongroomBridge } from '../main/ipc/contract';
+
+declare global {
+  interface Window {
+    strongroom: StrongroomBridge;
+  }
+}

@@ -1,0 +1,178 @@
+import { BRIDGE_METHODS } from '../../main/ipc/contract';
+import { expect, test, type AppHandle } from '../fixtures';
+
+const ERROR_MESSAGE = /^(INVALID_ARGUMENT|INVALID_SIZE|INVALID_HANDLE|FORBIDDEN|LIMIT_EXCEEDED): .{10,}/;
+
+async function createWallet(app: AppHandle): Promise<string> {
+  await app.page.getByTestId('create').click();
+  await expect(app.page.getByTestId('address')).toHaveText(/^0x[0-9a-fA-F]{40}$/);
+  return (await app.page.getByTestId('handle').textContent())!;
+}
+
+async function badge(app: AppHandle, row: string): Promise<string | null> {
+  return app.page.getByTestId(row).locator('.badge').getAttribute('data-state');
+}
+
+test('the status panel shows what the OS confirms: locked and dump-excluded verified on Linux', async ({ app }) => {
+  await createWallet(app);
+  await expect(app.page.getByTestId('row-locked').locator('.badge')).toBeVisible();
+  const os = await app.page.evaluate(() => window.strongroom.status().then((s) => s.platform.os));
+  const locked = await badge(app, 'row-locked');
+  const dump = await badge(app, 'row-dump');
+  if (os === 'linux') {
+    expect(locked).toBe('verified');
+    expect(dump).toBe('verified');
+    expect(await badge(app, 'row-fork')).toBe('verified');
+  } else if (os === 'win32') {
+    expect(locked).toBe('verified'); // QueryWorkingSetEx
+    expect(dump).toBe('unverifiable'); // WER registrations cannot be read back
+  } else {
+    expect(dump).toBe('unverifiable');
+    expect(['verified', 'unverifiable']).toContain(locked);
+  }
+  expect(await badge(app, 'row-guard')).toBe('verified');
+  expect(await badge(app, 'row-canary')).toBe('verified');
+  await expect(app.page.getByTestId('budget-text')).toContainText('locked of');
+  await app.screenshot('status-panel');
+});
+
+test('create, address, sign, verify, lock', async ({ app }) => {
+  const { page } = app;
+  await app.screenshot('start');
+  const id = await createWallet(app);
+  await expect(page.getByTestId('fingerprint')).toHaveText(/^[0-9a-f]{8}$/);
+  const address = (await page.getByTestId('address').textContent())!;
+  await app.screenshot('wallet-created');
+
+  await page.getByTestId('message').fill('Strongroom e2e: I control this address.');
+  await page.getByTestId('sign').click();
+  await expect(page.getByTestId('signature')).toHaveText(/^0x[0-9a-f]{130}$/);
+  await page.getByTestId('verify').click();
+  await expect(page.getByTestId('verify-result')).toHaveText(`Valid: signed by ${address}`);
+  await app.screenshot('signed-and-verified');
+
+  await page.getByTestId('message').fill('a different message');
+  await page.getByTestId('verify').click();
+  await expect(page.getByTestId('verify-result')).toContainText('Not valid');
+
+  await page.getByTestId('lock').click();
+  await expect(page.getByTestId('locked-note')).toContainText(`handle ${id} is gone (INVALID_HANDLE)`);
+  await expect(page.getByTestId('create')).toBeVisible();
+  await expect(page.evaluate((h) => window.strongroom.inspect(h), id)).rejects.toThrow(/INVALID_HANDLE/);
+  if (app.vault) expect(app.vault.stats().secrets).toBe(0);
+  await app.screenshot('locked');
+});
+
+test('the renderer has no require, process or ipcRenderer', async ({ app }) => {
+  const globals = await app.page.evaluate(() => {
+    const w = window as unknown as Record<string, unknown>;
+    return {
+      require: typeof w.require,
+      process: typeof w.process,
+      ipcRenderer: typeof w.ipcRenderer,
+      module: typeof w.module,
+      electron: typeof w.electron,
+      Buffer: typeof w.Buffer,
+    };
+  });
+  expect(globals).toEqual({ require: 'undefined', process: 'undefined', ipcRenderer: 'undefined', module: 'undefined', electron: 'undefined', Buffer: 'undefined' });
+});
+
+test('window.strongroom exposes exactly the allow-listed methods', async ({ app }) => {
+  const shape = await app.page.evaluate(() => {
+    const api = window.strongroom as unknown as Record<string, unknown>;
+    return {
+      keys: Object.keys(api).sort(),
+      types: [...new Set(Object.values(api).map((v) => typeof v))],
+      writable: (() => {
+        try {
+          (window as unknown as Record<string, unknown>).strongroom = {};
+        } catch {
+          // strict-mode assignment to a read-only property throws
+        }
+        return (window as unknown as Record<string, unknown>).strongroom !== api;
+      })(),
+    };
+  });
+  expect(shape.keys).toEqual([...BRIDGE_METHODS].sort());
+  expect(shape.types).toEqual(['function']);
+  expect(shape.writable).toBe(false);
+});
+
+test("a secret's bytes never reach the DOM or any bridge response", async ({ app }) => {
+  const { page } = app;
+  // A secret whose bytes we know: imported from the page, then exercised.
+  const pattern = Array.from({ length: 32 }, (_, i) => (i * 91 + 7) & 0xff);
+  const results = await page.evaluate(async (bytes) => {
+    const api = window.strongroom;
+    const ref = await api.importSecret(new Uint8Array(bytes));
+    const out: unknown[] = [ref];
+    out.push(await api.inspect(ref.id), await api.list(), await api.status());
+    out.push(await api.run('wallet.account', ref.id));
+    const signed = (await api.run('wallet.sign', ref.id, { message: 'scan me' })) as { signature: string };
+    out.push(signed, await api.run('wallet.verify', ref.id, { message: 'scan me', signature: signed.signature }));
+    return out;
+  }, pattern);
+  await createWallet(app); // and a generated one, through the UI
+  await page.getByTestId('sign').click();
+  await expect(page.getByTestId('signature')).toHaveText(/^0x/);
+
+  const secrets = [Buffer.from(pattern), ...(app.generatedSecrets ?? [])];
+  expect(secrets.length).toBeGreaterThan(app.mode === 'chromium' ? 1 : 0);
+  const haystacks = [JSON.stringify(results), await page.content(), JSON.stringify(app.responses ?? [])];
+  if (app.responses) expect(app.responses.length).toBeGreaterThan(5);
+  for (const secret of secrets) {
+    const forms = [secret.toString('hex'), secret.toString('base64'), secret.toString('base64url'), JSON.stringify([...secret]).slice(1, -1), secret.toString('hex').slice(0, 16)];
+    for (const haystack of haystacks) {
+      for (const form of forms) expect(haystack.toLowerCase()).not.toContain(form.toLowerCase());
+    }
+  }
+});
+
+test('ids from another window and forged ids are refused', async ({ app }) => {
+  const id = await createWallet(app);
+  const forged = await app.page.evaluate(() => window.strongroom.inspect('AAAAAAAAAAAAAAAAAAAAAA').then(() => 'accepted', (e: Error) => e.message));
+  expect(forged).toMatch(/^INVALID_HANDLE: /);
+  const mangled = await app.page.evaluate((h) => window.strongroom.run('wallet.account', `${h.slice(0, -1)}${h.endsWith('A') ? 'B' : 'A'}`).then(() => 'accepted', (e: Error) => e.message), id);
+  expect(mangled).toMatch(/^INVALID_HANDLE: /);
+  test.skip(!app.openWindow, 'the demo app opens one window only (window.open is denied); the chromium project checks a second window');
+  const other = await app.openWindow!();
+  const foreign = await other.evaluate((h) => window.strongroom.run('wallet.sign', h, { message: 'steal' }).then(() => 'accepted', (e: Error) => e.message), id);
+  expect(foreign).toMatch(/^INVALID_HANDLE: no such secret in this window/);
+  expect(await other.evaluate(() => window.strongroom.list())).toEqual([]);
+  // The owner still has it.
+  await expect(app.page.getByTestId('address')).toHaveText(/^0x/);
+  expect(await app.page.evaluate((h) => window.strongroom.inspect(h).then((s) => s.id), id)).toBe(id);
+  await other.close();
+});
+
+test('malformed calls from the page get clear errors', async ({ app }) => {
+  const id = await createWallet(app);
+  const messages = await app.page.evaluate(async (h) => {
+    const api = window.strongroom as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const attempts: [string, unknown[]][] = [
+      ['generate', ['32']],
+      ['generate', [0]],
+      ['generate', [1e9]],
+      ['generate', [{ toString: () => 32 }]],
+      ['importSecret', [null]],
+      ['importSecret', [[1, 2, 3]]],
+      ['inspect', [42]],
+      ['destroy', []],
+      ['run', ['no.such.operation', h]],
+      ['run', ['wallet.sign', h, { message: 42 }]],
+      // (Own __proto__ keys are refused too, but Playwright's binding serializer
+      // drops them before main sees them; test/js/21_ipc_bridge covers them over
+      // a structured clone, as Electron's IPC does.)
+    ];
+    const out: string[] = [];
+    for (const [method, args] of attempts) {
+      out.push(await api[method](...args).then((v) => `accepted ${method} ${JSON.stringify(args)} -> ${JSON.stringify(v)}`, (e: Error) => e.message));
+    }
+    return out;
+  }, id);
+  for (const message of messages) expect(message).toMatch(ERROR_MESSAGE);
+  // And the wallet still works.
+  await app.page.getByTestId('sign').click();
+  await expect(app.page.getByTestId('signature')).toHaveText(/^0x[0-9a-f]{130}$/);
+});
