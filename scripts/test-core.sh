@@ -6,5 +6,6 @@ build=${STRONGROOM_CORE_BUILD:-build/core}
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRONGROOM_BUILD_TESTS=ON >/dev/null
-cmake --build "$build" --parallel
-(cd "$build" && ctest --output-on-failure)
+# --config / -C matter for multi-config generators (Visual Studio, Xcode).
+cmake --build "$build" --parallel --config RelWithDebInfo
+(cd "$build" && ctest --output-on-failure -C RelWithDebInfo)
