@@ -102,11 +102,11 @@ export function runDoctor(): DoctorReport {
       'secrets may be copied into children made with fork(); prefer spawn'));
     const sealValue = status.sealing === 'none'
       ? 'guarded; read-only at rest (no-access would unlock the pages on Windows)'
-      : status.sealed ? 'guarded, sealed at rest' : 'guarded, but not sealed';
+      : status.sealed === true ? 'guarded, sealed at rest (the OS confirms)' : status.sealed === null ? 'guarded; the seal cannot be checked on this OS' : 'guarded, but NOT sealed';
     rows.push({
       check: 'guard pages + seal',
       value: `${sealValue}${status.canaryIntact ? ', canary intact' : ', CANARY CORRUPTED'}`,
-      verdict: status.guardPages && status.canaryIntact && (status.sealed || status.sealing === 'none') ? 'ok' : 'degraded',
+      verdict: status.guardPages !== false && status.canaryIntact && (status.sealed !== false || status.sealing === 'none') ? 'ok' : 'degraded',
       source: process.platform === 'win32' ? 'VirtualProtect' : 'mprotect',
     });
   } catch (error) {

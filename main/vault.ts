@@ -60,8 +60,10 @@ export interface SecretStatus {
    * right before and after the secret's pages; for 'pooled' storage at the
    * ends of its arena, so an overflow inside the arena reaches a neighbour
    * secret first (and is caught by the canary) — see guardPagesAround.
+   * From the OS (the pages' protection in /proc/self/maps, VirtualQuery);
+   * null where it cannot be asked.
    */
-  guardPages: boolean;
+  guardPages: boolean | null;
   guardPagesAround: 'secret' | 'arena';
   /** 'secretmem': pages removed from the kernel's direct map (Linux memfd_secret). */
   backing: Backing;
@@ -69,8 +71,9 @@ export interface SecretStatus {
    * The native pages are no-access right now. Copies handed to read/write
    * callbacks live in the JS heap and are not covered. Always false on
    * Windows, where no-access would unlock the pages: they rest read-only.
+   * From the OS for isolated storage; null where it cannot be asked.
    */
-  sealed: boolean;
+  sealed: boolean | null;
   canaryIntact: boolean;
   /**
    * 'pkey': pooled pages sealed with a memory protection key, opened per

@@ -67,6 +67,7 @@
     const h = status.hardening;
     const linuxLike = p.os === 'linux';
     const readback = linuxLike ? '/proc/self/smaps' : p.os === 'win32' ? 'QueryWorkingSetEx' : 'no read-back on this OS';
+    const protection = linuxLike ? '/proc/self/maps (---p)' : p.os === 'win32' ? 'VirtualQuery (PAGE_NOACCESS)' : 'no read-back on this OS';
     const rows = [];
     let facts = null;
     if (walletId) {
@@ -80,8 +81,8 @@
     rows.push(statusRow('row-locked', 'Seed pages locked in RAM (no swap)', f('lockVerified'), `${readback} (lo)`));
     rows.push(statusRow('row-dump', 'Seed pages excluded from core dumps', f('dumpExcluded'), `${readback} (dd)`));
     rows.push(statusRow('row-fork', 'Seed pages kept from forked children', f('forkExcluded'), `${readback} (dc)`));
-    rows.push(statusRow('row-guard', 'Guard pages around the seed', facts ? facts.guardPages : 'n/a', 'mprotect / VirtualProtect'));
-    rows.push(statusRow('row-sealed', 'Sealed (no access) at rest', facts ? (facts.sealing === 'none' ? null : facts.sealed) : 'n/a', facts && facts.sealing === 'none' ? 'Windows keeps locked pages read-only' : facts ? facts.sealing : ''));
+    rows.push(statusRow('row-guard', 'Guard pages around the seed', facts ? facts.guardPages : 'n/a', protection));
+    rows.push(statusRow('row-sealed', 'Sealed (no access) at rest', facts ? (facts.sealing === 'none' ? null : facts.sealed) : 'n/a', facts && facts.sealing === 'none' ? 'Windows keeps locked pages read-only' : protection));
     rows.push(statusRow('row-canary', 'Canary after the seed intact', facts ? facts.canaryIntact : 'n/a', 'checked on every access'));
     const coreDumps = h.coreDumps === 'unknown' ? null : h.coreDumps === 'disabled';
     rows.push(statusRow('row-coredumps', 'Core dumps disabled (RLIMIT_CORE guard)', p.os === 'win32' ? 'n/a' : coreDumps, h.rlimitCore ? `RLIMIT_CORE soft ${h.rlimitCore.soft === null ? 'unlimited' : h.rlimitCore.soft}${h.dumpable === null ? '' : `, dumpable ${h.dumpable}`}` : 'getrlimit'));

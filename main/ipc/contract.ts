@@ -27,8 +27,8 @@ export interface BridgeSecretStatus {
   lockVerified: boolean | null;
   dumpExcluded: boolean | null;
   forkExcluded: boolean | null;
-  guardPages: boolean;
-  sealed: boolean;
+  guardPages: boolean | null;
+  sealed: boolean | null;
   canaryIntact: boolean;
   sealing: string;
 }

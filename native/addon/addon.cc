@@ -46,6 +46,13 @@ Napi::Value fact_value(Napi::Env env, strongroom::Fact fact) {
   return Napi::Boolean::New(env, fact == strongroom::Fact::Yes);
 }
 
+// Both facts hold: Yes only if both are Yes; No if either is No.
+strongroom::Fact both(strongroom::Fact a, strongroom::Fact b) {
+  if (a == strongroom::Fact::No || b == strongroom::Fact::No) return strongroom::Fact::No;
+  if (a == strongroom::Fact::Yes && b == strongroom::Fact::Yes) return strongroom::Fact::Yes;
+  return strongroom::Fact::Unknown;
+}
+
 Napi::Value optional_number(Napi::Env env, bool has, double value) {
   return has ? Napi::Number::New(env, value) : env.Null();
 }
@@ -206,9 +213,17 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     out.Set("lockVerified", fact_value(env, facts.locked));
     out.Set("dumpExcluded", fact_value(env, facts.dump_excluded));
     out.Set("forkExcluded", fact_value(env, facts.fork_excluded));
-    out.Set("guardPages", Napi::Boolean::New(env, mapping.guard_pages_before > 0 &&
-                                                      mapping.guard_pages_after > 0));
-    out.Set("sealed", Napi::Boolean::New(env, region->sealed()));
+    // Guard pages and the seal as the OS reports the pages' protection.
+    const std::size_t page = strongroom::page_size();
+    const strongroom::Fact front =
+        mapping.guard_pages_before > 0 ? strongroom::query_no_access(mapping.base, page)
+                                       : strongroom::Fact::No;
+    const strongroom::Fact back =
+        mapping.guard_pages_after > 0
+            ? strongroom::query_no_access(mapping.data + mapping.data_size, page)
+            : strongroom::Fact::No;
+    out.Set("guardPages", fact_value(env, both(front, back)));
+    out.Set("sealed", fact_value(env, strongroom::query_no_access(mapping.data, mapping.data_size)));
     // How the pages are closed at rest: mprotect/VirtualProtect no-access, or
     // not at all (Windows keeps them read-only so that they stay locked).
     out.Set("sealing", Napi::String::New(env, strongroom::ProtectedRegion::at_rest_protection() ==

@@ -6,6 +6,8 @@ namespace strongroom {
 
 RangeFacts query_range(const void*, std::size_t) { return RangeFacts(); }
 
+Fact query_no_access(const void*, std::size_t) { return Fact::Unknown; }
+
 std::optional<std::uint64_t> process_locked_bytes() { return std::nullopt; }
 
 }  // namespace strongroom

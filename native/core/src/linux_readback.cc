@@ -66,6 +66,29 @@ RangeFacts query_range(const void* addr, std::size_t len) {
   return facts;
 }
 
+Fact query_no_access(const void* addr, std::size_t len) {
+  if (addr == nullptr || len == 0) return Fact::Unknown;
+  std::FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return Fact::Unknown;
+  const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(addr);
+  const std::uintptr_t end = begin + len;
+  std::uintptr_t covered_to = begin;
+  bool contiguous = true;
+  FactAccumulator no_access;
+  char line[512];
+  while (std::fgets(line, sizeof line, maps) != nullptr) {
+    std::uintptr_t lo = 0, hi = 0;
+    char perms[5] = {0};
+    if (std::sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s", &lo, &hi, perms) != 3) continue;
+    if (hi <= begin || lo >= end) continue;
+    if (lo > covered_to) contiguous = false;
+    if (hi > covered_to) covered_to = hi;
+    no_access.add(perms[0] == '-' && perms[1] == '-' && perms[2] == '-');
+  }
+  std::fclose(maps);
+  return no_access.result(contiguous && covered_to >= end);
+}
+
 std::optional<std::uint64_t> process_locked_bytes() {
   std::FILE* status = std::fopen("/proc/self/status", "re");
   if (status == nullptr) return std::nullopt;

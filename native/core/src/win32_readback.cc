@@ -80,6 +80,21 @@ RangeFacts query_range(const void* addr, std::size_t len) {
   return facts;
 }
 
+Fact query_no_access(const void* addr, std::size_t len) {
+  if (addr == nullptr || len == 0) return Fact::Unknown;
+  const auto* cursor = static_cast<const unsigned char*>(addr);
+  const auto* end = cursor + len;
+  bool all = true;
+  while (cursor < end) {
+    MEMORY_BASIC_INFORMATION info;
+    if (VirtualQuery(cursor, &info, sizeof info) == 0 || info.State != MEM_COMMIT) return Fact::Unknown;
+    // PAGE_GUARD and caching modifiers sit above the low byte.
+    all = all && (info.Protect & 0xFF) == PAGE_NOACCESS;
+    cursor = static_cast<const unsigned char*>(info.BaseAddress) + info.RegionSize;
+  }
+  return all ? Fact::Yes : Fact::No;
+}
+
 std::optional<std::uint64_t> process_locked_bytes() { return std::nullopt; }
 
 }  // namespace strongroom

@@ -61,6 +61,32 @@ TEST_CASE("an unmapped range is Unknown, never Yes") {
   CHECK(nothing.locked == Fact::Unknown);
 }
 
+TEST_CASE("query_no_access: guard pages yes, open pages no, unmapped unknown") {
+  auto g = platform_memory::allocate_guarded(100, 1, 1, Protection::ReadWrite);
+  REQUIRE_OK(g);
+  const std::size_t page = platform_memory::page_size();
+  const Fact front = query_no_access(g.value().base, page);
+  const Fact back = query_no_access(g.value().data + g.value().data_size, page);
+  const Fact data = query_no_access(g.value().data, g.value().data_size);
+  const Fact whole = query_no_access(g.value().base, g.value().total_size);
+  if (kLinux || kWindows) {
+    CHECK(front == Fact::Yes);
+    CHECK(back == Fact::Yes);
+    CHECK(data == Fact::No);
+    CHECK(whole == Fact::No);  // one open page makes the range not sealed
+    REQUIRE_OK(platform_memory::protect(g.value().data, g.value().data_size, Protection::NoAccess));
+    CHECK(query_no_access(g.value().data, g.value().data_size) == Fact::Yes);
+    CHECK(query_no_access(g.value().base, g.value().total_size) == Fact::Yes);
+  } else {
+    CHECK(front == Fact::Unknown);
+  }
+  void* base = g.value().base;
+  const std::size_t total = g.value().total_size;
+  REQUIRE_OK(platform_memory::free_guarded(g.value()));
+  CHECK(query_no_access(base, total) != Fact::Yes);
+  CHECK(query_no_access(nullptr, 0) == Fact::Unknown);
+}
+
 TEST_CASE("process_locked_bytes grows by what we lock") {
   auto before = process_locked_bytes();
   if (!before) {

@@ -25,6 +25,12 @@ struct RangeFacts {
 // /proc/self/smaps on Linux: not for hot paths.
 RangeFacts query_range(const void* addr, std::size_t len);
 
+// Whether every page of [addr, addr+len) is inaccessible (no read, write or
+// execute) as the OS reports it: /proc/self/maps on Linux, VirtualQuery on
+// Windows, Unknown elsewhere. Proves guard pages and seals from outside our
+// own bookkeeping.
+Fact query_no_access(const void* addr, std::size_t len);
+
 // Bytes locked by the whole process as the OS reports them (VmLck on Linux),
 // or std::nullopt where the OS does not say.
 std::optional<std::uint64_t> process_locked_bytes();
