@@ -184,6 +184,10 @@ test('hostile payloads get clear errors and leave the vault unchanged', async ()
     ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: JSON.parse('{"__proto__": {"x": 1}}') }],
     ['run', { operation: 'constructor', id: 'AAAAAAAAAAAAAAAAAAAAAA' }],
     ['run', { operation: '__proto__', id: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: new Array(5000).fill(1) }],
+    ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: 'z'.repeat(100_000) }],
+    ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: JSON.parse('[[[[[[[[[[[1]]]]]]]]]]]') }],
+    ['run', { operation: 'x'.repeat(65), id: 'AAAAAAAAAAAAAAAAAAAAAA' }],
     ['list', { unexpected: true }],
     ['status', 'hello'],
   ];
