@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "strongroom/error.h"
 #include "strongroom/platform_memory.h"
@@ -79,6 +80,10 @@ class ProtectedRegion {
   ProtectedRegion(GuardedAllocation memory, std::size_t size)
       : memory_(memory), size_(size) {}
 
+  // Opens the pages with `protection`, checks the canary, runs fn(bytes, size)
+  // and seals again, also when fn throws.
+  template <typename Fn>
+  Status scoped(Protection protection, Fn&& fn);
   Status open(Protection protection);
   Status seal();
   bool canary_matches() const;
@@ -112,22 +117,19 @@ class ProtectedRegion::Scope {
 
 template <typename Fn>
 Status ProtectedRegion::with_read(Fn&& fn) {
-  Status opened = open(Protection::ReadOnly);
-  if (!opened) return opened;
-  Scope scope(*this);
-  if (!canary_matches()) {
-    Status sealed = scope.close();
-    if (!sealed) return sealed;
-    return make_error(ErrorCode::CanaryCorrupted,
-                      "the canary after the secret was overwritten: possible buffer overflow");
-  }
-  fn(static_cast<const std::uint8_t*>(memory_.data), size_);
-  return scope.close();
+  return scoped(Protection::ReadOnly, [&fn](std::uint8_t* bytes, std::size_t size) {
+    fn(static_cast<const std::uint8_t*>(bytes), size);
+  });
 }
 
 template <typename Fn>
 Status ProtectedRegion::with_write(Fn&& fn) {
-  Status opened = open(Protection::ReadWrite);
+  return scoped(Protection::ReadWrite, std::forward<Fn>(fn));
+}
+
+template <typename Fn>
+Status ProtectedRegion::scoped(Protection protection, Fn&& fn) {
+  Status opened = open(protection);
   if (!opened) return opened;
   Scope scope(*this);
   if (!canary_matches()) {
