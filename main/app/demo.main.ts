@@ -15,11 +15,13 @@ const SCHEME = 'app';
 const HOST = 'strongroom';
 const ORIGIN = `${SCHEME}://${HOST}`;
 
-// Process hardening first, before any secret exists.
-if (process.platform === 'win32') {
-  hardening.suppressWindowsErrorDialogs();
-} else {
-  hardening.disableCoreDumps();
+// Process hardening first, before any secret exists. A refusal is reported,
+// and the status panel then shows core dumps as failing: the OS decides.
+try {
+  if (process.platform === 'win32') hardening.suppressWindowsErrorDialogs();
+  else hardening.disableCoreDumps();
+} catch (error) {
+  console.error(`strongroom demo: process hardening refused: ${(error as Error).message}`);
 }
 
 registerAppScheme(SCHEME); // must happen before 'ready'
