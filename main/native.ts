@@ -9,8 +9,10 @@ export interface NativeRegionFacts {
   lockVerified: boolean | null;
   dumpExcluded: boolean | null;
   forkExcluded: boolean | null;
-  guardPages: boolean;
-  sealed: boolean;
+  /** Both guard pages no-access, per the OS; null where it cannot be asked. */
+  guardPages: boolean | null;
+  /** The secret's pages closed right now, per the OS (or, under pkey sealing, this thread's PKRU); null where it cannot be asked. */
+  sealed: boolean | null;
   sealing: 'pkey' | 'mprotect' | 'none';
   canaryIntact: boolean;
 }

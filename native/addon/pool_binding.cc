@@ -338,12 +338,15 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     out.Set("size", Napi::Number::New(env, static_cast<double>(c.size)));
     out.Set("lockedBytes", Napi::Number::New(env, static_cast<double>(c.slot)));
     out.Set("arenaBytes", Napi::Number::New(env, static_cast<double>(c.arena_bytes)));
+    auto arena = pool->arena_of(chunk);
+    out.Set("mappedBytes", Napi::Number::New(env, arena.ok() ? static_cast<double>(arena.value().total_size) : 0));
     out.Set("locked", Napi::Boolean::New(env, c.locked));
     out.Set("lockVerified", fact_value(env, c.facts.locked));
     out.Set("dumpExcluded", fact_value(env, c.facts.dump_excluded));
     out.Set("forkExcluded", fact_value(env, c.facts.fork_excluded));
-    out.Set("guardPages", Napi::Boolean::New(env, c.guard_pages));
-    out.Set("sealed", Napi::Boolean::New(env, c.sealed));
+    // From the OS (page protection) or, under pkey sealing, this thread's PKRU.
+    out.Set("guardPages", fact_value(env, c.guard_pages_verified));
+    out.Set("sealed", fact_value(env, c.sealed_verified));
     out.Set("sealing", Napi::String::New(env, strongroom::sealing_name(pool->sealing())));
     out.Set("canaryIntact", Napi::Boolean::New(env, c.canary_intact));
     out.Set("backing", Napi::String::New(env, strongroom::backing_name(pool->backing())));

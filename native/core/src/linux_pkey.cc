@@ -111,5 +111,10 @@ void key_scope_leave(int key, bool write) {
 
 bool key_scope_open(int) { return t_depth > 0; }
 
+bool key_access_disabled(int key) {
+  int rights = ::pkey_get(key);
+  return rights >= 0 && (rights & PKEY_DISABLE_ACCESS) != 0;
+}
+
 }  // namespace os
 }  // namespace strongroom

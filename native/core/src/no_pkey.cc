@@ -15,6 +15,7 @@ Status protect_with_key(void*, std::size_t, int) {
 void key_scope_enter(int, bool) {}
 void key_scope_leave(int, bool) {}
 bool key_scope_open(int) { return false; }
+bool key_access_disabled(int) { return false; }
 
 }  // namespace os
 }  // namespace strongroom

@@ -661,6 +661,20 @@ Result<ChunkInfo> Pool::info(PoolChunk chunk) {
     if (!sealed) return sealed.error();
   }
   info.sealed = ArenaGate{sealing_, pkey_}.sealed(*arena, offset_of(chunk), used.slot);
+  const std::size_t page = page_size();
+  const GuardedAllocation& m = arena->memory;
+  const Fact front = m.guard_pages_before > 0 ? query_no_access(m.base, page) : Fact::No;
+  const Fact back = m.guard_pages_after > 0 ? query_no_access(m.data + m.data_size, page) : Fact::No;
+  info.guard_pages_verified = (front == Fact::No || back == Fact::No)     ? Fact::No
+                              : (front == Fact::Yes && back == Fact::Yes) ? Fact::Yes
+                                                                          : Fact::Unknown;
+  if (sealing_ == Sealing::Pkey) {
+    info.sealed_verified = os::key_access_disabled(pkey_) ? Fact::Yes : Fact::No;
+  } else {
+    const std::size_t first = offset_of(chunk) / page * page;
+    const std::size_t last = (offset_of(chunk) + used.slot - 1) / page * page + page;
+    info.sealed_verified = query_no_access(m.data + first, last - first);
+  }
   return info;
 }
 

@@ -29,6 +29,9 @@ void key_scope_enter(int key, bool write);
 void key_scope_leave(int key, bool write);
 // True when the calling thread has a scope open on the key.
 bool key_scope_open(int key);
+// The calling thread's PKRU says the key has no access (pkey_get): the
+// hardware's view, not our scope count. False without protection keys.
+bool key_access_disabled(int key);
 
 // Arena pages from memfd_secret(2) between two no-access guard pages:
 // [guard][data: MAP_SHARED of a secretmem fd][guard]. The pages leave the

@@ -195,6 +195,16 @@ TEST_CASE("layout: a guard page before and after each arena, the arena sealed at
   CHECK(info.value().guard_pages);
   CHECK_EQ(info.value().sealed, !kWindows);
   CHECK(info.value().canary_intact);
+  // The same facts as the OS reports them (maps / VirtualQuery; PKRU for pkey).
+  if (kLinux || kWindows) {
+    CHECK(info.value().guard_pages_verified == Fact::Yes);
+    CHECK(info.value().sealed_verified == (kWindows ? Fact::No : Fact::Yes));
+  }
+  Fact sealed_inside = Fact::Unknown;
+  REQUIRE_OK(pool->with_read(chunk, [&](const std::uint8_t*, std::size_t) {
+    sealed_inside = pool->info(chunk).value().sealed_verified;
+  }));
+  if (kLinux || kWindows) CHECK(sealed_inside == Fact::No);
 }
 
 CHILD_CASE("underflow into the arena's front guard page") {

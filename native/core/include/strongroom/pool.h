@@ -120,8 +120,14 @@ struct ChunkInfo {
   std::size_t arena_bytes = 0;  // data bytes of the chunk's arena
   bool locked = false;          // the arena's lock call succeeded
   RangeFacts facts;             // the OS on the arena's data pages
-  bool guard_pages = false;     // at the arena's ends
-  bool sealed = false;          // the arena is closed right now, for this thread
+  bool guard_pages = false;     // at the arena's ends (our record)
+  bool sealed = false;          // the chunk's pages are closed right now, for this thread (our record)
+  // The same two facts from outside our bookkeeping: the guard pages' and
+  // the chunk's pages' protection as the OS reports it (query_no_access);
+  // under pkey sealing, the calling thread's PKRU rights for the key
+  // (pkey_get). Unknown where neither can be asked.
+  Fact guard_pages_verified = Fact::Unknown;
+  Fact sealed_verified = Fact::Unknown;
   bool canary_intact = false;   // true for a chunk not written yet (no canary to check)
   bool written = false;
 };
