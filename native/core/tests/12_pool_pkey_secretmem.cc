@@ -1,5 +1,6 @@
 // Pool sealing with memory protection keys, and memfd_secret-backed arenas.
 // Both are Linux features: elsewhere the tests check the honest fallback.
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -75,8 +76,15 @@ CHILD_CASE("pkey: another thread reads while this thread is inside a scope") {
   auto pool = make_pool();
   PoolChunk chunk = put(*pool, 32, 1);
   const unsigned char* p = pool->address_of(chunk).value();
-  (void)pool->with_read(chunk, [p](const std::uint8_t*, std::size_t) {
-    std::thread other([p] { touch(p); });  // its PKRU still denies the key
+  // Started before the scope opens: a new thread inherits its creator's
+  // PKRU, so one started inside the scope would be let in.
+  std::atomic<bool> inside{false};
+  std::thread other([p, &inside] {
+    while (!inside.load()) std::this_thread::yield();
+    touch(p);  // this thread never opened a scope: its PKRU denies the key
+  });
+  (void)pool->with_read(chunk, [&](const std::uint8_t*, std::size_t) {
+    inside.store(true);
     other.join();
   });
 }
