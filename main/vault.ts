@@ -76,7 +76,7 @@ export interface SecretStatus {
   sealed: boolean | null;
   canaryIntact: boolean;
   /**
-   * 'pkey': pooled pages sealed with a memory protection key, opened per
+   * 'pkey': pages (isolated or pooled) sealed with a memory protection key, opened per
    * thread for a scope (Linux x86-64 with PKU). 'mprotect': sealed with
    * mprotect/VirtualProtect. 'none': not sealed at rest (Windows).
    */

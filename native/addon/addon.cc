@@ -223,13 +223,10 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
             ? strongroom::query_no_access(mapping.data + mapping.data_size, page)
             : strongroom::Fact::No;
     out.Set("guardPages", fact_value(env, both(front, back)));
-    out.Set("sealed", fact_value(env, strongroom::query_no_access(mapping.data, mapping.data_size)));
-    // How the pages are closed at rest: mprotect/VirtualProtect no-access, or
-    // not at all (Windows keeps them read-only so that they stay locked).
-    out.Set("sealing", Napi::String::New(env, strongroom::ProtectedRegion::at_rest_protection() ==
-                                                       strongroom::Protection::NoAccess
-                                                   ? "mprotect"
-                                                   : "none"));
+    out.Set("sealed", fact_value(env, region->sealed_verified()));
+    // How the pages are closed at rest: a protection key, mprotect/VirtualProtect
+    // no-access, or not at all (Windows keeps them read-only to stay locked).
+    out.Set("sealing", Napi::String::New(env, strongroom::sealing_name(region->sealing())));
     out.Set("canaryIntact", Napi::Boolean::New(env, region->canary_intact()));
     return out;
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "os.h"
+#include "pool_os.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
@@ -67,10 +68,27 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
   }
 
   std::memcpy(memory.data + size, canary, kCanarySize);
-  Status sealed = platform_memory::protect(memory.data, memory.data_size, at_rest_protection());
-  if (!sealed) {
-    abandon(memory, secure);
-    return sealed.error();
+
+  // Seal: a protection key where the platform has one (and no-access at rest
+  // is possible at all), else mprotect; Windows rests read-only (see top).
+  Sealing sealing = at_rest_protection() == Protection::NoAccess ? Sealing::Mprotect : Sealing::None;
+  int pkey = -1;
+  std::string sealing_reason;
+  if (sealing == Sealing::Mprotect && options.sealing == SealingPreference::Auto) {
+    Result<int> key = os::protection_key();
+    if (key.ok() && os::protect_with_key(memory.data, memory.data_size, key.value()).ok()) {
+      sealing = Sealing::Pkey;
+      pkey = key.value();
+    } else {
+      sealing_reason = key.ok() ? "pkey_mprotect failed" : key.error().message;
+    }
+  }
+  if (sealing != Sealing::Pkey) {
+    Status sealed = platform_memory::protect(memory.data, memory.data_size, at_rest_protection());
+    if (!sealed) {
+      abandon(memory, secure);
+      return sealed.error();
+    }
   }
 
   std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size));
@@ -78,6 +96,9 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
     abandon(memory, secure);
     return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
   }
+  region->sealing_ = sealing;
+  region->pkey_ = pkey;
+  region->sealing_reason_ = std::move(sealing_reason);
   region->locked_ = secure.locked;
   region->dump_excluded_ = secure.dump_excluded;
   region->fork_excluded_ = secure.fork_excluded;
@@ -86,8 +107,14 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
 
 ProtectedRegion::~ProtectedRegion() {
   // Wipe everything (secret and canary) before the pages can leave RAM.
-  Status writable = platform_memory::protect(memory_.data, memory_.data_size, Protection::ReadWrite);
-  if (writable) {
+  Status writable = sealing_ == Sealing::Pkey
+                        ? Status()
+                        : platform_memory::protect(memory_.data, memory_.data_size, Protection::ReadWrite);
+  if (writable && sealing_ == Sealing::Pkey) {
+    os::key_scope_enter(pkey_, true);
+    secure_wipe(memory_.data, memory_.data_size);
+    os::key_scope_leave(pkey_, true);
+  } else if (writable) {
     secure_wipe(memory_.data, memory_.data_size);
   } else {
     log_message(LogLevel::Error, "could not open a region to wipe it; unmapping unwiped: " +
@@ -102,6 +129,12 @@ ProtectedRegion::~ProtectedRegion() {
 Protection ProtectedRegion::at_rest_protection() { return os::at_rest_protection(); }
 
 Status ProtectedRegion::open(Protection protection) {
+  if (sealing_ == Sealing::Pkey) {
+    // Per thread: opens the key for this thread only, no system call.
+    os::key_scope_enter(pkey_, protection == Protection::ReadWrite);
+    ++open_scopes_;
+    return Status();
+  }
   // Nested scopes keep the widest protection until the outermost one ends.
   if (open_scopes_ > 0 &&
       (open_protection_ == Protection::ReadWrite || protection == open_protection_)) {
@@ -115,8 +148,13 @@ Status ProtectedRegion::open(Protection protection) {
   return Status();
 }
 
-Status ProtectedRegion::seal() {
+Status ProtectedRegion::seal(Protection opened) {
   if (open_scopes_ == 0) return Status();
+  if (sealing_ == Sealing::Pkey) {
+    os::key_scope_leave(pkey_, opened == Protection::ReadWrite);
+    --open_scopes_;
+    return Status();
+  }
   if (--open_scopes_ > 0) return Status();
   Status sealed = platform_memory::protect(memory_.data, memory_.data_size, at_rest_protection());
   if (!sealed) {
@@ -136,8 +174,13 @@ bool ProtectedRegion::canary_matches() const {
 bool ProtectedRegion::canary_intact() {
   if (!open(Protection::ReadOnly)) return false;
   bool intact = canary_matches();
-  (void)seal();
+  (void)seal(Protection::ReadOnly);
   return intact;
+}
+
+Fact ProtectedRegion::sealed_verified() const {
+  if (sealing_ == Sealing::Pkey) return os::key_access_disabled(pkey_) ? Fact::Yes : Fact::No;
+  return query_no_access(memory_.data, memory_.data_size);
 }
 
 Status ProtectedRegion::wipe() {
@@ -165,7 +208,7 @@ ProtectedRegion::Scope::~Scope() {
 Status ProtectedRegion::Scope::close() {
   if (closed_) return Status();
   closed_ = true;
-  return region_.seal();
+  return region_.seal(opened_);
 }
 
 }  // namespace strongroom

@@ -1,5 +1,7 @@
 // Seed 004: [guard][data ... canary][guard], sealed at rest, scoped access.
+#include <atomic>
 #include <cstring>
+#include <thread>
 #include <stdexcept>
 #include <vector>
 
@@ -33,9 +35,18 @@ std::vector<unsigned char> contents(ProtectedRegion& region) {
 void touch(const unsigned char* p) { (void)*static_cast<const volatile unsigned char*>(p); }
 void poke(const unsigned char* p) { *const_cast<volatile unsigned char*>(p) = 1; }
 
-// What the OS must show for the data pages at rest: no access on POSIX,
-// read-only on Windows (no access would unlock them: STATUS_WAS_UNLOCKED).
-const std::string kAtRest = kWindows ? "r--" : "---";
+// What the page tables must show for a region's data pages at rest: no
+// access under mprotect sealing, read-only on Windows (no access would unlock
+// them: STATUS_WAS_UNLOCKED), read-write under a protection key (PKRU, not
+// the page tables, denies access then).
+std::string at_rest(const ProtectedRegion& region) {
+  switch (region.sealing()) {
+    case Sealing::Pkey: return "rw-";
+    case Sealing::None: return "r--";
+    case Sealing::Mprotect: return "---";
+  }
+  return "?";
+}
 const bool kSealsAtRest = !kWindows;
 
 }  // namespace
@@ -80,7 +91,7 @@ TEST_CASE("layout: one guard page on each side, canary inside the data pages") {
   CHECK(m.data_size >= 100 + kCanarySize);
   if (os_protection(m.data) != "?") {
     CHECK_EQ(os_protection(m.base), std::string("---"));
-    CHECK_EQ(os_protection(m.data), kAtRest);
+    CHECK_EQ(os_protection(m.data), at_rest(*region));
     CHECK_EQ(os_protection(m.data + m.data_size), std::string("---"));
   }
 }
@@ -117,11 +128,8 @@ TEST_CASE("a flipped canary byte is detected on the next read and write") {
   auto region = region_of(24, 0x33);
   REQUIRE(region != nullptr);
   CHECK(region->canary_intact());
-  unsigned char* data = const_cast<unsigned char*>(region->data_address());
-  // Simulate a one-byte overflow by a buggy writer.
-  REQUIRE_OK(platform_memory::protect(data, region->data_pages_size(), Protection::ReadWrite));
-  data[24] ^= 0x01;
-  REQUIRE_OK(platform_memory::protect(data, region->data_pages_size(), Protection::NoAccess));
+  // A buggy writer overflows by one byte inside its own write scope.
+  REQUIRE_OK(region->with_write([](std::uint8_t* bytes, std::size_t size) { bytes[size] ^= 0x01; }));
   CHECK(!region->canary_intact());
   bool called = false;
   Status read = region->with_read([&called](const std::uint8_t*, std::size_t) { called = true; });
@@ -130,7 +138,8 @@ TEST_CASE("a flipped canary byte is detected on the next read and write") {
   CHECK(!write.ok() && write.error().code == ErrorCode::CanaryCorrupted);
   CHECK(!called);
   CHECK_EQ(region->sealed(), kSealsAtRest);
-  if (os_protection(data) != "?") CHECK_EQ(os_protection(data), kAtRest);
+  const unsigned char* data = region->data_address();
+  if (os_protection(data) != "?") CHECK_EQ(os_protection(data), at_rest(*region));
 }
 
 TEST_CASE("after wipe every data byte reads 0") {
@@ -167,8 +176,9 @@ TEST_CASE("the region is re-sealed when the scope throws") {
   }
   CHECK(thrown);
   CHECK_EQ(region->sealed(), kSealsAtRest);
+  if (kLinux) CHECK(region->sealed_verified() == Fact::Yes);
   if (os_protection(region->data_address()) != "?") {
-    CHECK_EQ(os_protection(region->data_address()), kAtRest);
+    CHECK_EQ(os_protection(region->data_address()), at_rest(*region));
   }
   CHECK(contents(*region) == std::vector<unsigned char>(16, 5));
 }
@@ -177,8 +187,10 @@ TEST_CASE("scopes: read-only inside, sealed after, nested scopes keep the widest
   auto region = region_of(8, 9);
   REQUIRE(region != nullptr);
   std::string inside_read, inside_nested;
+  Fact verified_inside = Fact::Unknown;
   REQUIRE_OK(region->with_read([&](const std::uint8_t*, std::size_t) {
     inside_read = os_protection(region->data_address());
+    verified_inside = region->sealed_verified();
     REQUIRE_OK(region->with_write([&](std::uint8_t* bytes, std::size_t) {
       inside_nested = os_protection(region->data_address());
       bytes[0] = 10;
@@ -186,12 +198,64 @@ TEST_CASE("scopes: read-only inside, sealed after, nested scopes keep the widest
     CHECK(!region->sealed());
   }));
   CHECK_EQ(region->sealed(), kSealsAtRest);
+  if (kLinux) {
+    CHECK(verified_inside == Fact::No);
+    CHECK(region->sealed_verified() == Fact::Yes);
+  }
   if (inside_read != "?") {
-    CHECK_EQ(inside_read, std::string("r--"));
+    const bool pkey = region->sealing() == Sealing::Pkey;
+    CHECK_EQ(inside_read, std::string(pkey ? "rw-" : "r--"));
     CHECK_EQ(inside_nested, std::string("rw-"));
-    CHECK_EQ(os_protection(region->data_address()), kAtRest);
+    CHECK_EQ(os_protection(region->data_address()), at_rest(*region));
   }
   CHECK(contents(*region)[0] == 10);
+}
+
+TEST_CASE("sealing: a protection key where the CPU has one, else mprotect, with the reason") {
+  auto region = region_of(16, 1);
+  REQUIRE(region != nullptr);
+  if (kWindows) {
+    CHECK(region->sealing() == Sealing::None);
+    return;
+  }
+  std::printf("    sealing: %s%s%s\n", sealing_name(region->sealing()),
+              region->sealing_fallback_reason().empty() ? "" : " — ",
+              region->sealing_fallback_reason().c_str());
+  CHECK(region->sealing() == Sealing::Pkey || region->sealing() == Sealing::Mprotect);
+  if (region->sealing() == Sealing::Mprotect) CHECK(!region->sealing_fallback_reason().empty());
+  RegionOptions no_key;
+  no_key.sealing = SealingPreference::Mprotect;
+  auto plain = ProtectedRegion::create(16, no_key);
+  REQUIRE_OK(plain);
+  CHECK(plain.value()->sealing() == Sealing::Mprotect);
+  CHECK(plain.value()->sealing_fallback_reason().empty());
+}
+
+CHILD_CASE("another thread reads while this thread holds a pkey scope") {
+  auto region = region_of(64, 1);
+  if (!region || region->sealing() != Sealing::Pkey) return;  // exits cleanly: the parent skips
+  const unsigned char* data = region->data_address();
+  std::atomic<int> step{0};
+  // Started before the scope: a new thread inherits its creator's PKRU.
+  std::thread intruder([&] {
+    while (step.load() == 0) std::this_thread::yield();
+    touch(data);  // PKRU of this thread still denies the key: SIGSEGV
+    step.store(2);
+  });
+  (void)region->with_read([&](const std::uint8_t*, std::size_t) {
+    step.store(1);
+    while (step.load() != 2) std::this_thread::yield();
+  });
+  intruder.join();
+}
+
+TEST_CASE("pkey sealing: other threads stay locked out while one thread is in a scope") {
+  auto region = region_of(16, 1);
+  REQUIRE(region != nullptr);
+  if (region->sealing() != Sealing::Pkey) {
+    skip(std::string("no protection keys here: ") + (kWindows ? "Windows" : region->sealing_fallback_reason()));
+  }
+  EXPECT_CHILD_CRASHES("another thread reads while this thread holds a pkey scope");
 }
 
 TEST_CASE("the OS confirms the data pages are locked, out of dumps and forks") {

@@ -52,6 +52,7 @@
 
 #include "strongroom/error.h"
 #include "strongroom/protected_region.h"
+#include "strongroom/sealing.h"
 #include "strongroom/readback.h"
 
 namespace strongroom {
@@ -63,18 +64,6 @@ constexpr std::size_t kDefaultArenaSize = 256 * 1024;
 // The slot a secret of `size` bytes takes in an arena: the secret, its
 // canary, rounded up to the alignment. 0 when size is 0 or overflows.
 std::size_t pool_slot_size(std::size_t size);
-
-enum class Sealing : std::uint8_t {
-  None,      // pages are accessible at rest (Windows: read-only)
-  Mprotect,  // no-access at rest via mprotect / VirtualProtect
-  Pkey,      // memory protection key; access per thread via pkey_set
-};
-const char* sealing_name(Sealing sealing);
-
-enum class SealingPreference : std::uint8_t {
-  Auto,      // a protection key where available, else mprotect
-  Mprotect,  // never a protection key (benchmarks, comparisons)
-};
 
 enum class Backing : std::uint8_t {
   Anonymous,  // private anonymous pages

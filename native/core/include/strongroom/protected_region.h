@@ -9,6 +9,10 @@
 // scope and seal them again afterwards, even when the scope fails or throws.
 // On Windows, no-access would unlock the pages (STATUS_WAS_UNLOCKED), so they
 // rest read-only there and sealed() says false: see at_rest_protection().
+// Where the CPU and kernel have memory protection keys (Linux x86-64 with
+// PKU), the pages are tagged with the process's key instead and a scope opens
+// them for the calling thread only (pkey_set): other threads stay locked out
+// while one thread reads, and no system call is needed per scope.
 // A random per-process canary right after the secret is checked on every read
 // and before every write. Destruction wipes before unlocking and unmapping.
 #pragma once
@@ -16,10 +20,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "strongroom/error.h"
 #include "strongroom/platform_memory.h"
+#include "strongroom/readback.h"
+#include "strongroom/sealing.h"
 
 namespace strongroom {
 
@@ -34,6 +41,7 @@ enum class LockPolicy {
 struct RegionOptions {
   std::size_t max_size = kDefaultMaxSecretSize;
   LockPolicy lock_policy = LockPolicy::Require;
+  SealingPreference sealing = SealingPreference::Auto;
 };
 
 class ProtectedRegion {
@@ -63,8 +71,15 @@ class ProtectedRegion {
   bool locked() const { return locked_; }
   bool dump_excluded() const { return dump_excluded_; }
   bool fork_excluded() const { return fork_excluded_; }
-  // No access right now: no scope is open and the platform seals at rest.
-  bool sealed() const { return open_scopes_ == 0 && at_rest_protection() == Protection::NoAccess; }
+  // No access right now: no scope is open and the region seals at rest.
+  bool sealed() const { return open_scopes_ == 0 && sealing_ != Sealing::None; }
+  Sealing sealing() const { return sealing_; }
+  // Why sealing is not a protection key under SealingPreference::Auto ("" otherwise).
+  const std::string& sealing_fallback_reason() const { return sealing_reason_; }
+  // The seal as the hardware and OS report it for the calling thread: the
+  // data pages' protection (mprotect), or this thread's PKRU rights for the
+  // key (pkey). Unknown where the OS cannot be asked.
+  Fact sealed_verified() const;
   // NoAccess on POSIX; ReadOnly on Windows (see the comment at the top).
   static Protection at_rest_protection();
   // Opens the pages read-only for the check, then seals them again.
@@ -85,7 +100,8 @@ class ProtectedRegion {
   template <typename Fn>
   Status scoped(Protection protection, Fn&& fn);
   Status open(Protection protection);
-  Status seal();
+  // Closes one scope opened with `opened` (ReadOnly or ReadWrite).
+  Status seal(Protection opened);
   bool canary_matches() const;
 
   // Re-seals on scope exit, including when fn throws.
@@ -96,6 +112,9 @@ class ProtectedRegion {
   bool locked_ = false;
   bool dump_excluded_ = false;
   bool fork_excluded_ = false;
+  Sealing sealing_ = Sealing::Mprotect;
+  int pkey_ = -1;
+  std::string sealing_reason_;
   int open_scopes_ = 0;
   Protection open_protection_ = Protection::NoAccess;
 };
@@ -104,7 +123,7 @@ class ProtectedRegion {
 // destructor only runs the seal when fn threw, and logs a failure then.
 class ProtectedRegion::Scope {
  public:
-  explicit Scope(ProtectedRegion& region) : region_(region) {}
+  Scope(ProtectedRegion& region, Protection opened) : region_(region), opened_(opened) {}
   ~Scope();
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
@@ -112,6 +131,7 @@ class ProtectedRegion::Scope {
 
  private:
   ProtectedRegion& region_;
+  Protection opened_;
   bool closed_ = false;
 };
 
@@ -131,7 +151,7 @@ template <typename Fn>
 Status ProtectedRegion::scoped(Protection protection, Fn&& fn) {
   Status opened = open(protection);
   if (!opened) return opened;
-  Scope scope(*this);
+  Scope scope(*this, protection);
   if (!canary_matches()) {
     Status sealed = scope.close();
     if (!sealed) return sealed;
