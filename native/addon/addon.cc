@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "convert.h"
 #include "strongroom/hardening.h"
 #include "strongroom/locked_page_allocator.h"
 #include "strongroom/log.h"
@@ -24,27 +25,7 @@ void InitPool(Napi::Env env, Napi::Object exports);
 
 namespace {
 
-using strongroom::Error;
-using strongroom::ErrorCode;
-
-Napi::Error to_js_error(Napi::Env env, const Error& error) {
-  Napi::Error js = Napi::Error::New(env, error.message);
-  js.Set("code", Napi::String::New(env, strongroom::error_code_name(error.code)));
-  if (error.os_error != 0) js.Set("errno", Napi::Number::New(env, error.os_error));
-  if (error.syscall != nullptr) js.Set("syscall", Napi::String::New(env, error.syscall));
-  return js;
-}
-
-void throw_error(Napi::Env env, const Error& error) { to_js_error(env, error).ThrowAsJavaScriptException(); }
-
-void throw_invalid(Napi::Env env, const std::string& message) {
-  throw_error(env, strongroom::make_error(ErrorCode::InvalidArgument, message));
-}
-
-Napi::Value fact_value(Napi::Env env, strongroom::Fact fact) {
-  if (fact == strongroom::Fact::Unknown) return env.Null();
-  return Napi::Boolean::New(env, fact == strongroom::Fact::Yes);
-}
+using namespace strongroom_addon;
 
 // Both facts hold: Yes only if both are Yes; No if either is No.
 strongroom::Fact both(strongroom::Fact a, strongroom::Fact b) {

@@ -12,32 +12,15 @@
 #include <set>
 #include <string>
 
+#include "convert.h"
 #include "strongroom/pool.h"
 #include "strongroom/readback.h"
 
 namespace {
 
-using strongroom::Error;
-using strongroom::ErrorCode;
+using namespace strongroom_addon;
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;
-
-void throw_error(Napi::Env env, const Error& error) {
-  Napi::Error js = Napi::Error::New(env, error.message);
-  js.Set("code", Napi::String::New(env, strongroom::error_code_name(error.code)));
-  if (error.os_error != 0) js.Set("errno", Napi::Number::New(env, error.os_error));
-  if (error.syscall != nullptr) js.Set("syscall", Napi::String::New(env, error.syscall));
-  js.ThrowAsJavaScriptException();
-}
-
-void throw_invalid(Napi::Env env, const std::string& message) {
-  throw_error(env, strongroom::make_error(ErrorCode::InvalidArgument, message));
-}
-
-Napi::Value fact_value(Napi::Env env, strongroom::Fact fact) {
-  if (fact == strongroom::Fact::Unknown) return env.Null();
-  return Napi::Boolean::New(env, fact == strongroom::Fact::Yes);
-}
 
 Napi::Value optional_size(Napi::Env env, const std::optional<std::size_t>& value) {
   return value ? Napi::Number::New(env, static_cast<double>(*value)) : env.Null();
