@@ -2,13 +2,12 @@
 // holding pooled secrets (anonymous and secretmem arenas) and a plain Buffer;
 // the Buffer's pattern must be in the core, the secrets' patterns not.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { entryPoint, isLinux, which } from './helpers';
+import { countInFile, entryPoint, gcore, isLinux, startReadyChild, which } from './helpers';
 
 // Computed, never written out, so no script text contains the patterns.
 const patternSource = `(seed) => Uint8Array.from({ length: 40 }, (_, i) => (i * 89 + seed * 31 + 11) & 0xff)`;
@@ -16,13 +15,6 @@ const makePattern = eval(patternSource) as (seed: number) => Uint8Array;
 const POOLED_SEED = 7;
 const SECRETMEM_SEED = 9;
 const CONTROL_SEED = 13;
-
-function countInFile(file: string, needle: Buffer): number {
-  const data = fs.readFileSync(file);
-  let count = 0;
-  for (let at = data.indexOf(needle); at !== -1; at = data.indexOf(needle, at + 1)) count++;
-  return count;
-}
 
 test('gcore of a child: the plain Buffer is in the core, pooled secrets (anonymous and secretmem arenas) are not', async (t) => {
   if (!isLinux) return t.skip('gcore and MADV_DONTDUMP are Linux facts');
@@ -42,25 +34,12 @@ test('gcore of a child: the plain Buffer is in the core, pooled secrets (anonymo
     process.stdout.write(JSON.stringify({ ready: true, backing: deep.poolInfo().backing }) + '\\n');
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { child, line } = await startReadyChild(script);
+  const hello = JSON.parse(line) as { backing: string };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-pooled-core-'));
   try {
-    const hello = await new Promise<{ backing: string }>((resolve, reject) => {
-      child.stdout!.on('data', (data: Buffer) => {
-        const line = data.toString().split('\n').find((l) => l.includes('ready'));
-        if (line) resolve(JSON.parse(line));
-      });
-      child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));
-    });
-    const core = path.join(dir, 'core');
-    const gcore = spawnSync(gdb, ['-batch', '-nx', '-ex', `gcore ${core}`, '-p', String(child.pid)], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    if (!fs.existsSync(core) && /ptrace: Operation not permitted/.test(gcore.stderr)) {
-      return t.skip('ptrace is not permitted here (yama ptrace_scope or no CAP_SYS_PTRACE)');
-    }
-    assert.ok(fs.existsSync(core), `gcore wrote no core: ${gcore.stderr}`);
+    const core = gcore(gdb, child.pid!, dir);
+    if (typeof core !== 'string') return t.skip(core.skip);
     const control = countInFile(core, Buffer.from(makePattern(CONTROL_SEED)));
     const pooled = countInFile(core, Buffer.from(makePattern(POOLED_SEED)));
     const secretmem = countInFile(core, Buffer.from(makePattern(SECRETMEM_SEED)));

@@ -1,5 +1,5 @@
 // Shared test helpers: OS facts read straight from /proc, and child processes.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -36,4 +36,57 @@ export function runNode(
 
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Starts `node -e script` and waits for its first stdout line containing "ready"; resolves with that line. */
+export function startReadyChild(script: string): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (data: Buffer) => {
+      buffered += data.toString();
+      const line = buffered.split('\n').find((l) => l.includes('ready'));
+      if (line !== undefined) resolve({ child, line });
+    });
+    child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));
+  });
+}
+
+/**
+ * Writes a core of process `pid` with `gdb -batch -ex gcore` into `dir`.
+ * Returns the core's path, or `{ skip }` when ptrace is not permitted here.
+ */
+export function gcore(gdb: string, pid: number, dir: string, gdbArgs: string[] = []): string | { skip: string } {
+  const core = path.join(dir, 'core');
+  const run = spawnSync(gdb, ['-batch', '-nx', ...gdbArgs, '-ex', `gcore ${core}`, '-p', String(pid)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (!fs.existsSync(core) && /ptrace: Operation not permitted/.test(run.stderr)) {
+    return { skip: 'ptrace is not permitted here (yama ptrace_scope or no CAP_SYS_PTRACE)' };
+  }
+  if (!fs.existsSync(core)) throw new Error(`gcore wrote no core: ${run.stderr}`);
+  return core;
+}
+
+/** How often `needle` occurs in a (possibly large) file, read in 16 MiB windows. */
+export function countInFile(file: string, needle: Buffer): number {
+  const fd = fs.openSync(file, 'r');
+  const chunk = Buffer.alloc(16 * 1024 * 1024);
+  let count = 0;
+  let carry = Buffer.alloc(0);
+  try {
+    for (;;) {
+      const read = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      const window = Buffer.concat([carry, chunk.subarray(0, read)]);
+      for (let at = window.indexOf(needle); at !== -1; at = window.indexOf(needle, at + 1)) {
+        if (at + needle.length > carry.length) count++; // not counted in the previous window
+      }
+      carry = Buffer.from(window.subarray(Math.max(0, window.length - needle.length + 1)));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return count;
 }

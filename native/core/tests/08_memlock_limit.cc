@@ -17,28 +17,20 @@
 #include "strongroom/platform_memory.h"
 #include "strongroom/protected_region.h"
 #include "strongroom/readback.h"
+#include "os_probe.h"
+#include "posix_limited.h"
 #include "test.h"
 
 using namespace strongroom;
+using strongroom_test::mapping_count;
 
 namespace {
 
 constexpr std::size_t kLimit = 64 * 1024;
-constexpr int kCannotDrop = 77;
 
 std::vector<std::string> g_warnings;
 void record(LogLevel level, const char* message, void*) {
   if (level == LogLevel::Warn) g_warnings.emplace_back(message);
-}
-
-// Counts this process's mappings: a leaked region would add some.
-int mapping_count() {
-  std::FILE* maps = std::fopen("/proc/self/maps", "re");
-  if (maps == nullptr) return -1;
-  int count = 0;
-  for (int c; (c = std::fgetc(maps)) != EOF;) count += c == '\n';
-  std::fclose(maps);
-  return count;
 }
 
 // Returns "" when every fact held, else what went wrong.
@@ -96,42 +88,7 @@ std::string limited_child_body() {
 }  // namespace
 
 TEST_CASE("RLIMIT_MEMLOCK = 64 KiB, unprivileged child") {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::fflush(stdout);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    struct rlimit rl = {kLimit, kLimit};
-    if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0) _exit(kCannotDrop);
-    if (geteuid() == 0) {
-      // Root may lock past the limit (CAP_IPC_LOCK); become nobody, which
-      // clears every capability.
-      if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) {
-        _exit(kCannotDrop);
-      }
-    }
-    // Make sure the limit really binds here before asserting anything.
-    std::vector<unsigned char> probe(2 * kLimit);
-    if (mlock(probe.data(), probe.size()).ok()) _exit(kCannotDrop);
-    std::string failures = limited_child_body();
-    (void)!write(fds[1], failures.data(), failures.size());
-    _exit(failures.empty() ? 0 : 1);
-  }
-  close(fds[1]);
-  std::string failures;
-  char buffer[512];
-  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) failures.append(buffer, n);
-  close(fds[0]);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  if (WEXITSTATUS(status) == kCannotDrop) {
-    strongroom_test::skip("could not run a child without CAP_IPC_LOCK under a 64 KiB limit");
-  }
-  if (!failures.empty()) strongroom_test::report_failure(__FILE__, __LINE__, failures);
-  CHECK_EQ(WEXITSTATUS(status), 0);
+  strongroom_test::run_memlock_limited(kLimit, limited_child_body);
 }
 
 STRONGROOM_TEST_MAIN

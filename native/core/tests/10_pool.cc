@@ -52,15 +52,6 @@ std::vector<unsigned char> contents(Pool& pool, PoolChunk chunk) {
 
 void touch(const unsigned char* p) { (void)*static_cast<const volatile unsigned char*>(p); }
 
-// Mappings of this process (Linux): a syscall-free allocation adds none.
-int mapping_count() {
-  std::FILE* maps = std::fopen("/proc/self/maps", "re");
-  if (maps == nullptr) return -1;
-  int count = 0;
-  for (int c; (c = std::fgetc(maps)) != EOF;) count += c == '\n';
-  std::fclose(maps);
-  return count;
-}
 
 // Test-only: opens an arena's pages behind the pool's back to corrupt or
 // inspect raw bytes. Valid for mprotect/none sealing (pkey: not used).

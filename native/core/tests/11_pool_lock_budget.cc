@@ -16,6 +16,7 @@
 #include "strongroom/page_size.h"
 #include "strongroom/pool.h"
 #include "strongroom/readback.h"
+#include "posix_limited.h"
 #include "test.h"
 
 using namespace strongroom;
@@ -23,7 +24,6 @@ using namespace strongroom;
 namespace {
 
 constexpr std::size_t kLimit = 64 * 1024;
-constexpr int kCannotDrop = 77;
 
 std::string limited_child_body() {
   std::string failures;
@@ -85,37 +85,7 @@ std::string limited_child_body() {
 }  // namespace
 
 TEST_CASE("RLIMIT_MEMLOCK = 64 KiB, unprivileged child: first arena capped and OS-verified") {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::fflush(stdout);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    struct rlimit rl = {kLimit, kLimit};
-    if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0) _exit(kCannotDrop);
-    if (geteuid() == 0) {
-      if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(kCannotDrop);
-    }
-    std::vector<unsigned char> probe(2 * kLimit);
-    if (mlock(probe.data(), probe.size()).ok()) _exit(kCannotDrop);
-    std::string failures = limited_child_body();
-    (void)!write(fds[1], failures.data(), failures.size());
-    _exit(failures.empty() ? 0 : 1);
-  }
-  close(fds[1]);
-  std::string failures;
-  char buffer[512];
-  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) failures.append(buffer, n);
-  close(fds[0]);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  if (WEXITSTATUS(status) == kCannotDrop) {
-    strongroom_test::skip("could not run a child without CAP_IPC_LOCK under a 64 KiB limit");
-  }
-  if (!failures.empty()) strongroom_test::report_failure(__FILE__, __LINE__, failures);
-  CHECK_EQ(WEXITSTATUS(status), 0);
+  strongroom_test::run_memlock_limited(kLimit, limited_child_body);
 }
 
 STRONGROOM_TEST_MAIN

@@ -13,6 +13,10 @@ std::string os_protection(const void* addr);
 // Whether this process runs under wine (whose QueryWorkingSetEx lies).
 bool running_under_wine();
 
+// This process's mappings (lines in /proc/self/maps), or -1 where the OS
+// does not list them: a leak or a per-allocation mmap adds some.
+int mapping_count();
+
 }  // namespace strongroom_test
 
 namespace strongroom_test {
