@@ -125,12 +125,15 @@ export interface NativeAddon {
   };
 }
 
-/** Package root: dist/main/ -> ../.. ; inside an asar archive, native files live in app.asar.unpacked. */
-function addonPath(): string {
-  const root = path.resolve(__dirname, '..', '..');
+/**
+ * Where the addon is for a package rooted at `root` (dist/main/ -> ../..).
+ * Inside a packaged app the root is in app.asar, whose native files Forge's
+ * auto-unpack-natives moves to app.asar.unpacked: an absolute path there.
+ */
+export function addonPath(root: string): string {
   const unpacked = root.replace(/\.asar(?=$|[\\/])/, '.asar.unpacked');
   return path.join(unpacked, 'build', 'addon', 'Release', 'strongroom.node');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const native: NativeAddon = require(addonPath()) as NativeAddon;
+export const native: NativeAddon = require(addonPath(path.resolve(__dirname, '..', '..'))) as NativeAddon;
