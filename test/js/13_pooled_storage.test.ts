@@ -30,7 +30,8 @@ test('a pooled secret: inspect says what the OS says, and that guards fence the 
   assert.equal(status.storage, 'pooled');
   assert.equal(status.size, 32);
   assert.equal(status.locked, true);
-  assert.equal(status.guardPages, true);
+  // Read back from /proc/self/maps or VirtualQuery; macOS has no read-back yet.
+  assert.equal(status.guardPages, process.platform === 'darwin' ? null : true);
   assert.equal(status.guardPagesAround, 'arena');
   assert.equal(status.canaryIntact, true);
   assert.equal(status.backing, 'anonymous');
