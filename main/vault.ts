@@ -164,6 +164,8 @@ interface Entry {
 type Scope = 'read' | 'write';
 
 const liveVaults = new Set<WeakRef<SecretVault>>();
+// Per vault: wipe everything, scopes or not. Only the exit hook uses it.
+const wipeAtExit = new WeakMap<SecretVault, () => number>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -174,7 +176,8 @@ function installExitHook(): void {
   process.once('exit', () => {
     for (const ref of liveVaults) {
       try {
-        ref.deref()?.destroyAll();
+        const vault = ref.deref();
+        if (vault !== undefined) wipeAtExit.get(vault)?.();
       } catch {
         // A corrupted canary must not stop the other vaults from being wiped.
       }
@@ -215,6 +218,7 @@ export class SecretVault {
       this.#counters.reclaimed++;
     });
     liveVaults.add(new WeakRef(this));
+    wipeAtExit.set(this, () => this.#destroyEverything());
     installExitHook();
   }
 
@@ -342,6 +346,17 @@ export class SecretVault {
    * back to the OS. Returns how many secrets there were.
    */
   destroyAll(): number {
+    for (const entry of this.#live) {
+      if (entry.readers > 0 || entry.writing) {
+        throw new SecureMemoryError('INVALID_ARGUMENT', 'destroyAll() inside a read/write scope of one of its secrets is refused');
+      }
+    }
+    return this.#destroyEverything();
+  }
+
+  // Also the exit hook's path, which must wipe even from inside a scope
+  // (process.exit() called in fn).
+  #destroyEverything(): number {
     let count = 0;
     let firstError: SecureMemoryError | undefined;
     for (const entry of [...this.#live]) {
@@ -474,6 +489,11 @@ export class SecretVault {
         );
       }
       if (scope === 'write') {
+        // fn may have freed the secret some other way (the exit path); a
+        // pooled slot may then belong to another secret: never write there.
+        if (!entry.alive) {
+          throw new SecureMemoryError('INVALID_HANDLE', 'write(handle, fn): the secret was destroyed inside fn; nothing was written');
+        }
         if (view.byteLength !== entry.size) {
           throw new SecureMemoryError('INVALID_ARGUMENT', 'write(handle, fn): the view was detached or resized inside fn');
         }

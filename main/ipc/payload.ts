@@ -72,6 +72,13 @@ export function assertPlainData(value: unknown, what: string): void {
     }
     if (v instanceof Uint8Array) return;
     if (Array.isArray(v)) {
+      // Named properties survive a structured clone too: only indices may exist.
+      for (const key of Reflect.ownKeys(v)) {
+        if (key === 'length') continue;
+        if (typeof key !== 'string' || !/^(0|[1-9][0-9]*)$/.test(key)) {
+          throw new SecureMemoryError('INVALID_ARGUMENT', `${what}${path} is an array with a named property ${String(key)}`);
+        }
+      }
       v.forEach((item, i) => walk(item, depth + 1, `${path}[${i}]`));
       return;
     }
@@ -93,10 +100,13 @@ export function assertPlainData(value: unknown, what: string): void {
   walk(value, 0, '');
 }
 
-/** Structured-clone size of `value`; throws INVALID_ARGUMENT when it cannot be cloned. */
+/** Structured-clone size of `value`; throws INVALID_ARGUMENT when it cannot be cloned. The serialized copy is wiped. */
 export function cloneSize(value: unknown, what: string): number {
   try {
-    return v8.serialize(value).byteLength;
+    const serialized = v8.serialize(value);
+    const size = serialized.byteLength;
+    serialized.fill(0);
+    return size;
   } catch (error) {
     throw new SecureMemoryError('INVALID_ARGUMENT', `${what} cannot be sent over IPC: ${(error as Error).message}`);
   }

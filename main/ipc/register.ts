@@ -90,20 +90,45 @@ export function registerVaultIpc(
   };
   for (const [name, operation] of Object.entries(options.operations ?? {})) registerOperation(name, operation);
 
+  // Destroys one secret and forgets its id whatever happens: destroy() may
+  // throw after it wiped and freed (CANARY_CORRUPTED).
+  const destroyOwned = (id: string, owned: Owned): void => {
+    try {
+      if (vault.has(owned.handle)) vault.destroy(owned.handle);
+    } finally {
+      secrets.delete(id);
+      perWindow.get(owned.owner)?.delete(id);
+    }
+  };
+
   const forgetWindow = (owner: number): number => {
     const ids = perWindow.get(owner);
     if (ids === undefined) return 0;
     let count = 0;
-    for (const id of ids) {
+    let firstError: unknown;
+    for (const id of [...ids]) {
       const owned = secrets.get(id);
-      secrets.delete(id);
-      if (owned !== undefined && vault.has(owned.handle)) {
-        vault.destroy(owned.handle);
-        count++;
+      if (owned === undefined) continue;
+      try {
+        destroyOwned(id, owned);
+      } catch (error) {
+        firstError ??= error;
       }
+      count++;
     }
     perWindow.delete(owner);
+    if (firstError !== undefined) throw firstError;
     return count;
+  };
+
+  // Window events must never throw into Electron's emitter; a failed wipe
+  // (a corrupted canary) is reported, and every other secret is still gone.
+  const forgetOnEvent = (owner: number, why: string): void => {
+    try {
+      forgetWindow(owner);
+    } catch (error) {
+      console.error(`strongroom: destroying the secrets of a window that ${why}: ${(error as Error).message}`);
+    }
   };
 
   // Secrets die with their window: closed, crashed, or navigated away.
@@ -112,12 +137,12 @@ export function registerVaultIpc(
     if (watched.has(contents.id) || typeof contents.on !== 'function') return;
     watched.add(contents.id);
     contents.once('destroyed', () => {
-      forgetWindow(contents.id);
+      forgetOnEvent(contents.id, 'closed');
       watched.delete(contents.id);
     });
-    contents.on('render-process-gone', () => forgetWindow(contents.id));
+    contents.on('render-process-gone', () => forgetOnEvent(contents.id, 'crashed'));
     contents.on('did-start-navigation', (details) => {
-      if (details?.isMainFrame && !details.isSameDocument) forgetWindow(contents.id);
+      if (details?.isMainFrame && !details.isSameDocument) forgetOnEvent(contents.id, 'navigated away');
     });
   };
 
@@ -180,10 +205,7 @@ export function registerVaultIpc(
     },
     destroy: (event, payload) => {
       const { id } = parsePayload<{ id: string }>(schemas.destroy, payload, 'destroy');
-      const owned = ownedBy(event, id);
-      vault.destroy(owned.handle);
-      secrets.delete(id);
-      perWindow.get(owned.owner)?.delete(id);
+      destroyOwned(id, ownedBy(event, id));
       return undefined;
     },
     run: (event, payload) => {
@@ -205,7 +227,9 @@ export function registerVaultIpc(
   const respond = (method: BridgeMethod, event: SenderEvent, payload: unknown): BridgeResponse => {
     try {
       assertTrustedSender(event, origin);
-      if (payload !== undefined && cloneSize(payload, `${method} payload`) > limits.maxPayloadBytes) {
+      // importSecret's payload is the secret itself: its schema bounds it, and
+      // serializing it to measure would leave an unwiped copy in main.
+      if (method !== 'importSecret' && payload !== undefined && cloneSize(payload, `${method} payload`) > limits.maxPayloadBytes) {
         throw new SecureMemoryError('LIMIT_EXCEEDED', `${method}: payload larger than ${limits.maxPayloadBytes} bytes`);
       }
       return { ok: true, value: handlers[method](event, payload) };

@@ -6,11 +6,13 @@
 // (NODE_API_NO_EXTERNAL_BUFFERS_ALLOWED is defined for this file).
 #include <napi.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "convert.h"
 #include "strongroom/hardening.h"
@@ -59,6 +61,7 @@ class RegionWrap;
 // (process exit, worker exit) even if JavaScript never destroyed them.
 struct AddonData {
   std::set<RegionWrap*> live;
+  Napi::ThreadSafeFunction log_listener;  // registered in g_log_listeners while set
   ~AddonData();
 };
 
@@ -247,9 +250,11 @@ struct LogEntry {
   std::string message;
 };
 
+// Every environment (the main thread, each worker) that set a listener gets
+// every core message: the core's hook is process-wide, the listeners are
+// per environment, and an environment that ends takes only its own away.
 std::mutex g_log_mutex;
-Napi::ThreadSafeFunction g_log_function;
-bool g_log_active = false;
+std::vector<Napi::ThreadSafeFunction*> g_log_listeners;
 
 void CallLogListener(Napi::Env env, Napi::Function callback, LogEntry* entry) {
   std::unique_ptr<LogEntry> owned(entry);
@@ -268,33 +273,38 @@ void CallLogListener(Napi::Env env, Napi::Function callback, LogEntry* entry) {
 
 void ForwardLog(strongroom::LogLevel level, const char* message, void*) {
   std::lock_guard<std::mutex> lock(g_log_mutex);
-  if (!g_log_active) return;
-  auto* entry = new LogEntry{level, message};
-  if (g_log_function.NonBlockingCall(entry, CallLogListener) != napi_ok) delete entry;
+  for (Napi::ThreadSafeFunction* listener : g_log_listeners) {
+    auto* entry = new LogEntry{level, message};
+    if (listener->NonBlockingCall(entry, CallLogListener) != napi_ok) delete entry;
+  }
 }
 
-void StopLogForwarding() {
+// Removes this environment's listener, if any; the hook goes when none is left.
+void StopLogForwarding(Napi::ThreadSafeFunction* own) {
   std::lock_guard<std::mutex> lock(g_log_mutex);
-  if (!g_log_active) return;
-  strongroom::set_log_hook(nullptr, nullptr);
-  g_log_function.Release();
-  g_log_active = false;
+  auto it = std::find(g_log_listeners.begin(), g_log_listeners.end(), own);
+  if (it == g_log_listeners.end()) return;
+  g_log_listeners.erase(it);
+  own->Release();
+  if (g_log_listeners.empty()) strongroom::set_log_hook(nullptr, nullptr);
 }
 
-// setLogListener(fn | null): fn(level, message) is called on the JS thread.
+// setLogListener(fn | null): fn(level, message) is called on this
+// environment's JS thread.
 Napi::Value SetLogListener(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !(info[0].IsFunction() || info[0].IsNull())) {
     throw_invalid(env, "setLogListener(fn | null)");
     return env.Undefined();
   }
-  StopLogForwarding();
+  AddonData* data = env.GetInstanceData<AddonData>();
+  StopLogForwarding(&data->log_listener);
   if (info[0].IsNull()) return env.Undefined();
+  data->log_listener = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(),
+                                                     "strongroom-log", 0, 1);
+  data->log_listener.Unref(env);  // logging never keeps the process alive
   std::lock_guard<std::mutex> lock(g_log_mutex);
-  g_log_function = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(),
-                                                 "strongroom-log", 0, 1);
-  g_log_function.Unref(env);  // logging never keeps the process alive
-  g_log_active = true;
+  g_log_listeners.push_back(&data->log_listener);
   strongroom::set_log_hook(&ForwardLog, nullptr);
   return env.Undefined();
 }
@@ -446,7 +456,8 @@ Napi::Value MemfdSecretAvailable(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(new AddonData());
-  env.AddCleanupHook([] { StopLogForwarding(); });
+  AddonData* data = env.GetInstanceData<AddonData>();
+  env.AddCleanupHook([data] { StopLogForwarding(&data->log_listener); });
   exports.Set("ProtectedRegion", RegionWrap::Define(env));
   exports.Set("platformInfo", Napi::Function::New<PlatformInfo>(env, "platformInfo"));
   exports.Set("setLogListener", Napi::Function::New<SetLogListener>(env, "setLogListener"));

@@ -126,3 +126,27 @@ test('re-entrancy: reads nest; write, destroy and read are refused inside a writ
   assert.deepEqual(vault.read(other, (v) => Array.from(v)), [8]);
   vault.destroyAll();
 });
+
+test('destroyAll is refused inside a scope, so a write can never land in a freed (and reused) pooled slot', () => {
+  const keeper = new SecretVault({ storage: 'pooled' });
+  const vault = new SecretVault({ storage: 'pooled' });
+  const other = keeper.import(new Uint8Array(32).fill(0x11));
+  const a = vault.generate(32);
+  let created = false;
+  assert.throws(
+    () =>
+      vault.write(a, (view) => {
+        vault.destroyAll();
+        keeper.import(new Uint8Array(32).fill(0x22));
+        created = true;
+        view.fill(0x41);
+      }),
+    isCode('INVALID_ARGUMENT'),
+  );
+  assert.equal(created, false);
+  assert.deepEqual(keeper.read(other, (v) => [...new Set(v)]), [0x11]);
+  assert.equal(vault.has(a), true, 'the refused destroyAll left the secret alone');
+  vault.read(a, () => assert.throws(() => vault.destroyAll(), isCode('INVALID_ARGUMENT')));
+  assert.equal(vault.destroyAll(), 1);
+  keeper.destroyAll();
+});

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { isLinux, isRoot, runNode, which } from './helpers';
+import { entryPoint, isLinux, isRoot, runNode, which } from './helpers';
 
 const LIMIT = 64 * 1024;
 
@@ -93,4 +93,34 @@ test("'best-effort': the secret is created unlocked, inspect says so, and a warn
     out.logs.some((e: { level: string; message: string }) => e.level === 'warn' && /not locked/.test(e.message)),
     `a warning reached onLog: ${JSON.stringify(out.logs)}`,
   );
+});
+
+test('a worker that loads strongroom and exits leaves the main thread\'s onLog working', (t) => {
+  if (!isLinux) return t.skip('RLIMIT_MEMLOCK children are set up with prlimit (Linux)');
+  const prlimit = which('prlimit');
+  if (prlimit === null) return t.skip('prlimit (util-linux) is not installed');
+  // The worker starts and ends before privileges are dropped (it must read
+  // the package); then an over-budget lock makes the core warn.
+  const drop = isRoot() ? 'process.setgroups([]); process.setgid(65534); process.setuid(65534);' : '';
+  const child = runNode(
+    `
+    const { Worker } = require('node:worker_threads');
+    const logs = [];
+    strongroom.onLog((entry) => logs.push(entry));
+    (async () => {
+      const worker = new Worker(${JSON.stringify(`require(${JSON.stringify(entryPoint)}); require('node:worker_threads').parentPort.postMessage('loaded');`)}, { eval: true });
+      await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+      await worker.terminate();
+      ${drop}
+      const vault = new strongroom.SecretVault({ lockPolicy: 'best-effort' });
+      vault.generate(2 * ${LIMIT});
+      await new Promise((r) => setTimeout(r, 100));
+      console.log(JSON.stringify({ logs }));
+    })().catch((e) => { console.error(e); process.exit(1); });
+    `,
+    { prefix: [prlimit, `--memlock=${LIMIT}:${LIMIT}`, '--'] },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  const { logs } = JSON.parse(child.stdout.trim()) as { logs: { level: string; message: string }[] };
+  assert.ok(logs.some((e) => e.level === 'warn' && /not locked/.test(e.message)), `main still hears the core: ${JSON.stringify(logs)}`);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 
-import { SecretVault } from '../../main';
+import { SecretVault, SecureMemoryError } from '../../main';
 import { BRIDGE_METHODS, channelFor, type StrongroomBridge } from '../../main/ipc/contract';
 import { registerVaultIpc, type Operation } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
@@ -188,6 +188,8 @@ test('hostile payloads get clear errors and leave the vault unchanged', async ()
     ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: 'z'.repeat(100_000) }],
     ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: JSON.parse('[[[[[[[[[[[1]]]]]]]]]]]') }],
     ['run', { operation: 'x'.repeat(65), id: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: Object.assign([1, 2], { isAdmin: true }) }],
+    ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: Object.defineProperty([1], '__proto__', { value: { isAdmin: true }, enumerable: true }) }],
     ['list', { unexpected: true }],
     ['status', 'hello'],
   ];
@@ -222,4 +224,68 @@ test('registerVaultIpc refuses bad setup', () => {
   assert.throws(() => registerVaultIpc(ipc, vault, { origin: ORIGIN, limits: { maxSecretSize: 128 } }), /exceeds/);
   assert.throws(() => registerVaultIpc(ipc, vault, { origin: ORIGIN, limits: { maxPayloadBytes: 0 } }), /positive integer/);
   assert.equal(ipc.handlers.size, 0);
+});
+
+test('importSecret never serializes the secret to measure it (no unwiped copy in main)', async () => {
+  const v8 = require('node:v8') as { serialize: (value: unknown) => Buffer };
+  const original = v8.serialize;
+  const copies: Buffer[] = [];
+  v8.serialize = (value: unknown) => {
+    const out = original(value);
+    copies.push(Buffer.from(out));
+    return out;
+  };
+  try {
+    const { window, bridge } = setup();
+    const { api } = window();
+    const pattern = Uint8Array.from({ length: 32 }, (_, i) => (i * 57 + 3) & 0xff);
+    await api.importSecret(pattern.slice());
+    await api.importSecret('a passphrase that must not be copied');
+    const needle = Buffer.from(pattern);
+    assert.ok(copies.every((c) => !c.includes(needle) && !c.includes(Buffer.from('a passphrase that must not be copied'))));
+    bridge.dispose();
+  } finally {
+    v8.serialize = original;
+  }
+});
+
+test('a failed wipe when a window closes still destroys its other secrets and never throws into Electron', async () => {
+  const { vault, window, bridge } = setup();
+  const { contents, api } = window();
+  await api.generate(8);
+  await api.generate(8);
+  await api.generate(8);
+  const destroy = vault.destroy.bind(vault);
+  let calls = 0;
+  vault.destroy = (handle) => {
+    destroy(handle); // wiped and freed, then reports a corrupted canary, as the pool does
+    if (calls++ === 0) throw new SecureMemoryError('CANARY_CORRUPTED', 'simulated overflow');
+  };
+  const originalError = console.error;
+  const logged: string[] = [];
+  console.error = (message: string) => logged.push(message);
+  try {
+    assert.doesNotThrow(() => contents.emit('destroyed'));
+  } finally {
+    console.error = originalError;
+    vault.destroy = destroy;
+  }
+  assert.equal(vault.stats().secrets, 0, 'every secret of the window is gone');
+  assert.equal(bridge.secretCount(), 0, 'and no id is left behind');
+  assert.match(logged.join('\n'), /CANARY_CORRUPTED|simulated overflow/);
+  bridge.dispose();
+});
+
+test('operation args: arrays may carry no named properties (they survive a structured clone)', async () => {
+  const { window, bridge } = setup();
+  const { api } = window();
+  const ref = await api.generate(8);
+  const named = Object.assign([1, 2], { isAdmin: true });
+  const protoKey = Object.defineProperty([1], '__proto__', { value: { isAdmin: true }, enumerable: true, configurable: true, writable: true });
+  for (const args of [named, protoKey, { nested: [named] }]) {
+    const error = await rejectsWith(api.run('length', ref.id, args), 'INVALID_ARGUMENT');
+    assert.match(error.message, /named property/);
+  }
+  assert.deepEqual(await api.run('length', ref.id, [1, 2]), { length: 8, echo: [1, 2] });
+  bridge.dispose();
 });

@@ -82,7 +82,9 @@ struct PoolOptions {
 };
 
 // A chunk's name: the arena's id and the chunk's offset in it. Never an
-// address, so a stale or forged value is refused instead of dereferenced.
+// address, so a forged value is refused instead of dereferenced. A stale id is
+// refused until its slot is handed out again; after that it names the new
+// chunk, so callers must drop an id when they free it (SecretVault does).
 struct PoolChunk {
   std::uint64_t id = 0;
 };
