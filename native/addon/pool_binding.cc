@@ -237,42 +237,42 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     return env.Undefined();
   }
 
+  // The live pool, a chunk (argument 0) and a Uint8Array of exactly the
+  // chunk's size (argument 1); nullptr with a pending JS error otherwise.
+  std::uint8_t* ChunkBytes(const Napi::CallbackInfo& info, strongroom::Pool** pool,
+                           strongroom::PoolChunk* chunk) {
+    *pool = Live(info.Env());
+    if (*pool == nullptr || !ChunkArg(info, chunk)) return nullptr;
+    auto size = (*pool)->size_of(*chunk);
+    if (!size.ok()) {
+      throw_error(info.Env(), size.error());
+      return nullptr;
+    }
+    return BytesArg(info, 1, size.value(), nullptr);
+  }
+
   // write(chunk, source): copies source (exactly the chunk's size) in.
   Napi::Value Write(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    auto* pool = Live(env);
+    strongroom::Pool* pool = nullptr;
     strongroom::PoolChunk chunk;
-    if (pool == nullptr || !ChunkArg(info, &chunk)) return env.Undefined();
-    auto size = pool->size_of(chunk);
-    if (!size.ok()) {
-      throw_error(env, size.error());
-      return env.Undefined();
-    }
-    std::uint8_t* source = BytesArg(info, 1, size.value(), nullptr);
-    if (source == nullptr) return env.Undefined();
+    std::uint8_t* source = ChunkBytes(info, &pool, &chunk);
+    if (source == nullptr) return info.Env().Undefined();
     strongroom::Status written = pool->with_write(
         chunk, [source](std::uint8_t* bytes, std::size_t n) { std::memcpy(bytes, source, n); });
-    if (!written) throw_error(env, written.error());
-    return env.Undefined();
+    if (!written) throw_error(info.Env(), written.error());
+    return info.Env().Undefined();
   }
 
   // readInto(chunk, target): copies the secret out; the caller wipes target.
   Napi::Value ReadInto(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    auto* pool = Live(env);
+    strongroom::Pool* pool = nullptr;
     strongroom::PoolChunk chunk;
-    if (pool == nullptr || !ChunkArg(info, &chunk)) return env.Undefined();
-    auto size = pool->size_of(chunk);
-    if (!size.ok()) {
-      throw_error(env, size.error());
-      return env.Undefined();
-    }
-    std::uint8_t* target = BytesArg(info, 1, size.value(), nullptr);
-    if (target == nullptr) return env.Undefined();
+    std::uint8_t* target = ChunkBytes(info, &pool, &chunk);
+    if (target == nullptr) return info.Env().Undefined();
     strongroom::Status read = pool->with_read(
         chunk, [target](const std::uint8_t* bytes, std::size_t n) { std::memcpy(target, bytes, n); });
-    if (!read) throw_error(env, read.error());
-    return env.Undefined();
+    if (!read) throw_error(info.Env(), read.error());
+    return info.Env().Undefined();
   }
 
   Napi::Value Free(const Napi::CallbackInfo& info) {
