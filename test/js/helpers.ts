@@ -90,3 +90,33 @@ export function countInFile(file: string, needle: Buffer): number {
   }
   return count;
 }
+
+let staged: string | undefined;
+
+/**
+ * A world-readable copy of what the package needs at run time (dist/main,
+ * bin, the addon, zod), for children that must run as nobody even when the
+ * checkout lives in a folder only root can enter (mktemp -d makes 0700).
+ */
+export function readableStage(): string {
+  if (staged !== undefined) return staged;
+  const root = fs.mkdtempSync(path.join('/tmp', 'strongroom-stage-'));
+  const copy = (relative: string) => fs.cpSync(path.join(packageRoot, relative), path.join(root, relative), { recursive: true });
+  copy('dist/main');
+  copy('bin');
+  copy('build/addon/Release/strongroom.node');
+  copy('node_modules/zod');
+  copy('package.json');
+  const open = (dir: string) => {
+    fs.chmodSync(dir, 0o755);
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) open(full);
+      else fs.chmodSync(full, 0o644);
+    }
+  };
+  open(root);
+  process.once('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+  staged = root;
+  return root;
+}
