@@ -1,5 +1,19 @@
 // The `strongroom` command. Only `doctor` for now.
-import { formatReport, runDoctor } from './doctor';
+import { addonUnavailableReport, formatReport, type DoctorReport } from './doctor-report';
+import { SecureMemoryError } from './errors';
+
+/** Runs the checks; a native addon that does not load is the first thing doctor must diagnose, not a stack trace. */
+function diagnose(): DoctorReport {
+  try {
+    // Loaded here, not at the top: loading it is the first check.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runDoctor } = require('./doctor') as typeof import('./doctor');
+    return runDoctor();
+  } catch (error) {
+    if (error instanceof SecureMemoryError && error.code === 'ADDON_UNAVAILABLE') return addonUnavailableReport(error);
+    throw error;
+  }
+}
 
 const USAGE = `usage: strongroom doctor [--json]
 
@@ -19,7 +33,7 @@ export function main(argv: string[]): number {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const report = runDoctor();
+  const report = diagnose();
   process.stdout.write(rest.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
   return report.ok ? 0 : 1;
 }

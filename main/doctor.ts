@@ -1,28 +1,12 @@
 // `strongroom doctor`: what this machine and process really give, each row
 // from the OS, with a verdict and one line of advice when it is not ok.
+// Importing this file loads the addon; cli.ts reports a failure to load it.
+import type { DoctorReport, DoctorRow, Verdict } from './doctor-report';
 import { SecureMemoryError } from './errors';
 import { hardening } from './hardening';
-import { native } from './native';
-import { platformInfo, type PlatformInfo } from './platform';
+import { addonSource, native } from './native';
+import { platformInfo } from './platform';
 import { SecretVault } from './vault';
-
-export type Verdict = 'ok' | 'degraded' | 'unavailable';
-
-export interface DoctorRow {
-  check: string;
-  value: string;
-  verdict: Verdict;
-  /** Where the value came from (a syscall, a /proc file). */
-  source: string;
-  advice?: string;
-}
-
-export interface DoctorReport {
-  platform: PlatformInfo;
-  rows: DoctorRow[];
-  /** True when a vault with the default lockPolicy 'require' can keep secrets here. */
-  ok: boolean;
-}
 
 const MiB = 1024 * 1024;
 
@@ -56,6 +40,12 @@ export function runDoctor(): DoctorReport {
   const platform = platformInfo();
   const rows: DoctorRow[] = [];
 
+  rows.push({
+    check: 'native addon',
+    value: `${addonSource.kind}: ${addonSource.file}`,
+    verdict: 'ok',
+    source: 'process.dlopen',
+  });
   rows.push({
     check: 'runtime',
     value: `${platform.runtime} ${process.versions.electron ?? process.version} on ${platform.os}/${platform.arch}`,
@@ -168,24 +158,4 @@ export function runDoctor(): DoctorReport {
   }
 
   return { platform, rows, ok: lockOk };
-}
-
-export function formatReport(report: DoctorReport): string {
-  const header = ['check', 'value', 'verdict'];
-  const table = report.rows.map((r) => [r.check, r.value, r.verdict]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)];
-  const advice = report.rows.filter((r) => r.verdict !== 'ok' && r.advice);
-  if (advice.length > 0) {
-    out.push('', 'advice:');
-    for (const r of advice) out.push(`  ${r.check}: ${r.advice}`);
-  }
-  out.push(
-    '',
-    report.ok
-      ? 'ok: a SecretVault with lockPolicy "require" can keep secrets here.'
-      : 'NOT OK: secrets cannot be locked here; SecretVault with lockPolicy "require" will fail (see advice).',
-  );
-  return out.join('\n');
 }

@@ -14,6 +14,9 @@ export const ERROR_CODES = [
   // A registered operation threw; its message is not forwarded (it could
   // carry secret-derived data).
   'OPERATION_FAILED',
+  // No prebuilt binary or local build of the native addon loads here; the
+  // message lists what was tried and how to build from source.
+  'ADDON_UNAVAILABLE',
 ] as const;
 
 export type SecureMemoryErrorCode = (typeof ERROR_CODES)[number];

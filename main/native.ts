@@ -1,5 +1,7 @@
-// The addon's surface, typed. Only this file knows where the .node file lives.
+// The addon's surface, typed. addon-loader.ts knows where the .node file lives.
 import * as path from 'node:path';
+
+import { loadAddon } from './addon-loader';
 
 export interface NativeRegionFacts {
   size: number;
@@ -125,15 +127,8 @@ export interface NativeAddon {
   };
 }
 
-/**
- * Where the addon is for a package rooted at `root` (dist/main/ -> ../..).
- * Inside a packaged app the root is in app.asar, whose native files Forge's
- * auto-unpack-natives moves to app.asar.unpacked: an absolute path there.
- */
-export function addonPath(root: string): string {
-  const unpacked = root.replace(/\.asar(?=$|[\\/])/, '.asar.unpacked');
-  return path.join(unpacked, 'build', 'addon', 'Release', 'strongroom.node');
-}
+const loaded = loadAddon<NativeAddon>(path.resolve(__dirname, '..', '..'));
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const native: NativeAddon = require(addonPath(path.resolve(__dirname, '..', '..'))) as NativeAddon;
+/** Which file the addon came from (a prebuild or a local build), for doctor. */
+export const addonSource = loaded.loadedFrom;
+export const native: NativeAddon = loaded.addon;

@@ -193,6 +193,12 @@ function isThenable(value: unknown): boolean {
   );
 }
 
+/**
+ * A scope's result, refused at compile time when it is a Promise: an async
+ * scope would outlive the wiped copy (and is refused at run time too).
+ */
+export type SyncResult<R> = R extends PromiseLike<unknown> ? never : R;
+
 export class SecretVault {
   readonly lockPolicy: LockPolicy;
   readonly storage: Storage;
@@ -287,10 +293,10 @@ export class SecretVault {
    * (the copy would outlive the scope). Reads may nest; a read inside a
    * write scope of the same secret is refused.
    */
-  read<R>(handle: SecretHandle, fn: (view: Uint8Array) => R): R {
+  read<R>(handle: SecretHandle, fn: (view: Uint8Array) => SyncResult<R>): R {
     const entry = this.#entry(handle);
     checkFunction(fn, 'read(handle, fn): fn');
-    return this.#scoped(entry, 'read', fn);
+    return this.#scoped(entry, 'read', fn as (view: Uint8Array) => R);
   }
 
   /**
@@ -299,10 +305,10 @@ export class SecretVault {
    * copy is wiped either way. No other access to the same secret may happen
    * inside a write scope.
    */
-  write<R>(handle: SecretHandle, fn: (view: Uint8Array) => R): R {
+  write<R>(handle: SecretHandle, fn: (view: Uint8Array) => SyncResult<R>): R {
     const entry = this.#entry(handle);
     checkFunction(fn, 'write(handle, fn): fn');
-    return this.#scoped(entry, 'write', fn);
+    return this.#scoped(entry, 'write', fn as (view: Uint8Array) => R);
   }
 
   /** What the OS says about the secret's memory now. Reads /proc/self/smaps on Linux: not for hot paths. */

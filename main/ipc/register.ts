@@ -2,8 +2,6 @@
 // sender, the payload and the window's limits before the vault is touched.
 import { randomBytes } from 'node:crypto';
 
-import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-
 import { SecureMemoryError } from '../errors';
 import { hardening } from '../hardening';
 import { platformInfo } from '../platform';
@@ -61,8 +59,18 @@ interface Owned {
 
 type Handler = (event: SenderEvent, payload: unknown) => unknown;
 
+/**
+ * The part of Electron's ipcMain the bridge uses. Declared here, not
+ * imported, so that the library's types need no electron package; Electron's
+ * ipcMain fits it.
+ */
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: SenderEvent, payload: unknown) => unknown): void;
+  removeHandler(channel: string): void;
+}
+
 export function registerVaultIpc(
-  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  ipcMain: IpcMainLike,
   vault: SecretVault,
   options: VaultIpcOptions,
 ): VaultIpc {
@@ -242,7 +250,7 @@ export function registerVaultIpc(
   };
 
   for (const method of BRIDGE_METHODS) {
-    ipcMain.handle(channelFor(method), (event: IpcMainInvokeEvent, payload: unknown) => respond(method, event, payload));
+    ipcMain.handle(channelFor(method), (event: SenderEvent, payload: unknown) => respond(method, event, payload));
   }
 
   return {

@@ -2,12 +2,23 @@
 // Fails closed: no frame, a sub-frame, an empty, about:blank, file:// or
 // unparseable URL, or any other origin is refused. (VS Code's ipcMain.ts
 // check fails open on an empty URL; this one does not.)
-import type { IpcMainInvokeEvent } from 'electron';
-
 import { SecureMemoryError } from '../errors';
 
-/** The parts of an IPC event the check reads; Electron's IpcMainInvokeEvent has them. */
-export type SenderEvent = Pick<IpcMainInvokeEvent, 'senderFrame'> & { sender: { id: number } };
+/** The parts of a frame the check reads; Electron's WebFrameMain has them. */
+export interface SenderFrame {
+  readonly parent: unknown;
+  readonly url: string;
+  readonly origin?: string;
+}
+
+/**
+ * The parts of an IPC event the check reads; Electron's IpcMainInvokeEvent
+ * has them. Declared here so the library's types need no electron package.
+ */
+export interface SenderEvent {
+  readonly senderFrame: SenderFrame | null | undefined;
+  readonly sender: { readonly id: number };
+}
 
 export interface ParsedOrigin {
   protocol: string;

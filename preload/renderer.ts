@@ -1,0 +1,13 @@
+// `strongroom/renderer`: types only, for the page. Importing it (or listing
+// it in tsconfig "types") declares window.strongroom as the preload exposes
+// it. It has no runtime code: the page never loads strongroom itself.
+import type { StrongroomBridge } from '../main/ipc/contract';
+
+export type { BridgeSecretStatus, BridgeStatus, ImportInput, SecretRef, StrongroomBridge } from '../main/ipc/contract';
+
+declare global {
+  interface Window {
+    /** Exposed by strongroom/preload: opaque secret ids, never secret bytes. */
+    readonly strongroom: StrongroomBridge;
+  }
+}
