@@ -30,7 +30,9 @@ function step(name, fn) {
 }
 
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  // npm is npm.cmd on Windows, which Node spawns only through a shell.
+  const shell = process.platform === 'win32' && command === 'npm';
+  const result = spawnSync(command, shell ? args.map((a) => JSON.stringify(a)) : args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, shell, ...options });
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} exited ${result.status ?? result.signal}\n${result.stdout}\n${result.stderr}`);
   }
@@ -87,6 +89,11 @@ step('npm pack', () => {
     if (!files.includes(needed)) throw new Error(`${needed} is missing from the tarball`);
   }
   if (!files.some((f) => f.startsWith(`prebuilds/${target}/`))) throw new Error(`no prebuilds/${target}/ in the tarball`);
+  // A source map must carry its sources: the .ts files are not shipped.
+  for (const map of files.filter((f) => f.endsWith('.map'))) {
+    const { sources, sourcesContent } = JSON.parse(fs.readFileSync(path.join(root, map), 'utf8'));
+    if (!Array.isArray(sourcesContent) || sourcesContent.length !== sources.length || sourcesContent.some((c) => typeof c !== 'string')) throw new Error(`${map} does not carry its sources`);
+  }
   return `${info.filename}, ${files.length} files, ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked`;
 });
 
