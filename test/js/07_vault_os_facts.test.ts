@@ -1,8 +1,32 @@
 import assert from 'node:assert/strict';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { platformInfo, SecretVault } from '../../main';
-import { isLinux, vmLck } from './helpers';
+import { platformInfo, SecretVault, type SecretStatus } from '../../main';
+import { native } from '../../main/native';
+import {
+  allowAnyTracerPreload,
+  entryPoint,
+  isLinux,
+  isRoot,
+  packageRoot,
+  ptraceRefusedReason,
+  runNode,
+  skipUnlessCI,
+  startTraceableChild,
+  vmLck,
+  which,
+} from './helpers';
+import {
+  firstArenaBytes,
+  generateAndLocate,
+  isolatedMappingBytes,
+  readBothWays,
+  reportedFacts,
+  type OsFacts,
+  type Range,
+} from './support/proc-maps';
 
 test('generate(32): the OS shows the pages locked and out of dumps; destroy gives them back', { skip: !isLinux && 'smaps/VmLck read-back is Linux-only' }, () => {
   const page = platformInfo().pageSize;
@@ -43,16 +67,173 @@ test('generate(32): the OS shows the pages locked and out of dumps; destroy give
   assert.equal(vmLck(), baseline, 'VmLck back to its baseline');
 });
 
-test('inspect never claims what the OS did not confirm', () => {
-  const vault = new SecretVault();
-  const h = vault.generate(16);
-  const status = vault.inspect(h);
-  for (const key of ['lockVerified', 'dumpExcluded', 'forkExcluded'] as const) {
-    assert.ok(status[key] === null || typeof status[key] === 'boolean', `${key} is boolean or null`);
-  }
+test('inspect never claims what the OS did not confirm: every fact matches smaps and maps', (t) => {
   if (!isLinux) {
-    // No smaps: dump exclusion cannot be verified here.
+    // Neither macOS nor Windows can be asked about dump or fork exclusion.
+    const vault = new SecretVault();
+    const status = vault.inspect(vault.generate(16));
     assert.equal(status.dumpExcluded, null);
+    assert.equal(status.forkExcluded, null);
+    return;
   }
-  vault.destroy(h);
+  const page = platformInfo().pageSize;
+  const cases: { name: string; vault: SecretVault; expectedBytes: (vault: SecretVault) => number }[] = [
+    { name: 'isolated', vault: new SecretVault(), expectedBytes: () => isolatedMappingBytes(16, native.canarySize, page) },
+    // A fresh pool maps its first arena on the first pooled secret.
+    { name: 'pooled', vault: new SecretVault({ storage: 'pooled' }), expectedBytes: (v) => firstArenaBytes(v, page) },
+  ];
+  if (native.memfdSecretAvailable() === true) {
+    cases.push({
+      name: 'pooled secretmem',
+      vault: new SecretVault({ storage: 'pooled', backing: 'secretmem' }),
+      expectedBytes: (v) => firstArenaBytes(v, page),
+    });
+  } else {
+    t.diagnostic('memfd_secret is not available here: the secretmem arena was not compared');
+  }
+  for (const { name, vault, expectedBytes } of cases) {
+    const { handle, range } = generateAndLocate(vault, 16, undefined, () => expectedBytes(vault));
+    const { status, os } = readBothWays(vault, handle, range, page);
+    t.diagnostic(`${name}: new mapping of ${(range.end - range.start) / page} pages; smaps/maps say ${JSON.stringify(os)}`);
+    assert.deepEqual(reportedFacts(status), os, `${name}: inspect() and smaps/maps agree`);
+    assert.equal(status.locked, os.lockVerified, `${name}: a lock call that succeeded shows as lo`);
+    vault.destroyAll();
+  }
+});
+
+const procMapsModule = path.join(__dirname, 'support', 'proc-maps.js');
+const nativeModule = path.join(packageRoot, 'dist', 'main', 'native.js');
+/** Loads, in a child, what the in-process tests import. */
+const childPrelude = `
+  const { native } = require(${JSON.stringify(nativeModule)});
+  const maps = require(${JSON.stringify(procMapsModule)});
+  const page = strongroom.platformInfo().pageSize;
+  const isolatedBytes = () => maps.isolatedMappingBytes(16, native.canarySize, page);
+`;
+
+type BothWays = { status: SecretStatus; os: OsFacts };
+
+test('best-effort where the lock is refused: inspect and smaps agree that nothing is locked', (t) => {
+  if (!isLinux) return t.skip('RLIMIT_MEMLOCK children are set up with prlimit (Linux)');
+  const prlimit = which('prlimit');
+  if (prlimit === null) return t.skip('prlimit (util-linux) is not installed');
+  // A zero RLIMIT_MEMLOCK refuses every lock, except to root (CAP_IPC_LOCK),
+  // so as root the child gives up root once the package is loaded.
+  const drop = isRoot() ? 'process.setgroups([]); process.setgid(65534); process.setuid(65534);' : '';
+  const child = runNode(
+    `${childPrelude}
+    ${drop}
+    const isolated = new strongroom.SecretVault({ lockPolicy: 'best-effort' });
+    const a = maps.generateAndLocate(isolated, 16, undefined, isolatedBytes);
+    const pooled = new strongroom.SecretVault({ lockPolicy: 'best-effort', storage: 'pooled' });
+    const b = maps.generateAndLocate(pooled, 16, undefined, () => maps.firstArenaBytes(pooled, page));
+    console.log(JSON.stringify({
+      isolated: maps.readBothWays(isolated, a.handle, a.range, page),
+      pooled: maps.readBothWays(pooled, b.handle, b.range, page),
+    }));
+    `,
+    { prefix: [prlimit, '--memlock=0:0', '--'] },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  const out = JSON.parse(child.stdout) as Record<'isolated' | 'pooled', BothWays>;
+  for (const [name, { status, os }] of Object.entries(out)) {
+    assert.equal(status.locked, false, `${name}: the lock call was refused`);
+    assert.equal(os.lockVerified, false, `${name}: smaps has no lo`);
+    assert.deepEqual(reportedFacts(status), os, `${name}: inspect() and smaps/maps agree`);
+  }
+});
+
+function nextLine(child: ChildProcess, prefix: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (data: Buffer) => {
+      buffered += data.toString();
+      const line = buffered.split('\n').find((l) => l.startsWith(prefix));
+      if (line === undefined) return;
+      child.stdout!.off('data', onData);
+      resolve(line.slice(prefix.length));
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+  });
+}
+
+const MADV_DOFORK = 11;
+const MADV_DODUMP = 17;
+const PROT_READ = 1;
+
+test('inspect follows the OS, not its own record, when another process undoes the protections', async (t) => {
+  if (!isLinux) return t.skip('smaps, madvise and gdb are Linux facts here');
+  const gdb = which('gdb');
+  if (gdb === null) return skipUnlessCI(t, 'gdb is not installed (apt-get install gdb); .ci/run installs it');
+  // gdb is the child's sibling: under Yama ptrace_scope=1 the child must allow it.
+  const preload = allowAnyTracerPreload();
+  if (typeof preload !== 'string') return skipUnlessCI(t, preload.missing);
+  const script = `const strongroom = require(${JSON.stringify(entryPoint)});
+    ${childPrelude}
+    const isolated = new strongroom.SecretVault();
+    const a = maps.generateAndLocate(isolated, 16, undefined, isolatedBytes);
+    const pooled = new strongroom.SecretVault({ storage: 'pooled' });
+    const b = maps.generateAndLocate(pooled, 16, undefined, () => maps.firstArenaBytes(pooled, page));
+    const report = () => ({
+      isolated: maps.readBothWays(isolated, a.handle, a.range, page),
+      pooled: maps.readBothWays(pooled, b.handle, b.range, page),
+    });
+    process.on('SIGUSR2', () => process.stdout.write('facts ' + JSON.stringify(report()) + '\\n'));
+    process.stdout.write('ready ' + JSON.stringify({ page, ranges: { isolated: a.range, pooled: b.range }, before: report() }) + '\\n');
+    setInterval(() => {}, 1000);
+  `;
+  const { child, line } = await startTraceableChild(script, preload);
+  try {
+    const hello = JSON.parse(line.slice('ready '.length)) as {
+      page: number;
+      ranges: Record<'isolated' | 'pooled', Range>;
+      before: Record<'isolated' | 'pooled', BothWays>;
+    };
+    const { page } = hello;
+    for (const [name, { status, os }] of Object.entries(hello.before)) {
+      assert.deepEqual(reportedFacts(status), os, `${name} before: inspect() and smaps/maps agree`);
+      assert.deepEqual(os, { lockVerified: true, dumpExcluded: true, forkExcluded: true, guardPages: true, sealed: true }, `${name} before: fully protected`);
+    }
+    // Undo, from outside, what the vault did: dump and fork advice, the lock,
+    // the front guard page and (isolated, sealed with mprotect) the seal. The
+    // vault's own records still say it did all of that.
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    const calls: string[] = [];
+    for (const { start, end } of Object.values(hello.ranges)) {
+      const data = hex(start + page);
+      const length = end - start - 2 * page;
+      calls.push(
+        `call (int)madvise((void*)${data}, ${length}, ${MADV_DODUMP})`,
+        `call (int)madvise((void*)${data}, ${length}, ${MADV_DOFORK})`,
+        `call (int)munlock((void*)${data}, ${length})`,
+        `call (int)mprotect((void*)${hex(start)}, ${page}, ${PROT_READ})`,
+      );
+    }
+    // A protection key seal lives in the thread's PKRU, which gdb's mprotect does not touch.
+    const unseal = hello.before.isolated.status.sealing === 'mprotect';
+    if (unseal) {
+      const { start, end } = hello.ranges.isolated;
+      calls.push(`call (int)mprotect((void*)${hex(start + page)}, ${end - start - 2 * page}, ${PROT_READ})`);
+    }
+    const run = spawnSync(gdb, ['-batch', '-nx', '-p', String(child.pid), ...calls.flatMap((c) => ['-ex', c])], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const output = run.stdout + run.stderr;
+    if (/ptrace: Operation not permitted/.test(output)) return skipUnlessCI(t, `${ptraceRefusedReason()}: ${output.trim()}`);
+    for (let i = 1; i <= calls.length; i++) assert.match(output, new RegExp(`^\\$${i} = 0$`, 'm'), `gdb call ${calls[i - 1]} returned 0: ${output}`);
+
+    const facts = nextLine(child, 'facts ');
+    child.kill('SIGUSR2');
+    const after = JSON.parse(await facts) as Record<'isolated' | 'pooled', BothWays>;
+    for (const [name, { status, os }] of Object.entries(after)) {
+      const expected = { lockVerified: false, dumpExcluded: false, forkExcluded: false, guardPages: false, sealed: name === 'isolated' && unseal ? false : true };
+      assert.deepEqual(os, expected, `${name} after: smaps/maps show what gdb undid`);
+      assert.deepEqual(reportedFacts(status), os, `${name} after: inspect() follows the OS`);
+      assert.equal(status.locked, true, `${name} after: locked is the lock call's own record, which did succeed`);
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
 });

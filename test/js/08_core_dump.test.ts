@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { countInFile, entryPoint, gcore, isLinux, startReadyChild, which } from './helpers';
+import { allowAnyTracerPreload, countInFile, entryPoint, gcore, isLinux, skipUnlessCI, startTraceableChild, which } from './helpers';
 
 // Patterns are computed, never written out, so neither the test's source nor
 // the child's script text can contain them.
@@ -18,7 +18,11 @@ const CONTROL_SEED = 5;
 test('gcore of a child: the plain Buffer is in the core, the 20 secrets are not', async (t) => {
   if (!isLinux) return t.skip('gcore and MADV_DONTDUMP are Linux facts');
   const gdb = which('gdb');
-  if (gdb === null) return t.skip('gdb is not installed (apt-get install gdb); .ci/run installs it');
+  if (gdb === null) return skipUnlessCI(t, 'gdb is not installed (apt-get install gdb); .ci/run installs it');
+  // gdb is the child's sibling, not its ancestor: under Yama ptrace_scope=1
+  // the child must name it a permitted tracer, which the preload does.
+  const preload = allowAnyTracerPreload();
+  if (typeof preload !== 'string') return skipUnlessCI(t, preload.missing);
 
   const script = `
     const strongroom = require(${JSON.stringify(entryPoint)});
@@ -31,11 +35,11 @@ test('gcore of a child: the plain Buffer is in the core, the 20 secrets are not'
     process.stdout.write('ready\\n');
     setInterval(() => {}, 1000);
   `;
-  const { child } = await startReadyChild(script);
+  const { child } = await startTraceableChild(script, preload);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-core-'));
   try {
     const core = gcore(gdb, child.pid!, dir);
-    if (typeof core !== 'string') return t.skip(core.skip);
+    if (typeof core !== 'string') return skipUnlessCI(t, core.refused);
 
     const control = countInFile(core, Buffer.from(makePattern(CONTROL_SEED)));
     const secret = countInFile(core, Buffer.from(makePattern(SECRET_SEED)));

@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { hardening, platformInfo, SecureMemoryError } from '../../main';
-import { entryPoint, isLinux, isRoot, readableStage, runNode, which } from './helpers';
+import {
+  allowAnyTracerPreload,
+  entryPoint,
+  isLinux,
+  isRoot,
+  ptraceRefusedReason,
+  readableStage,
+  runNode,
+  skipUnlessCI,
+  which,
+  withPreload,
+} from './helpers';
 
 function isCode(code: string) {
   return (error: unknown) => error instanceof SecureMemoryError && error.code === code;
@@ -55,58 +66,96 @@ test('disableCoreDumpsGuard lowers RLIMIT_CORE to 0 and restore() puts back exac
   assert.equal(after.active, false);
 });
 
-test('a non-dumpable process keeps same-user gdb and /proc/PID/environ readers out', (t) => {
-  if (!isLinux) return t.skip('PR_SET_DUMPABLE is Linux-only');
-  // Root reads anything (CAP_SYS_PTRACE), so as root both the child and the
-  // reader run as nobody. The child is started as nobody rather than dropping
-  // privileges itself, because a setuid() makes a process non-dumpable anyway.
-  const asNobody = isRoot() ? { uid: 65534, gid: 65534 } : {};
-  // As nobody the children need a package copy they can read.
+// Root reads and traces anything (CAP_SYS_PTRACE), so as root the children
+// and their readers run as nobody. A child is started as nobody rather than
+// dropping privileges itself, because a setuid() makes a process non-dumpable
+// anyway; as nobody it needs a package copy it can read.
+const asNobody = isRoot() ? { uid: 65534, gid: 65534 } : {};
+
+type Started = { child: ChildProcess; ready: { preloaded: boolean; dumpable: boolean | null } };
+
+/**
+ * Starts a child that idles; `disable` makes it call disableCoreDumps()
+ * first. It reports whether `preload` is mapped into it (from its own
+ * /proc/self/maps, which stays readable to itself once it is non-dumpable)
+ * and whether the kernel has it dumpable.
+ */
+function startChild(disable: boolean, env: NodeJS.ProcessEnv, preload: string | null): Promise<Started> {
   const entry = isRoot() ? path.join(readableStage(), 'dist', 'main', 'index.js') : entryPoint;
-  const start = (disable: boolean) => {
-    const script = `const strongroom = require(${JSON.stringify(entry)});
-      ${disable ? 'strongroom.hardening.disableCoreDumps();' : ''}
-      process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`;
-    return spawn(process.execPath, ['-e', script], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, STRONGROOM_MARK: 'visible' },
-      ...asNobody,
+  const script = `const strongroom = require(${JSON.stringify(entry)});
+    ${disable ? 'strongroom.hardening.disableCoreDumps();' : ''}
+    const maps = require('fs').readFileSync('/proc/self/maps', 'utf8').split('\\n');
+    const preload = ${JSON.stringify(preload)};
+    const preloaded = preload !== null && maps.some((line) => line.endsWith(' ' + preload));
+    process.stdout.write('ready ' + JSON.stringify({ preloaded, dumpable: strongroom.hardening.status().dumpable }) + '\\n');
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env, ...asNobody });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const line = buffered.split('\n').find((l) => l.startsWith('ready '));
+      if (line !== undefined) resolve({ child, ready: JSON.parse(line.slice('ready '.length)) });
     });
-  };
+    child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+  });
+}
+
+test('a non-dumpable process keeps same-user /proc/PID/environ readers out', async (t) => {
+  if (!isLinux) return t.skip('PR_SET_DUMPABLE is Linux-only');
+  // Reading environ is a PTRACE_MODE_READ check: Yama only governs attaches,
+  // so this half needs no preload under any ptrace_scope.
+  const env = { ...process.env, STRONGROOM_MARK: 'visible' };
   const readAs = (pid: number) => spawnSync('cat', [`/proc/${pid}/environ`], { encoding: 'utf8', ...asNobody });
+  const [control, hardened] = await Promise.all([startChild(false, env, null), startChild(true, env, null)]);
+  try {
+    assert.equal(hardened.ready.dumpable, false, 'disableCoreDumps made the child non-dumpable');
+    const visible = readAs(control.child.pid!);
+    assert.equal(visible.status, 0, `control must be readable: ${visible.stderr}`);
+    assert.match(visible.stdout, /STRONGROOM_MARK=visible/);
+    const hidden = readAs(hardened.child.pid!);
+    assert.notEqual(hidden.status, 0, 'the hardened process must not be readable');
+    assert.match(hidden.stderr, /Permission denied/);
+  } finally {
+    control.child.kill('SIGKILL');
+    hardened.child.kill('SIGKILL');
+  }
+});
+
+test('a non-dumpable process refuses a same-user gdb that attaches to its control twin', async (t) => {
+  if (!isLinux) return t.skip('PR_SET_DUMPABLE is Linux-only');
   const gdb = which('gdb');
-  const attachAs = (pid: number) =>
-    spawnSync(gdb!, ['-batch', '-nx', '-p', String(pid), '-ex', 'detach'], { encoding: 'utf8', timeout: 60_000, ...asNobody });
-  const waitReady = (child: ReturnType<typeof start>) =>
-    new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
-    });
-  return (async () => {
-    const control = start(false);
-    const hardened = start(true);
-    try {
-      await Promise.all([waitReady(control), waitReady(hardened)]);
-      const visible = readAs(control.pid!);
-      assert.equal(visible.status, 0, `control must be readable: ${visible.stderr}`);
-      assert.match(visible.stdout, /STRONGROOM_MARK=visible/);
-      const hidden = readAs(hardened.pid!);
-      assert.notEqual(hidden.status, 0, 'the hardened process must not be readable');
-      assert.match(hidden.stderr, /Permission denied/);
-      if (gdb === null) {
-        t.diagnostic('gdb is not installed: the attach half of this test did not run');
-      } else {
-        const attached = attachAs(control.pid!);
-        assert.doesNotMatch(attached.stdout + attached.stderr, /ptrace: Operation not permitted/, 'gdb attaches to the control');
-        assert.match(attached.stdout + attached.stderr, /\[Inferior 1 \(process \d+\) detached\]/, "gdb attached and detached");
-        const refused = attachAs(hardened.pid!);
-        assert.match(refused.stdout + refused.stderr, /ptrace: Operation not permitted/, 'gdb cannot attach to the hardened child');
-      }
-    } finally {
-      control.kill('SIGKILL');
-      hardened.kill('SIGKILL');
+  if (gdb === null) return skipUnlessCI(t, 'gdb is not installed (apt-get install gdb); .ci/run installs it');
+  // gdb is a sibling of both children, never their ancestor, so under Yama
+  // ptrace_scope=1 each child has to declare a tracer. Both children preload
+  // prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY), which runs before any
+  // JavaScript and so before the hardened child's disableCoreDumps(): at the
+  // attach both have allowed any tracer and differ only in PR_SET_DUMPABLE.
+  // The kernel checks dumpable (__ptrace_may_access) before it asks Yama, so
+  // the hardened child's refusal is the dumpable check, not Yama.
+  const preload = allowAnyTracerPreload();
+  if (typeof preload !== 'string') return skipUnlessCI(t, preload.missing);
+  const env = withPreload(preload);
+  const attachAs = (pid: number) => {
+    const run = spawnSync(gdb, ['-batch', '-nx', '-p', String(pid), '-ex', 'detach'], { encoding: 'utf8', timeout: 60_000, ...asNobody });
+    return run.stdout + run.stderr;
+  };
+  const [control, hardened] = await Promise.all([startChild(false, env, preload), startChild(true, env, preload)]);
+  try {
+    assert.deepEqual(control.ready, { preloaded: true, dumpable: true }, 'the control loaded the preload and is dumpable');
+    assert.deepEqual(hardened.ready, { preloaded: true, dumpable: false }, 'the hardened child loaded the preload, then became non-dumpable');
+    const attached = attachAs(control.child.pid!);
+    if (/ptrace: Operation not permitted/.test(attached)) {
+      // Without a working control the hardened refusal below would prove nothing.
+      return skipUnlessCI(t, `gdb could not attach to the control child, so the refusal cannot be shown: ${ptraceRefusedReason()}`);
     }
-  })();
+    assert.match(attached, /\[Inferior 1 \(process \d+\) detached\]/, `gdb attached to the control and detached: ${attached}`);
+    const refused = attachAs(hardened.child.pid!);
+    assert.match(refused, /ptrace: Operation not permitted/, `gdb cannot attach to the hardened child: ${refused}`);
+  } finally {
+    control.child.kill('SIGKILL');
+    hardened.child.kill('SIGKILL');
+  }
 });
 
 test('withCoreDumpsDisabled restores after fn returns, throws, or its Promise settles', { skip: !posix && 'no RLIMIT_CORE on Windows' }, async () => {

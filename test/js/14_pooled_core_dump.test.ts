@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { countInFile, entryPoint, gcore, isLinux, startReadyChild, which } from './helpers';
+import { allowAnyTracerPreload, countInFile, entryPoint, gcore, isLinux, skipUnlessCI, startTraceableChild, which } from './helpers';
 
 // Computed, never written out, so no script text contains the patterns.
 const patternSource = `(seed) => Uint8Array.from({ length: 40 }, (_, i) => (i * 89 + seed * 31 + 11) & 0xff)`;
@@ -19,7 +19,11 @@ const CONTROL_SEED = 13;
 test('gcore of a child: the plain Buffer is in the core, pooled secrets (anonymous and secretmem arenas) are not', async (t) => {
   if (!isLinux) return t.skip('gcore and MADV_DONTDUMP are Linux facts');
   const gdb = which('gdb');
-  if (gdb === null) return t.skip('gdb is not installed (apt-get install gdb); .ci/run installs it');
+  if (gdb === null) return skipUnlessCI(t, 'gdb is not installed (apt-get install gdb); .ci/run installs it');
+  // gdb is the child's sibling, not its ancestor: under Yama ptrace_scope=1
+  // the child must name it a permitted tracer, which the preload does.
+  const preload = allowAnyTracerPreload();
+  if (typeof preload !== 'string') return skipUnlessCI(t, preload.missing);
 
   const script = `
     const strongroom = require(${JSON.stringify(entryPoint)});
@@ -34,12 +38,12 @@ test('gcore of a child: the plain Buffer is in the core, pooled secrets (anonymo
     process.stdout.write(JSON.stringify({ ready: true, backing: deep.poolInfo().backing }) + '\\n');
     setInterval(() => {}, 1000);
   `;
-  const { child, line } = await startReadyChild(script);
+  const { child, line } = await startTraceableChild(script, preload);
   const hello = JSON.parse(line) as { backing: string };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-pooled-core-'));
   try {
     const core = gcore(gdb, child.pid!, dir);
-    if (typeof core !== 'string') return t.skip(core.skip);
+    if (typeof core !== 'string') return skipUnlessCI(t, core.refused);
     const control = countInFile(core, Buffer.from(makePattern(CONTROL_SEED)));
     const pooled = countInFile(core, Buffer.from(makePattern(POOLED_SEED)));
     const secretmem = countInFile(core, Buffer.from(makePattern(SECRETMEM_SEED)));

@@ -1,7 +1,9 @@
 // Shared test helpers: OS facts read straight from /proc, and child processes.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { TestContext } from 'node:test';
 
 export const isLinux = process.platform === 'linux';
 export const packageRoot = path.resolve(__dirname, '..', '..', '..');
@@ -34,13 +36,81 @@ export function runNode(
   });
 }
 
+/** CI=true is set by GitHub Actions and .ci/run, where every tool a test needs is installed on purpose. */
+export const onCI = process.env.CI === 'true';
+
+/**
+ * Skips the test with `reason` off CI. On CI it fails instead: the workflow
+ * installs what these tests need, so a missing tool or a refused attach there
+ * is a broken setup that a skip would hide. Use as `return skipUnlessCI(t, why)`.
+ */
+export function skipUnlessCI(t: TestContext, reason: string): void {
+  if (onCI) assert.fail(`${reason} (CI=true: this must run on CI, so it fails rather than skips)`);
+  t.skip(reason);
+}
+
+/** /proc/sys/kernel/yama/ptrace_scope, or null where Yama is not in the kernel. */
+export function yamaPtraceScope(): number | null {
+  try {
+    return Number(fs.readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'utf8').trim());
+  } catch {
+    return null;
+  }
+}
+
+let tracerPreload: string | { missing: string } | undefined;
+
+/**
+ * The test-only LD_PRELOAD library (test/js/support/allow-any-tracer.c)
+ * whose constructor calls prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY), built
+ * once per test process with cc into a world-readable temporary folder (the
+ * hardening test's children run as nobody). `{ missing }` when there is no
+ * C compiler; a compiler that fails on it throws.
+ */
+export function allowAnyTracerPreload(): string | { missing: string } {
+  if (tracerPreload !== undefined) return tracerPreload;
+  const cc = which('cc');
+  if (cc === null) {
+    tracerPreload = { missing: 'no C compiler (cc) to build the allow-any-tracer preload (apt-get install gcc)' };
+    return tracerPreload;
+  }
+  const dir = fs.mkdtempSync(path.join('/tmp', 'strongroom-tracer-'));
+  fs.chmodSync(dir, 0o755);
+  const library = path.join(dir, 'allow-any-tracer.so');
+  const source = path.join(packageRoot, 'test', 'js', 'support', 'allow-any-tracer.c');
+  const build = spawnSync(cc, ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', '-o', library, source], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`cc could not build ${source}: ${build.stderr}`);
+  fs.chmodSync(library, 0o644);
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  tracerPreload = library;
+  return library;
+}
+
+/** An environment that preloads `library` into a child, keeping any LD_PRELOAD already set. */
+export function withPreload(library: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, LD_PRELOAD: [library, env.LD_PRELOAD].filter((v) => v !== undefined && v !== '').join(':') };
+}
+
+/**
+ * Whether `file` is mapped into process `pid`, per /proc/PID/maps. Proves a
+ * preload really loaded: the dynamic loader ignores an LD_PRELOAD it cannot
+ * open with no more than a warning, and a refused attach would then look
+ * like the refusal the test is about.
+ */
+export function isMappedInto(pid: number | 'self', file: string): boolean {
+  return fs
+    .readFileSync(`/proc/${pid}/maps`, 'utf8')
+    .split('\n')
+    .some((line) => line.endsWith(` ${file}`));
+}
+
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
 /** Starts `node -e script` and waits for its first stdout line containing "ready"; resolves with that line. */
-export function startReadyChild(script: string): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startReadyChild(script: string, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (data: Buffer) => {
@@ -53,17 +123,39 @@ export function startReadyChild(script: string): Promise<{ child: ChildProcess; 
 }
 
 /**
- * Writes a core of process `pid` with `gdb -batch -ex gcore` into `dir`.
- * Returns the core's path, or `{ skip }` when ptrace is not permitted here.
+ * Starts `node -e script` like startReadyChild, with the allow-any-tracer
+ * library preloaded so that a gdb which is not its ancestor may attach under
+ * Yama ptrace_scope=1, and checks the library is really in the child.
  */
-export function gcore(gdb: string, pid: number, dir: string, gdbArgs: string[] = []): string | { skip: string } {
+export async function startTraceableChild(script: string, library: string): Promise<{ child: ChildProcess; line: string }> {
+  const started = await startReadyChild(script, withPreload(library));
+  if (!isMappedInto(started.child.pid!, library)) {
+    started.child.kill('SIGKILL');
+    throw new Error(`${library} is not mapped into the child: LD_PRELOAD was not honoured, so Yama would refuse gdb`);
+  }
+  return started;
+}
+
+/** Why the kernel refused a ptrace attach, for a skip or failure message. */
+export function ptraceRefusedReason(): string {
+  const scope = yamaPtraceScope();
+  if (scope === null) return 'ptrace attach refused (no Yama here: no CAP_SYS_PTRACE, or a non-dumpable target)';
+  if (scope >= 2) return `ptrace attach refused: Yama ptrace_scope=${scope} allows only CAP_SYS_PTRACE (2) or nobody (3)`;
+  return `ptrace attach refused although the child allowed any tracer (Yama ptrace_scope=${scope})`;
+}
+
+/**
+ * Writes a core of process `pid` with `gdb -batch -ex gcore` into `dir`.
+ * Returns the core's path, or `{ refused }` when the kernel refused the attach.
+ */
+export function gcore(gdb: string, pid: number, dir: string, gdbArgs: string[] = []): string | { refused: string } {
   const core = path.join(dir, 'core');
   const run = spawnSync(gdb, ['-batch', '-nx', ...gdbArgs, '-ex', `gcore ${core}`, '-p', String(pid)], {
     encoding: 'utf8',
     timeout: 120_000,
   });
   if (!fs.existsSync(core) && /ptrace: Operation not permitted/.test(run.stderr)) {
-    return { skip: 'ptrace is not permitted here (yama ptrace_scope or no CAP_SYS_PTRACE)' };
+    return { refused: `${ptraceRefusedReason()}: ${run.stderr.trim()}` };
   }
   if (!fs.existsSync(core)) throw new Error(`gcore wrote no core: ${run.stderr}`);
   return core;
