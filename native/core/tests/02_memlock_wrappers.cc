@@ -39,8 +39,8 @@ TEST_CASE("mlock then munlock: the OS shows the page locked, then unlocked") {
 }
 
 TEST_CASE("madvise_dontdump and dontfork show as dd and dc in smaps") {
-  Result<Allocation> page =
-      platform_memory::allocate(4096, 8, Protection::ReadWrite, AllocationType::Regular);
+  Result<Allocation> page = platform_memory::allocate(platform_memory::page_size(), 8,
+                                                      Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(page);
   void* ptr = page.value().ptr;
   Status dump = madvise_dontdump(ptr, page.value().size);
@@ -65,10 +65,11 @@ TEST_CASE("madvise_dontdump and dontfork show as dd and dc in smaps") {
 TEST_CASE("OS failures keep errno and the syscall name") {
   if (kWindows) skip("the POSIX wrappers are Unsupported on Windows (checked above)");
   // Unmapped memory: reserve two pages, give one back, lock the hole.
+  const std::size_t page = platform_memory::page_size();
   Result<Allocation> pages =
-      platform_memory::allocate(8192, 8, Protection::ReadWrite, AllocationType::Regular);
+      platform_memory::allocate(2 * page, 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(pages);
-  std::size_t page = platform_memory::page_size();
+  REQUIRE(pages.value().size == 2 * page);
   unsigned char* base = static_cast<unsigned char*>(pages.value().ptr);
   Allocation tail = pages.value();
   tail.ptr = base + page;
