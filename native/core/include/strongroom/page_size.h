@@ -11,6 +11,13 @@ constexpr std::size_t kFallbackPageSize = 4096;
 // Names an environment variable that makes the core use a larger page size
 // than the OS's, so that a machine with 4 KiB pages runs the test suites as
 // one with 16 KiB (Apple silicon) or 64 KiB pages would. For tests only.
+// It covers everything that sizes, rounds, aligns, guards, locks or seals by
+// page_size(): mappings are aligned to the simulated page (see
+// posix_mapping.h) and every protection change spans whole simulated pages.
+// It cannot cover code that asks the OS directly (sysconf, getpagesize), and
+// the kernel still faults, locks and accounts in OS pages: a test that
+// expects a fault one OS page past a boundary inside a simulated page, or
+// a 16 KiB TLB or huge-page behaviour, is not simulated.
 constexpr const char* kSimulatedPageSizeVariable = "STRONGROOM_SIMULATED_PAGE_SIZE";
 // The largest size the simulation accepts: the largest page size in common
 // use (arm64 and ppc64 Linux), and Windows' allocation granularity, which is
