@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Builds the native core natively and runs its ctest suite.
+# Builds the native core natively and runs its ctest suite twice: with the
+# OS page size, then with a simulated larger one (STRONGROOM_SIMULATED_PAGE_SIZE:
+# 16 KiB, as on Apple silicon, or 64 KiB where the OS already has 16 KiB), so
+# that a test or a code path that assumes 4 KiB pages fails here too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${STRONGROOM_CORE_BUILD:-build/core}
@@ -9,3 +12,9 @@ cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTR
 # --config / -C matter for multi-config generators (Visual Studio, Xcode).
 cmake --build "$build" --parallel --config RelWithDebInfo
 (cd "$build" && ctest --output-on-failure -C RelWithDebInfo)
+
+os_page=$(getconf PAGESIZE 2>/dev/null || echo 4096)
+simulated=16384
+((os_page < simulated)) || simulated=65536
+echo "again with simulated ${simulated}-byte pages (the OS has ${os_page})"
+(cd "$build" && STRONGROOM_SIMULATED_PAGE_SIZE=$simulated ctest --output-on-failure -C RelWithDebInfo)

@@ -13,10 +13,8 @@ function doctor(args: string[], prefix: string[] = []) {
 }
 
 test('doctor --json: every row has an OS-sourced value and a verdict; exit 0 when the vault works', () => {
-  const started = Date.now();
   const run = doctor(['doctor', '--json']);
   assert.equal(run.status, 0, run.stderr + run.stdout);
-  assert.ok(Date.now() - started < 10_000, 'runs in a few seconds');
   const report = JSON.parse(run.stdout);
   assert.equal(report.ok, true);
   const checks = report.rows.map((r: { check: string }) => r.check);

@@ -212,3 +212,14 @@ export function readableStage(): string {
   staged = root;
   return root;
 }
+
+/** The page size the OS itself reports (getconf PAGESIZE), or null where there is no getconf (Windows). */
+export function osPageSize(): number | null {
+  if (process.platform === 'win32') return null;
+  const result = spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' });
+  const size = Number(result.stdout?.trim());
+  return result.status === 0 && Number.isInteger(size) && size > 0 ? size : null;
+}
+
+/** The environment variable that makes the native core simulate a larger page size (tests only). */
+export const SIMULATED_PAGE_SIZE = 'STRONGROOM_SIMULATED_PAGE_SIZE';

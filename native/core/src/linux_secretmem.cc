@@ -13,6 +13,7 @@
 #include <cerrno>
 
 #include "pool_os.h"
+#include "posix_mapping.h"
 #include "strongroom/hardening.h"
 #include "strongroom/page_size.h"
 
@@ -44,7 +45,7 @@ Result<GuardedAllocation> map_secretmem_guarded(std::size_t data_size) {
   const std::size_t total = data_size + 2 * page;
   // Reserve guards and data no-access first, then put the secretmem pages in
   // the middle: the guards are never accessible.
-  void* base = ::mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* base = mmap_page_aligned(total, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE);
   if (base == MAP_FAILED) {
     return make_os_error(ErrorCode::OsError, "mmap", errno, "could not reserve an arena");
   }

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "posix_mapping.h"
 #include "strongroom/hardening.h"
 #include "strongroom/locked_page_allocator.h"
 #include "strongroom/log.h"
@@ -23,7 +24,7 @@ class PosixLockedPageAllocator final : public LockedPageAllocator {
     if (len == 0) return make_error(ErrorCode::InvalidSize, "cannot allocate zero bytes");
     const std::size_t size = align_up(len, page_size_);
     if (size == 0) return make_error(ErrorCode::InvalidSize, "size overflows");
-    void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* addr = mmap_page_aligned(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
     if (addr == MAP_FAILED) {
       return make_os_error(ErrorCode::OsError, "mmap", errno, "could not map locked pages");
     }

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "os.h"
+#include "posix_mapping.h"
 #include "strongroom/memlock.h"
 #include "strongroom/page_size.h"
 #include "strongroom/platform_memory.h"
@@ -31,12 +32,32 @@ bool page_aligned(const void* ptr) {
 
 }  // namespace
 
+void* mmap_page_aligned(std::size_t size, int prot, int flags) {
+  const std::size_t page = page_size();
+  const std::size_t os_page = os_page_size();
+  if (page == os_page) return ::mmap(nullptr, size, prot, flags | MAP_ANONYMOUS, -1, 0);
+  const std::size_t slack = page - os_page;
+  if (size > static_cast<std::size_t>(-1) - slack) {
+    errno = ENOMEM;
+    return MAP_FAILED;
+  }
+  void* raw = ::mmap(nullptr, size + slack, prot, flags | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return MAP_FAILED;
+  const auto start = reinterpret_cast<std::uintptr_t>(raw);
+  const std::uintptr_t aligned = (start + page - 1) & ~static_cast<std::uintptr_t>(page - 1);
+  const std::size_t head = aligned - start;
+  // Both trims are whole OS pages: head and slack are multiples of os_page.
+  if (head != 0) (void)::munmap(raw, head);
+  if (slack - head != 0) (void)::munmap(reinterpret_cast<void*>(aligned + size), slack - head);
+  return reinterpret_cast<void*>(aligned);
+}
+
 namespace os {
 
 long reported_page_size() { return sysconf(_SC_PAGESIZE); }
 
 Result<void*> map(std::size_t size, Protection protection) {
-  void* ptr = ::mmap(nullptr, size, to_prot(protection), MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* ptr = mmap_page_aligned(size, to_prot(protection), MAP_PRIVATE);
   if (ptr == MAP_FAILED) {
     return make_os_error(ErrorCode::OsError, "mmap", errno, "could not map memory");
   }

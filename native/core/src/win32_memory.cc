@@ -55,7 +55,8 @@ long reported_page_size() {
 }
 
 Result<void*> map(std::size_t size, Protection protection) {
-  // Committed pages are zero-filled on first touch.
+  // Committed pages are zero-filled on first touch. VirtualAlloc aligns to
+  // the 64 KiB allocation granularity, which covers every simulated page size.
   void* ptr = VirtualAlloc(nullptr, size, MEM_RESERVE | MEM_COMMIT, to_protect(protection));
   if (ptr == nullptr) {
     return make_os_error(ErrorCode::OsError, "VirtualAlloc", last_error(),

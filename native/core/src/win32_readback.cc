@@ -48,7 +48,8 @@ constexpr std::size_t kPagesPerQuery = 512;
 RangeFacts query_range(const void* addr, std::size_t len) {
   RangeFacts facts;  // dump/fork/wipe-on-fork: always Unknown on Windows
   if (addr == nullptr || len == 0) return facts;
-  const std::uintptr_t page = page_size();
+  // The working set is kept per OS page, simulated page size or not.
+  const std::uintptr_t page = os_page_size();
   const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(addr) & ~(page - 1);
   const std::uintptr_t last = reinterpret_cast<std::uintptr_t>(addr) + (len - 1);
   if (last < begin) return facts;  // wraps around the address space

@@ -1,14 +1,50 @@
 #include "strongroom/page_size.h"
 
+#include <cstdlib>
+#include <string>
+
 #include "test.h"
 
 using namespace strongroom;
 
-TEST_CASE("page_size is a power of two of at least 4 KiB") {
+TEST_CASE("page_size is a power of two, a multiple of the OS page size") {
   std::size_t size = page_size();
   CHECK(is_power_of_two(size));
-  CHECK(size >= 4096);
+  CHECK(size >= os_page_size());
+  CHECK_EQ(size % os_page_size(), std::size_t{0});
   CHECK_EQ(page_size(), size);  // cached, stable
+  std::string refusal;
+  const std::size_t simulated =
+      simulated_page_size(std::getenv(kSimulatedPageSizeVariable), os_page_size(), &refusal);
+  // Under the simulation every other test runs with the simulated size.
+  CHECK_EQ(size, simulated != 0 ? simulated : os_page_size());
+}
+
+TEST_CASE("the simulated page size: powers of two from the OS page up to 64 KiB") {
+  std::string refusal;
+  CHECK_EQ(simulated_page_size(nullptr, 4096, &refusal), std::size_t{0});
+  CHECK(refusal.empty());
+  CHECK_EQ(simulated_page_size("", 4096, &refusal), std::size_t{0});
+  CHECK(refusal.empty());
+  CHECK_EQ(simulated_page_size("16384", 4096, &refusal), std::size_t{16384});
+  CHECK(refusal.empty());
+  CHECK_EQ(simulated_page_size("4096", 4096, &refusal), std::size_t{4096});
+  CHECK_EQ(simulated_page_size("65536", 16384, &refusal), std::size_t{65536});
+  CHECK(refusal.empty());
+  // Refused, each with its reason: smaller than the OS page, not a power of
+  // two, not a number, too large, or overflowing.
+  CHECK_EQ(simulated_page_size("4096", 16384, &refusal), std::size_t{0});
+  CHECK(refusal.find("smaller") != std::string::npos);
+  CHECK_EQ(simulated_page_size("12288", 4096, &refusal), std::size_t{0});
+  CHECK(refusal.find("power of two") != std::string::npos);
+  CHECK_EQ(simulated_page_size("16k", 4096, &refusal), std::size_t{0});
+  CHECK(!refusal.empty());
+  CHECK_EQ(simulated_page_size("-16384", 4096, &refusal), std::size_t{0});
+  CHECK(!refusal.empty());
+  CHECK_EQ(simulated_page_size("131072", 4096, &refusal), std::size_t{0});
+  CHECK(refusal.find("above") != std::string::npos);
+  CHECK_EQ(simulated_page_size("99999999999999999999999", 4096, &refusal), std::size_t{0});
+  CHECK(!refusal.empty());
 }
 
 TEST_CASE("normalize_page_size keeps a power of two") {

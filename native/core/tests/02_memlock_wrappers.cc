@@ -32,15 +32,24 @@ TEST_CASE("mlock then munlock: the OS shows the page locked, then unlocked") {
   } else {
     REQUIRE_OK(locked);
     if (kLinux) CHECK(query_range(ptr, 1).locked == Fact::Yes);
+    // Locked pages stay ordinary memory: written and read back in place
+    // (macOS has no per-range read-back, so this is what it can show).
+    auto* bytes = static_cast<unsigned char*>(ptr);
+    const std::size_t size = page.value().size;
+    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<unsigned char>(i * 7);
+    bool intact = true;
+    for (std::size_t i = 0; i < size; ++i) intact = intact && bytes[i] == static_cast<unsigned char>(i * 7);
+    CHECK(intact);
     REQUIRE_OK(munlock(ptr, 1));
     if (kLinux) CHECK(query_range(ptr, 1).locked == Fact::No);
+    CHECK(bytes[size - 1] == static_cast<unsigned char>((size - 1) * 7));
   }
   REQUIRE_OK(platform_memory::free(page.value()));
 }
 
 TEST_CASE("madvise_dontdump and dontfork show as dd and dc in smaps") {
-  Result<Allocation> page =
-      platform_memory::allocate(4096, 8, Protection::ReadWrite, AllocationType::Regular);
+  Result<Allocation> page = platform_memory::allocate(platform_memory::page_size(), 8,
+                                                      Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(page);
   void* ptr = page.value().ptr;
   Status dump = madvise_dontdump(ptr, page.value().size);
@@ -54,10 +63,16 @@ TEST_CASE("madvise_dontdump and dontfork show as dd and dc in smaps") {
     CHECK(facts.dump_excluded == Fact::Yes);
     CHECK(facts.fork_excluded == Fact::Yes);
     CHECK(facts.wipe_on_fork == Fact::Yes);
-  } else if (kWindows) {
+  } else {
+    // Windows has no madvise; macOS has no per-region dump exclusion and no
+    // fork advice (memlock.h). Both say Unsupported, never a silent ok.
+    REQUIRE(!dump.ok() && !fork.ok() && !wipe.ok());
     CHECK(dump.error().code == ErrorCode::Unsupported);
     CHECK(fork.error().code == ErrorCode::Unsupported);
     CHECK(wipe.error().code == ErrorCode::Unsupported);
+    // The refused advice left the range usable.
+    std::memset(ptr, 0x3C, page.value().size);
+    CHECK(static_cast<unsigned char*>(ptr)[page.value().size - 1] == 0x3C);
   }
   REQUIRE_OK(platform_memory::free(page.value()));
 }
@@ -65,10 +80,11 @@ TEST_CASE("madvise_dontdump and dontfork show as dd and dc in smaps") {
 TEST_CASE("OS failures keep errno and the syscall name") {
   if (kWindows) skip("the POSIX wrappers are Unsupported on Windows (checked above)");
   // Unmapped memory: reserve two pages, give one back, lock the hole.
+  const std::size_t page = platform_memory::page_size();
   Result<Allocation> pages =
-      platform_memory::allocate(8192, 8, Protection::ReadWrite, AllocationType::Regular);
+      platform_memory::allocate(2 * page, 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(pages);
-  std::size_t page = platform_memory::page_size();
+  REQUIRE(pages.value().size == 2 * page);
   unsigned char* base = static_cast<unsigned char*>(pages.value().ptr);
   Allocation tail = pages.value();
   tail.ptr = base + page;

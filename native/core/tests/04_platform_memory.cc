@@ -1,4 +1,5 @@
 // Seed 002: allocation types, six protection levels, lock/unlock, guard pages.
+#include <cstdint>
 #include <cstring>
 
 #include "os_probe.h"
@@ -47,6 +48,8 @@ TEST_CASE("regular allocation: whole pages, zeroed, writable") {
   auto a = platform_memory::allocate(100, 16, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(a);
   CHECK_EQ(a.value().size, platform_memory::page_size());
+  CHECK_EQ(reinterpret_cast<std::uintptr_t>(a.value().ptr) % platform_memory::page_size(),
+           std::uintptr_t{0});
   unsigned char* p = static_cast<unsigned char*>(a.value().ptr);
   bool zero = true;
   for (std::size_t i = 0; i < a.value().size; ++i) zero = zero && p[i] == 0;
@@ -161,7 +164,7 @@ TEST_CASE("secure allocation: locked, and the OS confirms it where it can") {
 }
 
 TEST_CASE("lock and unlock an allocation explicitly") {
-  auto a = platform_memory::allocate(4096, 8, Protection::ReadWrite, AllocationType::Regular);
+  auto a = platform_memory::allocate(platform_memory::page_size(), 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(a);
   REQUIRE_OK(platform_memory::lock(a.value().ptr, a.value().size));
   if (kLinux) CHECK(query_range(a.value().ptr, a.value().size).locked == Fact::Yes);
@@ -171,14 +174,15 @@ TEST_CASE("lock and unlock an allocation explicitly") {
 }
 
 TEST_CASE("large pages: granted, or the fallback is reported and usable") {
-  auto a = platform_memory::allocate(4096, 8, Protection::ReadWrite, AllocationType::LargePage);
+  const std::size_t page = platform_memory::page_size();
+  auto a = platform_memory::allocate(page, 8, Protection::ReadWrite, AllocationType::LargePage);
   REQUIRE_OK(a);
   if (!a.value().large_pages) {
     CHECK_EQ(a.value().size, platform_memory::page_size());
   } else {
     CHECK(a.value().size >= 2u * 1024 * 1024);
   }
-  std::memset(a.value().ptr, 1, 4096);
+  std::memset(a.value().ptr, 1, page);
   REQUIRE_OK(platform_memory::free(a.value()));
 }
 
@@ -196,8 +200,12 @@ TEST_CASE("secure_clear zeroes the range") {
 }
 
 namespace {
+// More than one page and less than two, whatever the page size: two data pages.
+std::size_t one_and_a_quarter_pages() {
+  return platform_memory::page_size() + platform_memory::page_size() / 4;
+}
 GuardedAllocation make_guarded() {
-  auto a = platform_memory::allocate_guarded(5000, 2, 3, Protection::ReadWrite);
+  auto a = platform_memory::allocate_guarded(one_and_a_quarter_pages(), 2, 3, Protection::ReadWrite);
   return a.ok() ? a.value() : GuardedAllocation();
 }
 void touch(unsigned char* p) {
@@ -223,19 +231,25 @@ CHILD_CASE("touch the last back guard byte") {
 }
 
 TEST_CASE("guarded allocation: N guard pages before and M after, all no-access") {
-  auto a = platform_memory::allocate_guarded(5000, 2, 3, Protection::ReadWrite);
+  auto a = platform_memory::allocate_guarded(one_and_a_quarter_pages(), 2, 3, Protection::ReadWrite);
   REQUIRE_OK(a);
   GuardedAllocation g_guarded = a.value();
   const std::size_t page = platform_memory::page_size();
   CHECK_EQ(g_guarded.data_size, 2 * page);
   CHECK_EQ(g_guarded.total_size, 7 * page);
   CHECK(g_guarded.data == static_cast<unsigned char*>(g_guarded.base) + 2 * page);
+  // Guards and data start on page boundaries, so protect() accepts them.
+  CHECK_EQ(reinterpret_cast<std::uintptr_t>(g_guarded.base) % page, std::uintptr_t{0});
   std::memset(g_guarded.data, 0x11, g_guarded.data_size);  // data is usable end to end
   if (os_protection(g_guarded.base) != "?") {
     CHECK_EQ(os_protection(g_guarded.base), std::string("---"));
     CHECK_EQ(os_protection(g_guarded.data - 1), std::string("---"));
     CHECK_EQ(os_protection(g_guarded.data + g_guarded.data_size), std::string("---"));
     CHECK_EQ(os_protection(g_guarded.data), std::string("rw-"));
+    CHECK_EQ(os_protection(g_guarded.data + g_guarded.data_size - 1), std::string("rw-"));
+    // The whole of the last guard page, not only its first OS page.
+    CHECK_EQ(os_protection(static_cast<unsigned char*>(g_guarded.base) + g_guarded.total_size - 1),
+             std::string("---"));
   }
   EXPECT_CHILD_CRASHES("touch the first front guard page");
   EXPECT_CHILD_CRASHES("touch the byte before the data");

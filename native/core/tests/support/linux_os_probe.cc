@@ -1,5 +1,16 @@
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 
 #include "os_probe.h"
 
@@ -32,6 +43,115 @@ int mapping_count() {
   int count = 0;
   for (int c; (c = std::fgetc(maps)) != EOF;) count += c == '\n';
   std::fclose(maps);
+  return count;
+}
+
+bool cpu_has_protection_keys() {
+  std::FILE* cpuinfo = std::fopen("/proc/cpuinfo", "re");
+  if (cpuinfo == nullptr) return false;
+  char line[8192];
+  bool found = false;
+  while (!found && std::fgets(line, sizeof line, cpuinfo) != nullptr) {
+    if (std::strncmp(line, "flags", 5) != 0) continue;
+    found = std::strstr(line, " ospke ") != nullptr || std::strstr(line, " ospke\n") != nullptr;
+    break;  // every CPU lists the same flags
+  }
+  std::fclose(cpuinfo);
+  return found;
+}
+
+namespace {
+
+constexpr int kRecordedNumbers = 8;
+volatile sig_atomic_t g_trapped = 0;
+volatile long g_numbers[kRecordedNumbers];
+
+// The trapped call is skipped, not run: counting is all the test needs, and
+// the child ends right after the measured code.
+void on_sigsys(int, siginfo_t* info, void*) {
+  if (g_trapped < kRecordedNumbers) g_numbers[g_trapped] = info->si_syscall;
+  g_trapped = g_trapped + 1;
+}
+
+// Traps every system call except the three the child needs to report and
+// leave: rt_sigreturn (returning from the handler), write to the report
+// pipe, exit_group. A counter, not a sandbox: no architecture check.
+bool install_counting_filter(int report_fd) {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigreturn, 4, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 3, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<unsigned>(report_fd), 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+  };
+  sock_fprog program = {static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  struct sigaction action = {};
+  action.sa_sigaction = on_sigsys;
+  action.sa_flags = SA_SIGINFO;
+  if (sigaction(SIGSYS, &action, nullptr) != 0) return false;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
+
+struct Report {
+  int installed;
+  int calls;
+  long numbers[kRecordedNumbers];
+};
+
+}  // namespace
+
+SystemCallCount count_system_calls(void (*prepare)(), void (*measured)()) {
+  SystemCallCount count;
+  int fds[2];
+  if (pipe(fds) != 0) {
+    count.reason = "pipe failed";
+    return count;
+  }
+  std::fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    count.reason = "fork failed";
+    return count;
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    // glibc would give freed heap back with brk and take it again inside the
+    // measured code: malloc's system calls, not the code's own.
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+    prepare();
+    Report report = {};
+    report.installed = install_counting_filter(fds[1]) ? 1 : 0;
+    if (report.installed) measured();
+    report.calls = g_trapped;
+    for (int i = 0; i < kRecordedNumbers; ++i) report.numbers[i] = g_numbers[i];
+    (void)!write(fds[1], &report, sizeof report);
+    _exit(0);
+  }
+  close(fds[1]);
+  Report report = {};
+  const ssize_t got = read(fds[0], &report, sizeof report);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (got != static_cast<ssize_t>(sizeof report)) {
+    count.reason = "the measured child did not report (it crashed or was killed)";
+    return count;
+  }
+  if (!report.installed) {
+    count.reason = "the kernel refused a seccomp filter";
+    return count;
+  }
+  count.counted = true;
+  count.calls = report.calls;
+  for (int i = 0; i < report.calls && i < kRecordedNumbers; ++i) {
+    count.numbers += (i == 0 ? "" : ", ") + std::to_string(report.numbers[i]);
+  }
   return count;
 }
 

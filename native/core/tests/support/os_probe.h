@@ -17,6 +17,23 @@ bool running_under_wine();
 // does not list them: a leak or a per-allocation mmap adds some.
 int mapping_count();
 
+// Whether the CPU and kernel offer memory protection keys to this process:
+// the `ospke` flag in /proc/cpuinfo (x86-64 Linux). False elsewhere, where
+// the pool's pkey sealing cannot be required.
+bool cpu_has_protection_keys();
+
+// The system calls `measured` makes, counted by the kernel. `prepare` and
+// `measured` run in a forked child, `measured` under a seccomp filter that
+// traps every system call; the child then reports and exits. Linux only:
+// elsewhere `counted` is false and `reason` says why.
+struct SystemCallCount {
+  bool counted = false;
+  int calls = 0;
+  std::string numbers;  // the first few system call numbers, for the failure message
+  std::string reason;
+};
+SystemCallCount count_system_calls(void (*prepare)(), void (*measured)());
+
 }  // namespace strongroom_test
 
 namespace strongroom_test {
