@@ -80,7 +80,7 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = require(dist('main/index.js'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { demoOperations } = require(dist('main/app/operations.js'));
+  const { demoOperations } = require(dist('renderer-demo/main/operations.js'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const policy = require(dist('main/electron/serve-policy.js'));
 
