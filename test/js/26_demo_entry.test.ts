@@ -18,7 +18,7 @@ const demoEntry = path.join(packageRoot, DEMO_ENTRY);
 
 interface Report {
   privilegedSchemes: unknown[];
-  windows: { options: Record<string, unknown>; urls: string[] }[];
+  windows: { options: Record<string, unknown>; urls: string[]; windowOpen: unknown; navigationPrevented: boolean }[];
   ipcChannels: string[];
   protocolSchemes: string[];
   sessionHandlers: string[];
@@ -68,6 +68,8 @@ test('the demo entry, imported through the ESM loader, opens the hardened window
   assert.ok(fs.statSync(preload).isFile(), `the shipped preload exists: ${preload}`);
   assert.equal(window.options.show, false, 'shown on ready-to-show');
   assert.deepEqual(window.urls, ['app://strongroom/index.html']);
+  assert.deepEqual(window.windowOpen, { action: 'deny' }, "the window's webContents was hardened: window.open denied");
+  assert.equal(window.navigationPrevented, true, 'and navigation away prevented');
   assert.deepEqual(report.ipcChannels, BRIDGE_METHODS.map(channelFor).sort());
   assert.deepEqual(report.privilegedSchemes, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
   assert.deepEqual(report.protocolSchemes, ['app']);

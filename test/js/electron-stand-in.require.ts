@@ -11,7 +11,11 @@ async function report(): Promise<unknown> {
   const served = serve === undefined ? null : await serve(new Request('app://strongroom/index.html'));
   return {
     privilegedSchemes: record.privilegedSchemes,
-    windows: record.windows,
+    windows: record.windows.map(({ options, urls, contents }) => {
+      const navigation = { prevented: false, preventDefault: () => (navigation.prevented = true) };
+      contents.emit('will-navigate', navigation, 'https://elsewhere.example/');
+      return { options, urls, windowOpen: contents.windowOpenHandler?.({ url: 'https://elsewhere.example/' }) ?? null, navigationPrevented: navigation.prevented };
+    }),
     ipcChannels: [...record.ipcHandlers.keys()].sort(),
     protocolSchemes: [...record.protocolHandlers.keys()],
     sessionHandlers: [record.permissionRequestHandler, record.permissionCheckHandler, record.devicePermissionHandler].map((h) => typeof h),

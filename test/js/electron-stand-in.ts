@@ -16,7 +16,7 @@ export class FakeWebContents extends EventEmitter {
 
 export interface StandInRecord {
   privilegedSchemes: unknown[];
-  windows: { options: Record<string, unknown>; urls: string[] }[];
+  windows: { options: Record<string, unknown>; urls: string[]; contents: FakeWebContents }[];
   ipcHandlers: Map<string, Fn>;
   protocolHandlers: Map<string, (request: Request) => Promise<Response>>;
   permissionRequestHandler?: Fn;
@@ -41,10 +41,10 @@ export function createElectronStandIn(options: { isPackaged?: boolean } = {}): E
   });
   class BrowserWindow extends EventEmitter {
     readonly webContents = new FakeWebContents();
-    readonly #entry: { options: Record<string, unknown>; urls: string[] };
+    readonly #entry: { options: Record<string, unknown>; urls: string[]; contents: FakeWebContents };
     constructor(windowOptions: Record<string, unknown>) {
       super();
-      this.#entry = { options: windowOptions, urls: [] };
+      this.#entry = { options: windowOptions, urls: [], contents: this.webContents };
       record.windows.push(this.#entry);
       app.emit('web-contents-created', {}, this.webContents);
     }
