@@ -7,6 +7,8 @@ import { AutoUnpackNativesPlugin } from '@electron-forge/plugin-auto-unpack-nati
 import { FusesPlugin } from '@electron-forge/plugin-fuses';
 import { FuseV1Options, FuseVersion } from '@electron/fuses';
 
+import { pointMainAtDemo } from './renderer-demo/packaging.forge';
+
 // Playwright drives a packaged app through the inspector, which release
 // builds switch off. STRONGROOM_E2E_BUILD=1 makes a test build.
 const e2eBuild = process.env.STRONGROOM_E2E_BUILD === '1';
@@ -22,8 +24,18 @@ const config: ForgeConfig = {
       /^\/build\/(?!addon(\/|$))/,
       /^\/build\/addon\/(?!Release(\/|$))/,
       /^\/dist\/test(\/|$)/,
+      /^\/renderer-demo\/main(\/|$)/, // main-process sources: their compiled JS is in dist/
       /\.(ts|map|md)$/,
     ],
+  },
+  // package.json "main" is the library entry; the packaged app must start the
+  // demo. packageAfterCopy runs on @electron/packager's copy of the app
+  // (buildPath) before it packs app.asar, so the rewritten manifest is what
+  // gets packed and covered by the asar integrity hash.
+  hooks: {
+    packageAfterCopy: async (_config, buildPath) => {
+      pointMainAtDemo(buildPath);
+    },
   },
   rebuildConfig: {},
   makers: [],

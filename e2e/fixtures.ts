@@ -55,9 +55,13 @@ function encode(value: unknown): unknown {
   return value;
 }
 
-// Runs in the page before any of its scripts: builds window.strongroom the
-// way the preload does, from the bundled createBridgeApi.
-function installBridge(module: { createBridgeApi: (invoke: (c: string, p: unknown) => Promise<unknown>) => unknown }): void {
+// Runs in the page before any of its scripts: evaluates the SHIPPED preload
+// bundle (dist/preload/strongroom.preload.bundle.js, the file the demo's
+// window loads) with a minimal stand-in for require('electron'):
+// contextBridge.exposeInMainWorld defines the property, and
+// ipcRenderer.invoke calls the test transport. A missing or broken bundle
+// fails every chromium test; nothing here rebuilds the bridge.
+function installPreload(runBundle: (require: (name: string) => unknown, module: { exports: unknown }, exports: unknown) => void): void {
   const w = window as unknown as Record<string, unknown>;
   const transport = w.__strongroomTransport as (channel: string, payload: unknown) => Promise<unknown>;
   try {
@@ -72,15 +76,29 @@ function installBridge(module: { createBridgeApi: (invoke: (c: string, p: unknow
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, enc(x)]));
     return v;
   };
-  const api = module.createBridgeApi((channel, payload) => transport(channel, enc(payload)));
-  Object.defineProperty(window, 'strongroom', { value: api, enumerable: true, configurable: false, writable: false });
+  const electron = {
+    contextBridge: {
+      exposeInMainWorld: (key: string, api: unknown) => {
+        // contextBridge hands the page a frozen copy on a property it cannot replace.
+        Object.defineProperty(window, key, { value: api, enumerable: true, configurable: false, writable: false });
+      },
+    },
+    ipcRenderer: { invoke: (channel: string, payload: unknown) => transport(channel, enc(payload)) },
+  };
+  const require = (name: string) => {
+    if (name !== 'electron') throw new Error(`a sandboxed preload cannot require ${name}`);
+    return electron;
+  };
+  const module = { exports: {} };
+  // The bundle is CommonJS: run it as Electron's sandboxed preload wrapper does, with require/module/exports.
+  runBundle(require, module, module.exports);
 }
 
 async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (app: AppHandle) => Promise<void>): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = require(dist('main/index.js'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { demoOperations } = require(dist('main/app/operations.js'));
+  const { demoOperations } = require(dist('renderer-demo/main/operations.js'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const policy = require(dist('main/electron/serve-policy.js'));
 
@@ -96,16 +114,14 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
   const ipc = { handle: (c: string, fn: (event: unknown, payload: unknown) => unknown) => handlers.set(c, fn), removeHandler: (c: string) => handlers.delete(c) };
   const bridge = lib.registerVaultIpc(ipc, vault, { origin: CHROMIUM_ORIGIN, operations: demoOperations });
 
-  const rendererRoot = path.join(root, 'renderer-demo');
+  // Pages are answered by the app:// protocol handler's own code (same
+  // files, same CSP and other headers, same 404s), only on an http origin.
+  const serve = policy.createAppRequestHandler(path.join(root, 'renderer-demo'), new URL(CHROMIUM_ORIGIN).host);
   await context.route(`${CHROMIUM_ORIGIN}/**`, async (route) => {
-    const url = new URL(route.request().url());
-    const file = policy.resolveInside(rendererRoot, url.pathname === '/' ? '/index.html' : url.pathname);
-    if (file === null || !fs.existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
-    return route.fulfill({
-      status: 200,
-      body: fs.readFileSync(file),
-      headers: { 'content-type': policy.MIME[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': policy.CONTENT_SECURITY_POLICY },
-    });
+    const response: Response = await serve({ url: route.request().url(), method: route.request().method() });
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => (headers[name] = value));
+    return route.fulfill({ status: response.status, headers, body: Buffer.from(await response.arrayBuffer()) });
   });
 
   // One fake webContents per page: ids are bound to it, and it "closes"
@@ -139,9 +155,10 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
     responses.push(response);
     return encode(response);
   });
-  // One script: the bundled createBridgeApi (the preload's own code), then the wiring.
-  const bridgeSource = fs.readFileSync(dist('preload/bridge-api.iife.js'), 'utf8');
-  await context.addInitScript(`${bridgeSource}\n;(${installBridge.toString()})(__strongroomBridgeModule);`);
+  // The bundle's text is wrapped in a function here (not eval'd in the page:
+  // the page's CSP forbids eval), and runs before any of the page's scripts.
+  const preloadSource = fs.readFileSync(dist('preload/strongroom.preload.bundle.js'), 'utf8');
+  await context.addInitScript(`(${installPreload.toString()})(function (require, module, exports) {\n${preloadSource}\n});`);
 
   const open = async () => {
     const page = await context.newPage();
@@ -170,7 +187,29 @@ async function electronApp(testInfo: TestInfo, use: (app: AppHandle) => Promise<
     testInfo.skip(true, `electron project not run: ${found.missing}`);
     return;
   }
-  const app = await _electron.launch({ executablePath: found.path, args: [dist('main/index.js')], cwd: root });
+  const app = await _electron.launch({
+    executablePath: found.path,
+    // The demo's own entry: package.json "main" is the library, which starts
+    // nothing. Electron's default app imports a .js path given as its first
+    // non-switch argument, the way npm start (electron-forge start --app-path) does.
+    args: [dist('renderer-demo/main/demo.main.js')],
+    cwd: root,
+    // On Linux Playwright puts --no-sandbox on Electron's command line unless
+    // this is true, which would run the renderer unsandboxed and test a
+    // different app from the one users get.
+    chromiumSandbox: true,
+    // With executablePath set, Playwright does not preload its loader
+    // (playwright-core server/electron/loader.js, added with -r only when it
+    // resolves the electron package itself). Without it:
+    //  - app 'ready' is not held back until Playwright has attached, so the
+    //    demo may open its window first. firstWindow() still returns it: the
+    //    client starts from the pages already in the context and otherwise
+    //    waits for the 'window' event.
+    //  - app.evaluate() still works: Playwright takes require('electron')
+    //    from the main process's inspector, not from the loader.
+    //  - Playwright's Chromium switches are not appended, and process.argv
+    //    keeps Playwright's --inspect=0 --remote-debugging-port=0.
+  });
   const page = await app.firstWindow();
   await page.waitForLoadState('domcontentloaded');
   await use({ mode: 'electron', page, electronApp: app, screenshot: (name) => screenshotter(() => page, testInfo, name) });

@@ -1,10 +1,11 @@
 // One set of specs, two ways to run the app:
 //  - electron: the real app through Playwright's _electron.launch, wherever an
 //    Electron binary exists (desktops, the GitHub Actions matrix);
-//  - chromium: renderer-demo in Chromium, with window.strongroom built by the
-//    same createBridgeApi over a transport that calls the real main-process
-//    handlers (sender and schema checks), the real vault and the real addon in
-//    the test process. Only Electron's IPC pipe is replaced.
+//  - chromium: renderer-demo in Chromium, served by the app:// handler's own
+//    code (same CSP and headers), with window.strongroom exposed by the shipped
+//    preload bundle over a transport that calls the real main-process handlers
+//    (sender and schema checks), the real vault and the real addon in the test
+//    process. Only Electron's IPC pipe and contextBridge are replaced.
 import * as fs from 'node:fs';
 
 import { defineConfig } from '@playwright/test';

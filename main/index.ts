@@ -9,8 +9,8 @@ export { hardening, WINDOWS_ERROR_MODE, type HardeningStatus, type CoreDumpsGuar
 export { registerVaultIpc, type Operation, type VaultIpc, type VaultIpcOptions } from './ipc/register';
 export { BRIDGE_METHODS, CHANNEL_PREFIX, type StrongroomBridge, type SecretRef, type BridgeStatus, type BridgeSecretStatus } from './ipc/contract';
 
-// `electron .` (npm start, the packaged demo) runs this file as the app's
-// main module; as a library it is only ever required, and this does nothing.
-if (require.main === module && process.versions.electron) {
-  require('./app/demo.main');
-}
+
+// A library entry only: it never starts an app. Since Electron 28 the app's
+// main script is loaded through Node's ESM loader, where require.main is
+// undefined, so "am I the main module?" cannot be asked here anyway. The demo
+// wallet has its own entry, dist/renderer-demo/main/demo.main.js.

@@ -8,6 +8,7 @@ import {
   type ImportInput,
   type StrongroomBridge,
 } from '../main/ipc/contract';
+import { checkArgCount, checkId, checkImportInput, checkOperationName, checkPlainData, checkSize } from './bridge-args';
 
 export type Invoke = (channel: string, payload: unknown) => Promise<unknown>;
 
@@ -19,16 +20,38 @@ function unwrap<T>(response: unknown): T {
   throw new Error(`${error.code}: ${error.message}`);
 }
 
+/**
+ * window.strongroom over `invoke`. Each method checks its arguments first
+ * (see bridge-args.ts) and rejects with "INVALID_ARGUMENT: ..." without
+ * sending anything; otherwise it sends one payload and unwraps main's answer.
+ */
 export function createBridgeApi(invoke: Invoke): StrongroomBridge {
   const call = async <T>(method: BridgeMethod, payload: unknown): Promise<T> => unwrap<T>(await invoke(channelFor(method), payload));
+  // Argument errors reject like main's refusals do, never throw synchronously.
+  const checked = <T>(build: () => [BridgeMethod, unknown]): Promise<T> => {
+    let request: [BridgeMethod, unknown];
+    try {
+      request = build();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return call<T>(request[0], request[1]);
+  };
   const api: StrongroomBridge = {
-    status: () => call('status', undefined),
-    generate: (size: number) => call('generate', { size }),
-    importSecret: (input: ImportInput) => call('importSecret', typeof input === 'string' ? { text: input } : { bytes: input }),
-    inspect: (id: string) => call('inspect', { id }),
-    list: () => call('list', undefined),
-    destroy: (id: string) => call('destroy', { id }),
-    run: (operation: string, id: string, args?: unknown) => call('run', { operation, id, args }),
+    status: (...args: unknown[]) => checked(() => (checkArgCount('status', args, 0, 0), ['status', undefined])),
+    generate: (...args: unknown[]) => checked(() => (checkArgCount('generate', args, 1, 1), ['generate', { size: checkSize('generate', args[0]) }])),
+    importSecret: (...args: unknown[]) => checked(() => (checkArgCount('importSecret', args, 1, 1), ['importSecret', checkImportInput(args[0])])),
+    inspect: (...args: unknown[]) => checked(() => (checkArgCount('inspect', args, 1, 1), ['inspect', { id: checkId('inspect', args[0]) }])),
+    list: (...args: unknown[]) => checked(() => (checkArgCount('list', args, 0, 0), ['list', undefined])),
+    destroy: (...args: unknown[]) => checked(() => (checkArgCount('destroy', args, 1, 1), ['destroy', { id: checkId('destroy', args[0]) }])),
+    run: (...args: unknown[]) =>
+      checked(() => {
+        checkArgCount('run', args, 2, 3);
+        const [operation, id, runArgs] = args;
+        const request = { operation: checkOperationName(operation), id: checkId('run', id), args: runArgs };
+        checkPlainData(runArgs, 'run(args)');
+        return ['run', request];
+      }),
   };
   return Object.freeze(api);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Bundles the sandboxed preload (a sandboxed preload cannot require local
-// files) and the bridge builder the chromium e2e project injects into pages.
+// Bundles the sandboxed preload: a sandboxed preload cannot require local
+// files. The chromium e2e project runs this very bundle in its pages.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -12,7 +12,6 @@ const out = path.join(root, 'dist', 'preload');
 const common = { bundle: true, platform: 'browser', target: 'chrome120', logLevel: 'warning', absWorkingDir: root };
 
 esbuild.buildSync({ ...common, entryPoints: ['preload/strongroom.preload.ts'], format: 'cjs', external: ['electron'], outfile: path.join(out, 'strongroom.preload.bundle.js') });
-esbuild.buildSync({ ...common, entryPoints: ['preload/bridge-api.ts'], format: 'iife', globalName: '__strongroomBridgeModule', outfile: path.join(out, 'bridge-api.iife.js') });
 
 // `strongroom/preload` is a script for webPreferences.preload, not a module
 // to import: its types say it exports nothing.

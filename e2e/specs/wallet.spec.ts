@@ -79,6 +79,22 @@ test('the renderer has no require, process or ipcRenderer', async ({ app }) => {
   expect(globals).toEqual({ require: 'undefined', process: 'undefined', ipcRenderer: 'undefined', module: 'undefined', electron: 'undefined', Buffer: 'undefined' });
 });
 
+test("the page runs under the app's CSP: no inline script, no connections", async ({ app }) => {
+  const result = await app.page.evaluate(async () => {
+    const w = window as unknown as Record<string, unknown>;
+    const script = document.createElement('script');
+    script.textContent = 'window.__inlineScriptRan = true;';
+    document.head.append(script);
+    const fetched = await fetch(location.href).then(
+      () => 'fetched',
+      () => 'blocked',
+    );
+    return { inlineScriptRan: w.__inlineScriptRan === true, fetched };
+  });
+  // script-src 'self' refuses inline script; connect-src 'none' refuses fetch, even same-origin.
+  expect(result).toEqual({ inlineScriptRan: false, fetched: 'blocked' });
+});
+
 test('window.strongroom exposes exactly the allow-listed methods', async ({ app }) => {
   const shape = await app.page.evaluate(() => {
     const api = window.strongroom as unknown as Record<string, unknown>;

@@ -1,4 +1,7 @@
-// What the app protocol serves and how: pure, so it is unit-tested in Node.
+// What the app protocol serves and how: pure (Node only, no Electron), so it
+// is unit-tested in Node and the chromium e2e project serves its pages with
+// this very code.
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
 /** No inline script or style, no remote anything, no frames, no forms. */
@@ -15,7 +18,16 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export const MIME: Record<string, string> = {
+/** Sent with every response, found or not. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'cross-origin-opener-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
+});
+
+/** Only these file types are served; anything else (sources, maps, dotfiles) is 404. */
+export const MIME: Readonly<Record<string, string>> = Object.freeze({
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -23,7 +35,7 @@ export const MIME: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
-};
+});
 
 /** Resolves a request path inside `root`, or null if it would escape it. */
 export function resolveInside(root: string, requestPath: string): string | null {
@@ -39,3 +51,38 @@ export function resolveInside(root: string, requestPath: string): string | null 
   return file.startsWith(rootWithSep) ? file : null;
 }
 
+/** The part of a fetch Request the handler reads. */
+export interface AppRequest {
+  url: string;
+  method: string;
+}
+
+/**
+ * The app:// protocol handler: answers GET `${scheme}://${host}/path` from
+ * files under `root` with SECURITY_HEADERS; anything else is a 404 that
+ * carries the same headers.
+ */
+export function createAppRequestHandler(root: string, host: string): (request: AppRequest) => Promise<Response> {
+  const absoluteRoot = path.resolve(root);
+  const notFound = () => new Response('not found', { status: 404, headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' } });
+  return async (request) => {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return notFound();
+    }
+    if (url.host !== host || request.method !== 'GET') return notFound();
+    const file = resolveInside(absoluteRoot, url.pathname === '/' ? '/index.html' : url.pathname);
+    if (file === null) return notFound();
+    const type = MIME[path.extname(file)];
+    if (type === undefined) return notFound();
+    let body: Uint8Array<ArrayBuffer>;
+    try {
+      body = new Uint8Array(await fs.readFile(file));
+    } catch {
+      return notFound();
+    }
+    return new Response(body, { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': type } });
+  };
+}

@@ -6,7 +6,7 @@ import { keccak_256 } from '@noble/hashes/sha3';
 import { HDKey } from '@scure/bip32';
 
 import { SecretVault, SecureMemoryError } from '../../main';
-import { walletOperations } from '../../main/app/operations';
+import { walletOperations } from '../../renderer-demo/main/operations';
 
 const seedHex = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const seed = () => Uint8Array.from(Buffer.from(seedHex, 'hex'));

@@ -1,14 +1,14 @@
 // The demo wallet's Electron main process: the reference for how an app
-// adopts Strongroom. Runs only inside Electron (npm start, packaged builds).
+// adopts Strongroom. This file is the app's entry point (npm start passes it
+// to Electron; packaging makes it the packaged package.json's "main"), so it
+// starts the demo as soon as it is loaded, however it is loaded: Electron 28+
+// imports the entry through the ESM loader, where require.main is undefined.
 import * as path from 'node:path';
 
 import { app, ipcMain, session } from 'electron';
 
-import { hardening } from '../hardening';
-import { registerVaultIpc } from '../ipc/register';
-import { SecretVault } from '../vault';
-import { registerAppScheme, serveDirectory } from '../electron/protocol';
-import { createHardenedWindow, hardenAllWebContents, hardenSession } from '../electron/window';
+import { hardening, SecretVault } from '../../main';
+import { createHardenedWindow, hardenAllWebContents, hardenSession, registerAppScheme, registerVaultIpc, serveDirectory } from '../../main/electron';
 import { demoOperations } from './operations';
 
 const SCHEME = 'app';
@@ -27,7 +27,7 @@ try {
 registerAppScheme(SCHEME); // must happen before 'ready'
 hardenAllWebContents();
 
-// dist/main/app/ -> the package (or app.asar) root
+// dist/renderer-demo/main/ -> the package (or app.asar) root
 const appRoot = path.resolve(__dirname, '..', '..', '..');
 
 void app.whenReady().then(() => {

@@ -11,8 +11,8 @@ import { keccak_256 } from '@noble/hashes/sha3';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils';
 import { HDKey } from '@scure/bip32';
 
-import { SecureMemoryError } from '../errors';
-import type { Operation } from '../ipc/register';
+import { SecureMemoryError } from '../../main';
+import type { Operation } from '../../main/electron';
 
 export const DERIVATION_PATH = "m/44'/60'/0'/0/0";
 const MAX_MESSAGE = 1024;

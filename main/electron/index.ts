@@ -1,0 +1,8 @@
+// The Electron side of Strongroom (the future `strongroom/electron` entry):
+// hardened windows, sessions and webContents, the app:// protocol, and the
+// vault bridge. Everything here runs in Electron's main process.
+export { createHardenedWindow, hardenAllWebContents, hardenedWebPreferences, hardenSession, hardenWebContents } from './window';
+export { registerAppScheme, serveDirectory } from './protocol';
+export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, createAppRequestHandler, type AppRequest } from './serve-policy';
+export { registerVaultIpc, type BridgeWebContents, type Operation, type VaultIpc, type VaultIpcOptions } from '../ipc/register';
+export type { BridgeLimits } from '../ipc/payload';

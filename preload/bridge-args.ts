@@ -1,0 +1,123 @@
+// Checks every argument a page passes to window.strongroom before anything is
+// sent. ipcRenderer.invoke structured-clones its payload and throws a bare
+// "An object could not be cloned" for functions, symbols or odd objects,
+// before main ever sees them; checked here, the page gets the same kind of
+// error main gives ("INVALID_ARGUMENT: ..."). Main still checks everything:
+// this file is about clear errors, not trust.
+// No Electron, no Node: bundled into the sandboxed preload. The page's values
+// may come from another realm (contextBridge copies them into the preload's
+// world), so nothing here relies on instanceof.
+
+/** Bounds for plain data; main's limits (configurable, usually smaller) are checked in main. */
+export const ARG_LIMITS = Object.freeze({ maxDepth: 8, maxValues: 1000, maxBytes: 1024 * 1024, maxIdLength: 64 });
+
+export class BridgeArgumentError extends Error {
+  constructor(message: string) {
+    super(`INVALID_ARGUMENT: ${message}`);
+    this.name = 'Error'; // contextBridge copies only the message; keep both sides alike
+  }
+}
+
+const tag = (value: object) => Object.prototype.toString.call(value);
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return tag(value) === '[object Object]' ? 'an object' : `a ${tag(value).slice(8, -1)}`;
+  return `a ${typeof value}`;
+}
+
+/** A Uint8Array from any realm, not a subclass with extra behaviour. */
+export function isUint8Array(value: unknown): value is Uint8Array {
+  return ArrayBuffer.isView(value) && tag(value) === '[object Uint8Array]';
+}
+
+/** An object whose prototype is some realm's Object.prototype, or null. */
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || (Object.getPrototypeOf(proto) === null && tag(value) === '[object Object]');
+}
+
+/**
+ * Accepts only data a structured clone copies faithfully and main accepts:
+ * null, undefined, booleans, finite numbers, strings, Uint8Arrays, arrays of
+ * such (indices only) and plain objects of such (string keys, data
+ * properties only: no getters, which would run here). Reads values through
+ * property descriptors, so no page code runs.
+ */
+export function checkPlainData(value: unknown, what: string): void {
+  let values = 0;
+  let bytes = 0;
+  const walk = (v: unknown, depth: number, where: string): void => {
+    if (++values > ARG_LIMITS.maxValues) throw new BridgeArgumentError(`${what} has more than ${ARG_LIMITS.maxValues} values`);
+    if (depth > ARG_LIMITS.maxDepth) throw new BridgeArgumentError(`${what} is nested deeper than ${ARG_LIMITS.maxDepth}`);
+    if (v === null || v === undefined || typeof v === 'boolean') return;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new BridgeArgumentError(`${what}${where} is not a finite number`);
+      bytes += 8;
+    } else if (typeof v === 'string') {
+      bytes += v.length * 2;
+    } else if (typeof v === 'object') {
+      if (isUint8Array(v)) {
+        bytes += v.byteLength;
+      } else if (Array.isArray(v) || isPlainObject(v)) {
+        const array = Array.isArray(v);
+        for (const key of Reflect.ownKeys(v)) {
+          if (array && key === 'length') continue;
+          if (typeof key !== 'string') throw new BridgeArgumentError(`${what}${where} has a symbol key`);
+          if (array && !/^(0|[1-9][0-9]*)$/.test(key)) throw new BridgeArgumentError(`${what}${where} is an array with a named property ${key}`);
+          if (!array && (key === '__proto__' || key === 'constructor' || key === 'prototype')) throw new BridgeArgumentError(`${what}${where} has a forbidden key ${key}`);
+          const descriptor = Object.getOwnPropertyDescriptor(v, key)!;
+          if (!('value' in descriptor)) throw new BridgeArgumentError(`${what}${where}.${key} is a getter or setter, not data`);
+          bytes += key.length * 2;
+          walk(descriptor.value, depth + 1, array ? `${where}[${key}]` : `${where}.${key}`);
+        }
+      } else {
+        throw new BridgeArgumentError(`${what}${where} is ${describe(v)}, not plain data (only objects, arrays, Uint8Arrays and primitives)`);
+      }
+    } else {
+      throw new BridgeArgumentError(`${what}${where} is ${describe(v)}, which cannot be sent`);
+    }
+    if (bytes > ARG_LIMITS.maxBytes) throw new BridgeArgumentError(`${what} is larger than ${ARG_LIMITS.maxBytes} bytes`);
+  };
+  walk(value, 0, '');
+}
+
+export function checkArgCount(method: string, args: ArrayLike<unknown>, min: number, max: number): void {
+  if (args.length < min || args.length > max) {
+    const expected = min === max ? `${min}` : `${min} to ${max}`;
+    throw new BridgeArgumentError(`${method}() takes ${expected} argument${max === 1 ? '' : 's'}, got ${args.length}`);
+  }
+}
+
+export function checkSize(method: string, size: unknown): number {
+  if (typeof size !== 'number' || !Number.isSafeInteger(size)) {
+    throw new BridgeArgumentError(`${method}(size): size must be an integer number of bytes, got ${describe(size)}`);
+  }
+  return size;
+}
+
+export function checkId(method: string, id: unknown): string {
+  if (typeof id !== 'string') throw new BridgeArgumentError(`${method}(id): id must be a string, got ${describe(id)}`);
+  if (id.length > ARG_LIMITS.maxIdLength) throw new BridgeArgumentError(`${method}(id): id is longer than ${ARG_LIMITS.maxIdLength} characters`);
+  return id;
+}
+
+export function checkOperationName(name: unknown): string {
+  if (typeof name !== 'string') throw new BridgeArgumentError(`run(operation): operation must be a string, got ${describe(name)}`);
+  if (name.length > ARG_LIMITS.maxIdLength) throw new BridgeArgumentError(`run(operation): operation is longer than ${ARG_LIMITS.maxIdLength} characters`);
+  return name;
+}
+
+/** A secret to import: text, or bytes as a Uint8Array (not a plain array, not another view). */
+export function checkImportInput(input: unknown): { text: string } | { bytes: Uint8Array } {
+  if (typeof input === 'string') {
+    if (input.length * 3 > ARG_LIMITS.maxBytes) throw new BridgeArgumentError(`importSecret(input): the text is longer than ${ARG_LIMITS.maxBytes} bytes`);
+    return { text: input };
+  }
+  if (isUint8Array(input)) {
+    if (input.byteLength > ARG_LIMITS.maxBytes) throw new BridgeArgumentError(`importSecret(input): more than ${ARG_LIMITS.maxBytes} bytes`);
+    return { bytes: input };
+  }
+  throw new BridgeArgumentError(`importSecret(input): input must be a Uint8Array or a string, got ${describe(input)}`);
+}
