@@ -1,4 +1,4 @@
-// The Electron side of Strongroom (the future `strongroom/electron` entry):
+// `strongroom/electron`, the Electron side of Strongroom:
 // hardened windows, sessions and webContents, the app:// protocol, and the
 // vault bridge. Everything here runs in Electron's main process.
 export { createHardenedWindow, hardenAllWebContents, hardenedWebPreferences, hardenSession, hardenWebContents } from './window';
