@@ -136,3 +136,44 @@ test('the doctor table names the binary this process loaded', () => {
   assert.equal(report.rows[0].check, 'native addon');
   assert.equal(report.rows[0].value, `${addonSource.kind}: ${addonSource.file}`);
 });
+
+test('the install step: builds nothing where the prebuild loads; names strongroom and what is missing otherwise', (t) => {
+  const stage = (withModules: boolean, withPrebuild: boolean): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-install-'));
+    fs.cpSync(path.join(packageRoot, 'package.json'), path.join(dir, 'package.json'));
+    fs.cpSync(path.join(packageRoot, 'scripts', 'install.js'), path.join(dir, 'scripts', 'install.js'));
+    if (withModules) fs.symlinkSync(path.join(packageRoot, 'node_modules'), path.join(dir, 'node_modules'), 'junction');
+    if (withPrebuild) {
+      const relative = path.relative(packageRoot, addonSource.file);
+      fs.cpSync(addonSource.file, path.join(dir, relative));
+    }
+    return dir;
+  };
+  // No cmake, no compiler, nothing else: an empty PATH.
+  const install = (dir: string) =>
+    spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.js')], {
+      encoding: 'utf8',
+      // Windows' Node needs SystemRoot to start at all.
+      env: { ...(process.env.SystemRoot ? { SystemRoot: process.env.SystemRoot } : {}), PATH: fs.mkdtempSync(path.join(os.tmpdir(), 'empty-path-')) },
+    });
+
+  if (addonSource.kind === 'prebuild') {
+    const ready = stage(false, true);
+    const ok = install(ready);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(fs.existsSync(path.join(ready, 'build')), false, 'nothing was built');
+  } else {
+    t.diagnostic('no prebuild loaded in this process (npm run prebuild makes one): the prebuild case is not checked');
+  }
+
+  const noPackages = install(stage(false, false));
+  assert.equal(noPackages.status, 1);
+  assert.match(noPackages.stderr, /^strongroom: no prebuilt binary loads for /);
+  assert.match(noPackages.stderr, /cmake-js and node-addon-api are not installed/);
+  assert.match(noPackages.stderr, /CMake >= 3\.15/);
+
+  const noCmake = install(stage(true, false));
+  assert.equal(noCmake.status, 1);
+  assert.match(noCmake.stderr, /CMake was not found on PATH/);
+  assert.doesNotMatch(noCmake.stderr, /CMake executable is not found/, "not cmake-js's generic message");
+});
