@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
 import { BRIDGE_METHODS, channelFor } from '../../main/ipc/contract';
 import { DEMO_ENTRY, pointMainAtDemo } from '../../renderer-demo/packaging.forge';
+import { HARDENED } from './electron-stand-in';
 import { entryPoint, packageRoot } from './helpers';
 
 const standIn = path.join(__dirname, 'electron-stand-in.require.js');
@@ -52,17 +53,7 @@ test('the demo entry, imported through the ESM loader, opens the hardened window
   const preload = path.join(packageRoot, 'dist', 'preload', 'strongroom.preload.bundle.js');
   assert.deepEqual(window.options.webPreferences, {
     preload,
-    sandbox: true,
-    contextIsolation: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    spellcheck: false,
+    ...HARDENED,
     devTools: true, // the stand-in's app.isPackaged is false
   });
   assert.ok(fs.statSync(preload).isFile(), `the shipped preload exists: ${preload}`);

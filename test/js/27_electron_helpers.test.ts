@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 
-import { createElectronStandIn, FakeWebContents, installElectronStandIn } from './electron-stand-in';
+import { createElectronStandIn, FakeWebContents, HARDENED, installElectronStandIn } from './electron-stand-in';
 
 const { electron, record } = createElectronStandIn();
 const uninstall = installElectronStandIn(electron);
@@ -16,19 +16,6 @@ after(uninstall);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helpers = require('../../main/electron') as typeof import('../../main/electron');
 
-const HARDENED = {
-  sandbox: true,
-  contextIsolation: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  experimentalFeatures: false,
-  webviewTag: false,
-  navigateOnDragDrop: false,
-  spellcheck: false,
-};
 
 const SECURITY_HEADERS = {
   'content-security-policy': helpers.CONTENT_SECURITY_POLICY,

@@ -92,3 +92,18 @@ export function installElectronStandIn(electron: unknown): () => void {
     mod._load = load;
   };
 }
+
+/** The webPreferences every strongroom window must have, as the security checklist asks (besides preload and devTools). */
+export const HARDENED = Object.freeze({
+  sandbox: true,
+  contextIsolation: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  experimentalFeatures: false,
+  webviewTag: false,
+  navigateOnDragDrop: false,
+  spellcheck: false,
+});
