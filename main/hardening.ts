@@ -1,4 +1,4 @@
-// Process-wide hardening (seeds 001/003), opt-in. Every change applies to
+// Process-wide hardening (core-dump guard, Windows error modes), opt-in. Every change applies to
 // the whole process and is inherited by children started afterwards.
 import { callNative, SecureMemoryError } from './errors';
 import { native, type NativeCoreDumpState } from './native';
@@ -74,7 +74,7 @@ export const hardening = Object.freeze({
     callNative(() => native.disableCoreDumps());
   },
 
-  /** Disables core dumps until restore() (seed 001's CoreDumpsDisabledGuard). */
+  /** Disables core dumps until restore() (a guard that restores the previous RLIMIT_CORE). */
   disableCoreDumpsGuard(): CoreDumpsGuard {
     const guard = callNative(() => new native.CoreDumpsGuard());
     return Object.freeze({

@@ -309,7 +309,7 @@ Napi::Value SetLogListener(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// --- process hardening (seeds 001/003) --------------------------------------
+// --- process hardening -------------------------------------------------------
 
 Napi::Value optional_u64(Napi::Env env, const std::optional<std::uint64_t>& value) {
   return value ? Napi::Number::New(env, static_cast<double>(*value)) : env.Null();

@@ -1,5 +1,5 @@
 // POSIX hardening: RLIMIT_CORE and RLIMIT_MEMLOCK. Windows error modes do
-// not exist here and are Unsupported, exactly as seed 003 says.
+// not exist here and are Unsupported, as the hardening API documents.
 #include <sys/resource.h>
 
 #include <cerrno>

@@ -1,4 +1,4 @@
-// PosixLockedPageAllocator (seed 000): mmap + mlock + MADV_DONTDUMP
+// PosixLockedPageAllocator: mmap + mlock + MADV_DONTDUMP
 // (+ MADV_DONTFORK on Linux); free = wipe, munlock, munmap.
 #include <sys/mman.h>
 

@@ -1,4 +1,4 @@
-// Thin POSIX wrappers (seeds 001/003): mlock, munlock and madvise hints.
+// Thin POSIX wrappers: mlock, munlock and madvise hints.
 #include <sys/mman.h>
 
 #include <cerrno>

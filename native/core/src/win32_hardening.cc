@@ -1,4 +1,4 @@
-// Windows hardening: error modes (seed 003) and the working-set lock budget.
+// Windows hardening: error modes and the working-set lock budget.
 // Windows has no RLIMIT_CORE: core-dump control is Unsupported here (Windows
 // Error Reporting exclusion is per region, see the docs).
 #include <windows.h>

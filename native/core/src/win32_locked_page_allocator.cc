@@ -1,4 +1,4 @@
-// Win32LockedPageAllocator (seed 000, after Bitcoin Core): VirtualAlloc +
+// Win32LockedPageAllocator (after Bitcoin Core): VirtualAlloc +
 // VirtualLock; free = wipe, VirtualUnlock, VirtualFree. Windows has no
 // per-region dump or fork exclusion, so there is nothing more to ask for.
 #include <windows.h>

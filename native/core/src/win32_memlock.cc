@@ -1,4 +1,4 @@
-// The POSIX memory-locking wrappers on Windows (seed 001): there is no mlock
+// The POSIX memory-locking wrappers on Windows: there is no mlock
 // or madvise. Zero length stays a successful no-op as everywhere; anything
 // else is Unsupported. Windows locking is platform_memory::lock (VirtualLock),
 // and Windows has no per-region dump or fork exclusion.

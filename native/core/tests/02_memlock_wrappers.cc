@@ -1,4 +1,4 @@
-// Seeds 001/003: thin wrappers, zero length is a no-op, errors keep errno.
+// The memlock wrappers: thin, zero length is a no-op, errors keep errno.
 #include <cerrno>
 #include <cstring>
 
@@ -26,7 +26,7 @@ TEST_CASE("mlock then munlock: the OS shows the page locked, then unlocked") {
   void* ptr = page.value().ptr;
   Status locked = mlock(ptr, 1);
   if (kWindows) {
-    // Seed 001: the wrappers are POSIX calls; Windows locking is platform_memory::lock.
+    // The wrappers are POSIX calls; Windows locking is platform_memory::lock.
     CHECK(!locked.ok());
     CHECK(locked.error().code == ErrorCode::Unsupported);
   } else {

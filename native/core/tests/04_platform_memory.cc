@@ -1,4 +1,4 @@
-// Seed 002: allocation types, six protection levels, lock/unlock, guard pages.
+// Platform memory: allocation types, six protection levels, lock/unlock, guard pages.
 #include <cstdint>
 #include <cstring>
 

@@ -1,4 +1,4 @@
-// Seed 000: allocation success and lock success are separate; free wipes,
+// The locked page allocator: allocation success and lock success are separate; free wipes,
 // unlocks and unmaps; limit() is the OS's lock budget.
 #include <cstring>
 

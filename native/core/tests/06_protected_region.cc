@@ -1,4 +1,4 @@
-// Seed 004: [guard][data ... canary][guard], sealed at rest, scoped access.
+// The protected region: [guard][data ... canary][guard], sealed at rest, scoped access.
 #include <atomic>
 #include <cstring>
 #include <thread>

@@ -1,4 +1,4 @@
-// Seeds 001/003: core-dump guard that restores, Windows error modes, lock budget.
+// Hardening: core-dump guard that restores, Windows error modes, lock budget.
 #include <cstring>
 
 #include "os_probe.h"

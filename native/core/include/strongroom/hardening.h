@@ -1,4 +1,4 @@
-// Process-wide hardening (seeds 001 and 003): core-dump control with a
+// Process-wide hardening: core-dump control with a
 // restoring guard, Windows error-mode helpers, and the lock budget.
 //
 // These change the whole process and are inherited by children. They are

@@ -1,4 +1,4 @@
-// Locked page allocator (seed 000, after Bitcoin Core's LockedPageAllocator).
+// Locked page allocator (after Bitcoin Core's LockedPageAllocator).
 //
 // Allocation success and lock success are reported separately so that the
 // caller chooses the policy: a wallet may refuse unlocked memory for keys and

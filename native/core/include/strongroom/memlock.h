@@ -1,4 +1,4 @@
-// Thin wrappers over the OS memory-locking calls (seeds 001 and 003).
+// Thin wrappers over the OS memory-locking calls (mlock, munlock, madvise).
 //
 // Named after the calls they wrap, so the man page is the documentation. They
 // make no policy: zero length is a successful no-op, a platform without the

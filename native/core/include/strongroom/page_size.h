@@ -1,4 +1,4 @@
-// Page size discovery (seed 000): the OS value, made safe to align with.
+// Page size discovery: the OS value, made safe to align with.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Cross-platform page memory (seed 002): allocation with protection levels,
+// Cross-platform page memory: allocation with protection levels,
 // locking, wiping and guard pages, implemented per OS in posix_memory.cc and
 // win32_memory.cc.
 #pragma once

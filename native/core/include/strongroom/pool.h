@@ -1,4 +1,4 @@
-// Pooled storage for many small secrets (issue 5).
+// Pooled storage for many small secrets.
 //
 // One guarded, locked region per secret costs a locked page and several
 // kernel mappings each: the lock budget (8 MiB on Linux, ~39 pages on

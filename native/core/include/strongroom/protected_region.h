@@ -1,4 +1,4 @@
-// A sealed, guarded region holding one secret (seed 004, after libsodium's
+// A sealed, guarded region holding one secret (after libsodium's
 // sodium_malloc and siegel's ProtectedRegion).
 //
 //   [guard page][data pages: secret bytes | canary | slack][guard page]
