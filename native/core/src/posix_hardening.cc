@@ -1,4 +1,4 @@
-// POSIX hardening: RLIMIT_CORE and RLIMIT_MEMLOCK. Windows error modes do
+// POSIX hardening: RLIMIT_CORE and RLIMIT_MEMLOCK (with macOS's wire limit). Windows error modes do
 // not exist here and are Unsupported, exactly as seed 003 says.
 #include <sys/resource.h>
 
@@ -75,6 +75,13 @@ Result<LockBudget> lock_budget() {
   LockBudget budget;
   budget.limit = from_rlim(rl.rlim_cur);
   budget.ceiling = from_rlim(rl.rlim_max);
+  // macOS wires at most min(RLIMIT_MEMLOCK, vm.user_wire_limit) per process.
+  // The global limit is shared with every other process: not a budget.
+  if (Result<WireLimits> wire = wire_limits()) {
+    const std::uint64_t cap = wire.value().per_process;
+    if (!budget.limit || *budget.limit > cap) budget.limit = cap;
+    if (!budget.ceiling || *budget.ceiling > cap) budget.ceiling = cap;
+  }
   return budget;
 }
 
