@@ -81,6 +81,10 @@ struct LockBudget {
 // Windows.
 Result<LockBudget> lock_budget();
 
+// RLIMIT_MEMLOCK alone (soft as limit, hard as ceiling), before any wire
+// limit: what `ulimit -l` shows. Unsupported on Windows.
+Result<LockBudget> memlock_rlimit();
+
 // macOS wire limits, in bytes, from sysctl: vm.user_wire_limit caps what one
 // process may wire (with RLIMIT_MEMLOCK: the kernel takes the smaller),
 // vm.global_user_wire_limit what all processes together may. Unsupported
