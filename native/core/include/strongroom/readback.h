@@ -28,8 +28,8 @@ RangeFacts query_range(const void* addr, std::size_t len);
 
 // Whether every page of [addr, addr+len) is inaccessible (no read, write or
 // execute) as the OS reports it: /proc/self/maps on Linux, VirtualQuery on
-// Windows, the entries' protection (mach_vm_region_recurse) on macOS. Proves guard pages and seals from outside our
-// own bookkeeping.
+// Windows, the entries' protection (mach_vm_region_recurse) on macOS. Proves
+// guard pages and seals from outside our own bookkeeping.
 Fact query_no_access(const void* addr, std::size_t len);
 
 // Bytes locked by the whole process as the OS reports them: VmLck on Linux;
