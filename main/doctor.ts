@@ -22,13 +22,53 @@ function lockAdvice(): string {
     case 'win32':
       return 'call hardening.reserveLockBudget(bytes) at startup to raise the minimum working set';
     case 'darwin':
-      return 'raise the wired-memory limit (ulimit -l), or run with fewer locked secrets';
+      return 'raise RLIMIT_MEMLOCK (ulimit -l) if it is the smaller limit, or run with fewer locked secrets (vm.user_wire_limit needs root to change)';
     default:
       return 'raise RLIMIT_MEMLOCK: `ulimit -l 65536`, LimitMEMLOCK=64M in a systemd unit, memlock in /etc/security/limits.conf, or --ulimit memlock=67108864 / --cap-add IPC_LOCK for a container';
   }
 }
 
-const readbackSource = process.platform === 'linux' ? '/proc/self/smaps VmFlags' : process.platform === 'win32' ? 'QueryWorkingSetEx' : 'none on this OS';
+const readbackSource =
+  process.platform === 'linux'
+    ? '/proc/self/smaps VmFlags'
+    : process.platform === 'win32'
+      ? 'QueryWorkingSetEx'
+      : process.platform === 'darwin'
+        ? 'mach_vm_region_recurse (user_wired_count, inheritance)'
+        : 'none on this OS';
+
+const protectionSource =
+  process.platform === 'linux'
+    ? 'mprotect; /proc/self/maps'
+    : process.platform === 'win32'
+      ? 'VirtualProtect; VirtualQuery'
+      : process.platform === 'darwin'
+        ? 'mprotect; mach_vm_region_recurse (protection)'
+        : 'mprotect';
+
+/** The lock budget and where each part of it comes from. */
+function lockBudgetRow(platform: ReturnType<typeof platformInfo>): DoctorRow {
+  const limit = platform.memlockLimit;
+  const locked = platform.lockedBytes !== null ? `, ${bytes(platform.lockedBytes)} locked by this process` : '';
+  const wire = process.platform === 'darwin' ? native.wireLimits() : null;
+  const rlimit = wire !== null ? native.memlockRlimit() : null;
+  // macOS wires up to min(RLIMIT_MEMLOCK, vm.user_wire_limit); the global limit is every process's together.
+  const parts = wire !== null
+    ? ` (the smaller of RLIMIT_MEMLOCK ${bytes(rlimit?.limit ?? null)} and vm.user_wire_limit ${bytes(wire.perProcess)}; vm.global_user_wire_limit ${bytes(wire.global)} is shared by every process)`
+    : '';
+  const source = process.platform === 'win32'
+    ? 'GetProcessWorkingSetSize'
+    : process.platform === 'darwin'
+      ? 'getrlimit(RLIMIT_MEMLOCK), sysctlbyname(vm.user_wire_limit, vm.global_user_wire_limit), mach_vm_region_recurse (wired entries)'
+      : 'getrlimit(RLIMIT_MEMLOCK), /proc/self/status VmLck';
+  return {
+    check: 'lock budget',
+    value: `${bytes(limit)}${parts}${locked}`,
+    verdict: limit === null || limit >= MiB ? 'ok' : limit > 0 ? 'degraded' : 'unavailable',
+    source,
+    ...(limit !== null && limit < MiB ? { advice: lockAdvice() } : {}),
+  };
+}
 
 function fact(check: string, value: boolean | null, yes: string, no: string, unknown: string, source: string, advice: string): DoctorRow {
   if (value === true) return { check, value: yes, verdict: 'ok', source };
@@ -59,14 +99,7 @@ export function runDoctor(): DoctorReport {
     source: process.platform === 'win32' ? 'GetSystemInfo' : 'sysconf(_SC_PAGESIZE)',
   });
 
-  const limit = platform.memlockLimit;
-  rows.push({
-    check: 'lock budget',
-    value: `${bytes(limit)}${platform.lockedBytes !== null ? `, ${bytes(platform.lockedBytes)} locked by this process` : ''}`,
-    verdict: limit === null || limit >= MiB ? 'ok' : limit > 0 ? 'degraded' : 'unavailable',
-    source: process.platform === 'win32' ? 'GetProcessWorkingSetSize' : 'getrlimit(RLIMIT_MEMLOCK), /proc/self/status VmLck',
-    ...(limit !== null && limit < MiB ? { advice: lockAdvice() } : {}),
-  });
+  rows.push(lockBudgetRow(platform));
 
   // A real lock with the vault's default policy, then the OS read-back.
   const vault = new SecretVault({ lockPolicy: 'require' });
@@ -86,9 +119,13 @@ export function runDoctor(): DoctorReport {
             source: process.platform === 'win32' ? 'VirtualLock (QueryWorkingSetEx did not confirm)' : 'mlock',
           },
     );
-    rows.push(fact('dump exclusion', status.dumpExcluded, 'secret pages are out of core dumps', 'the OS ignored MADV_DONTDUMP', 'cannot be set or checked per region on this OS', readbackSource,
+    rows.push(fact('dump exclusion', status.dumpExcluded, 'secret pages are out of core dumps', 'the OS ignored MADV_DONTDUMP',
+      process.platform === 'darwin' ? 'macOS has no per-region exclusion: core dumps are off only with RLIMIT_CORE 0 (see core dumps)' : 'cannot be set or checked per region on this OS',
+      process.platform === 'darwin' ? 'n/a on macOS' : readbackSource,
       process.platform === 'linux' ? 'a kernel without MADV_DONTDUMP: call hardening.disableCoreDumps()' : 'call hardening.disableCoreDumps() where supported; Windows: see the docs on WER'));
-    rows.push(fact('fork hygiene', status.forkExcluded, 'forked children do not get secret pages', 'the OS ignored MADV_DONTFORK', 'not applicable or not checkable on this OS', readbackSource,
+    rows.push(fact('fork hygiene', status.forkExcluded, 'forked children do not get secret pages',
+      process.platform === 'darwin' ? 'the OS ignored minherit(VM_INHERIT_NONE)' : 'the OS ignored MADV_DONTFORK',
+      'not applicable or not checkable on this OS', readbackSource,
       'secrets may be copied into children made with fork(); prefer spawn'));
     const sealValue = status.sealing === 'none'
       ? 'guarded; read-only at rest (no-access would unlock the pages on Windows)'
@@ -97,7 +134,7 @@ export function runDoctor(): DoctorReport {
       check: 'guard pages + seal',
       value: `${sealValue}${status.canaryIntact ? ', canary intact' : ', CANARY CORRUPTED'}`,
       verdict: status.guardPages !== false && status.canaryIntact && (status.sealed !== false || status.sealing === 'none') ? 'ok' : 'degraded',
-      source: process.platform === 'win32' ? 'VirtualProtect' : 'mprotect',
+      source: protectionSource,
     });
   } catch (error) {
     const e = error as SecureMemoryError;

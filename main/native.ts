@@ -94,6 +94,13 @@ export interface NativeLockBudget {
   ceiling: number | null;
 }
 
+export interface NativeWireLimits {
+  /** What one process may wire (the kernel also applies RLIMIT_MEMLOCK, and takes the smaller). */
+  perProcess: number;
+  /** What every process together may wire. */
+  global: number;
+}
+
 export interface NativeAddon {
   ProtectedRegion: new (size: number, maxSize: number, requireLock: boolean) => NativeRegion;
   platformInfo(): { pageSize: number; memlockLimit: number | null; lockedBytes: number | null };
@@ -107,6 +114,10 @@ export interface NativeAddon {
   windowsErrorMode(): number;
   lockBudget(): NativeLockBudget;
   reserveLockBudget(bytes: number): NativeLockBudget;
+  /** RLIMIT_MEMLOCK alone (what `ulimit -l` shows), before macOS's wire limit; null on Windows. */
+  memlockRlimit(): NativeLockBudget | null;
+  /** macOS sysctl vm.user_wire_limit / vm.global_user_wire_limit in bytes; null elsewhere. */
+  wireLimits(): NativeWireLimits | null;
   memfdSecretAvailable(): boolean | null;
   canarySize: number;
   defaultMaxSecretSize: number;

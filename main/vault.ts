@@ -49,19 +49,19 @@ export interface SecretStatus {
   storage: Storage;
   /** The lock call succeeded. */
   locked: boolean;
-  /** The OS says the pages are locked (smaps `lo`, QueryWorkingSetEx); null = cannot be verified here. */
+  /** The OS says the pages are locked (smaps `lo`, QueryWorkingSetEx, macOS mach_vm_region_recurse user_wired_count); null = cannot be verified here. */
   lockVerified: boolean | null;
-  /** The OS says the pages are excluded from core dumps (smaps `dd`); null = cannot be verified here. */
+  /** The OS says the pages are excluded from core dumps (smaps `dd`); null = cannot be verified here (macOS and Windows have nothing per region to read). */
   dumpExcluded: boolean | null;
-  /** The OS says forked children do not get the pages (smaps `dc`); null = cannot be verified here. */
+  /** The OS says forked children do not get the pages (smaps `dc`, macOS inheritance VM_INHERIT_NONE); null = cannot be verified here. */
   forkExcluded: boolean | null;
   /**
    * Guard pages fence the secret's memory. For 'isolated' storage they sit
    * right before and after the secret's pages; for 'pooled' storage at the
    * ends of its arena, so an overflow inside the arena reaches a neighbour
    * secret first (and is caught by the canary) — see guardPagesAround.
-   * From the OS (the pages' protection in /proc/self/maps, VirtualQuery);
-   * null where it cannot be asked.
+   * From the OS (the pages' protection in /proc/self/maps, VirtualQuery,
+   * mach_vm_region_recurse); null where it cannot be asked.
    */
   guardPages: boolean | null;
   guardPagesAround: 'secret' | 'arena';

@@ -66,8 +66,20 @@
     $('platform').textContent = `${p.os}/${p.arch} · ${p.runtime} · page size ${bytes(p.pageSize)}`;
     const h = status.hardening;
     const linuxLike = p.os === 'linux';
+    const darwin = p.os === 'darwin';
     const readback = linuxLike ? '/proc/self/smaps' : p.os === 'win32' ? 'QueryWorkingSetEx' : 'no read-back on this OS';
-    const protection = linuxLike ? '/proc/self/maps (---p)' : p.os === 'win32' ? 'VirtualQuery (PAGE_NOACCESS)' : 'no read-back on this OS';
+    const protection = linuxLike
+      ? '/proc/self/maps (---p)'
+      : p.os === 'win32'
+        ? 'VirtualQuery (PAGE_NOACCESS)'
+        : darwin
+          ? 'mach_vm_region: protection VM_PROT_NONE'
+          : 'no read-back on this OS';
+    // Where each fact comes from: smaps VmFlags on Linux, the map entry's
+    // fields (mach_vm_region_recurse) on macOS, which has no per-region dump exclusion.
+    const lockSource = darwin ? 'mach_vm_region: wired' : `${readback} (lo)`;
+    const dumpSource = darwin ? 'none per region on macOS; see core dumps (RLIMIT_CORE)' : `${readback} (dd)`;
+    const forkSource = darwin ? 'mach_vm_region: inheritance VM_INHERIT_NONE' : `${readback} (dc)`;
     const rows = [];
     let facts = null;
     if (walletId) {
@@ -78,14 +90,14 @@
       }
     }
     const f = (key) => (facts ? facts[key] : 'n/a');
-    rows.push(statusRow('row-locked', 'Seed pages locked in RAM (no swap)', f('lockVerified'), `${readback} (lo)`));
-    rows.push(statusRow('row-dump', 'Seed pages excluded from core dumps', f('dumpExcluded'), `${readback} (dd)`));
-    rows.push(statusRow('row-fork', 'Seed pages kept from forked children', f('forkExcluded'), `${readback} (dc)`));
+    rows.push(statusRow('row-locked', 'Seed pages locked in RAM (no swap)', f('lockVerified'), lockSource));
+    rows.push(statusRow('row-dump', 'Seed pages excluded from core dumps', f('dumpExcluded'), dumpSource));
+    rows.push(statusRow('row-fork', 'Seed pages kept from forked children', f('forkExcluded'), forkSource));
     rows.push(statusRow('row-guard', 'Guard pages around the seed', facts ? facts.guardPages : 'n/a', protection));
     rows.push(statusRow('row-sealed', 'Sealed (no access) at rest', facts ? (facts.sealing === 'none' ? null : facts.sealed) : 'n/a', facts && facts.sealing === 'none' ? 'Windows keeps locked pages read-only' : protection));
     rows.push(statusRow('row-canary', 'Canary after the seed intact', facts ? facts.canaryIntact : 'n/a', 'checked on every access'));
     const coreDumps = h.coreDumps === 'unknown' ? null : h.coreDumps === 'disabled';
-    rows.push(statusRow('row-coredumps', 'Core dumps disabled (RLIMIT_CORE guard)', p.os === 'win32' ? 'n/a' : coreDumps, h.rlimitCore ? `RLIMIT_CORE soft ${h.rlimitCore.soft === null ? 'unlimited' : h.rlimitCore.soft}${h.dumpable === null ? '' : `, dumpable ${h.dumpable}`}` : 'getrlimit'));
+    rows.push(statusRow('row-coredumps', 'Core dumps disabled (RLIMIT_CORE guard)', p.os === 'win32' ? 'n/a' : coreDumps, h.rlimitCore ? `RLIMIT_CORE soft ${h.rlimitCore.soft === null ? 'unlimited' : h.rlimitCore.soft}${h.dumpable === null ? '' : `, dumpable ${h.dumpable}`}${darwin ? ' (the only core-dump switch on macOS)' : ''}` : 'getrlimit'));
     rows.push(statusRow('row-errormode', 'Windows error dialogs suppressed', p.os === 'win32' ? (h.windowsErrorMode !== null ? (h.windowsErrorMode & 0x8003) === 0x8003 : null) : 'n/a', p.os === 'win32' ? `GetErrorMode 0x${(h.windowsErrorMode || 0).toString(16)}` : 'Windows only'));
     $('status-rows').replaceChildren(...rows);
 

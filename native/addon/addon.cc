@@ -180,8 +180,8 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     return out;
   }
 
-  // Asks the OS (smaps / QueryWorkingSetEx) about the data pages: slow, not
-  // for hot paths.
+  // Asks the OS (smaps / QueryWorkingSetEx / mach_vm_region_recurse) about
+  // the data pages: slow, not for hot paths.
   Napi::Value Inspect(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto* region = Live(env);
@@ -443,6 +443,33 @@ Napi::Value ReserveLockBudget(const Napi::CallbackInfo& info) {
   return LockBudgetValue(info.Env(), budget.value());
 }
 
+// RLIMIT_MEMLOCK alone as { limit, ceiling }, or null on Windows.
+Napi::Value MemlockRlimit(const Napi::CallbackInfo& info) {
+  auto budget = strongroom::memlock_rlimit();
+  if (!budget.ok()) {
+    if (budget.error().code == ErrorCode::Unsupported) return info.Env().Null();
+    throw_error(info.Env(), budget.error());
+    return info.Env().Undefined();
+  }
+  return LockBudgetValue(info.Env(), budget.value());
+}
+
+// { perProcess, global } in bytes (macOS sysctl vm.user_wire_limit and
+// vm.global_user_wire_limit), or null where the OS has no wire limits.
+Napi::Value WireLimits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto limits = strongroom::wire_limits();
+  if (!limits.ok()) {
+    if (limits.error().code == ErrorCode::Unsupported) return env.Null();
+    throw_error(env, limits.error());
+    return env.Undefined();
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("perProcess", Napi::Number::New(env, static_cast<double>(limits.value().per_process)));
+  out.Set("global", Napi::Number::New(env, static_cast<double>(limits.value().global)));
+  return out;
+}
+
 // true / false, or null where the OS has no memfd_secret.
 Napi::Value MemfdSecretAvailable(const Napi::CallbackInfo& info) {
   auto available = strongroom::memfd_secret_available();
@@ -470,6 +497,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("windowsErrorMode", Napi::Function::New<WindowsErrorMode>(env, "windowsErrorMode"));
   exports.Set("lockBudget", Napi::Function::New<LockBudget>(env, "lockBudget"));
   exports.Set("reserveLockBudget", Napi::Function::New<ReserveLockBudget>(env, "reserveLockBudget"));
+  exports.Set("memlockRlimit", Napi::Function::New<MemlockRlimit>(env, "memlockRlimit"));
+  exports.Set("wireLimits", Napi::Function::New<WireLimits>(env, "wireLimits"));
   exports.Set("memfdSecretAvailable",
               Napi::Function::New<MemfdSecretAvailable>(env, "memfdSecretAvailable"));
   exports.Set("canarySize", Napi::Number::New(env, static_cast<double>(strongroom::kCanarySize)));

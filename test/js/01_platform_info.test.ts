@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { platformInfo } from '../../main';
+import { platformInfo, SecretVault } from '../../main';
 import { addonSource } from '../../main/native';
-import { isLinux, osPageSize, SIMULATED_PAGE_SIZE, vmLck, which } from './helpers';
+import { isDarwin, isLinux, osPageSize, SIMULATED_PAGE_SIZE, vmLck, which } from './helpers';
 
 test('platformInfo reports the runtime and a power-of-two page size', () => {
   const info = platformInfo();
@@ -34,6 +34,32 @@ test('memlockLimit is the RLIMIT_MEMLOCK soft limit on Linux', { skip: !isLinux 
 
 test('lockedBytes is VmLck as the OS reports it', { skip: !isLinux && 'Linux-only read-back' }, () => {
   assert.equal(platformInfo().lockedBytes, vmLck());
+});
+
+/** `ulimit -l` (KiB, or "unlimited") and `sysctl -n NAME` (bytes), asked by other programs than ours. */
+function shell(command: string): string {
+  const run = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `${command}: ${run.stderr}`);
+  return run.stdout.trim();
+}
+
+test('macOS: memlockLimit is the smaller of RLIMIT_MEMLOCK and vm.user_wire_limit', { skip: !isDarwin && 'macOS wire limits' }, () => {
+  const ulimit = shell('ulimit -l');
+  const rlimit = ulimit === 'unlimited' ? null : Number(ulimit) * 1024;
+  const wire = Number(shell('sysctl -n vm.user_wire_limit'));
+  assert.ok(wire > 0, 'vm.user_wire_limit is a byte count');
+  assert.equal(platformInfo().memlockLimit, rlimit === null ? wire : Math.min(rlimit, wire));
+});
+
+test('macOS: lockedBytes (wired map entries) grows by the pages a secret locks, and shrinks back', { skip: !isDarwin && 'macOS wired-entry read-back' }, () => {
+  const page = platformInfo().pageSize;
+  const before = platformInfo().lockedBytes;
+  assert.equal(typeof before, 'number', 'mach_vm_region_recurse gives the wired bytes');
+  const vault = new SecretVault();
+  const h = vault.generate(32);
+  assert.equal(platformInfo().lockedBytes! - before!, page);
+  vault.destroy(h);
+  assert.equal(platformInfo().lockedBytes, before);
 });
 
 test('the addon cannot create external ArrayBuffers (V8 memory cage)', (t) => {

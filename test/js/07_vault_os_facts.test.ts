@@ -8,6 +8,7 @@ import { native } from '../../main/native';
 import {
   allowAnyTracerPreload,
   entryPoint,
+  isDarwin,
   isLinux,
   isRoot,
   packageRoot,
@@ -67,13 +68,35 @@ test('generate(32): the OS shows the pages locked and out of dumps; destroy give
   assert.equal(vmLck(), baseline, 'VmLck back to its baseline');
 });
 
+test('macOS: a fresh secret, isolated or pooled, is wired, guarded, sealed and kept from forks, as mach_vm_region_recurse reports', { skip: !isDarwin && 'macOS read-back' }, () => {
+  for (const storage of ['isolated', 'pooled'] as const) {
+    const vault = new SecretVault({ storage });
+    const status = vault.inspect(vault.generate(32));
+    assert.deepEqual(
+      {
+        locked: status.locked,
+        lockVerified: status.lockVerified,
+        guardPages: status.guardPages,
+        sealed: status.sealed,
+        forkExcluded: status.forkExcluded,
+        // macOS has no per-region dump exclusion: never claimed.
+        dumpExcluded: status.dumpExcluded,
+        sealing: status.sealing,
+      },
+      { locked: true, lockVerified: true, guardPages: true, sealed: true, forkExcluded: true, dumpExcluded: null, sealing: 'mprotect' },
+      storage,
+    );
+    vault.destroyAll();
+  }
+});
+
 test('inspect never claims what the OS did not confirm: every fact matches smaps and maps', (t) => {
   if (!isLinux) {
-    // Neither macOS nor Windows can be asked about dump or fork exclusion.
+    // Windows cannot be asked about dump or fork exclusion; macOS about dump exclusion.
     const vault = new SecretVault();
     const status = vault.inspect(vault.generate(16));
     assert.equal(status.dumpExcluded, null);
-    assert.equal(status.forkExcluded, null);
+    assert.equal(status.forkExcluded, isDarwin ? true : null);
     return;
   }
   const page = platformInfo().pageSize;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { isLinux, isRoot, packageRoot, readableStage, which } from './helpers';
+import { isDarwin, isLinux, isRoot, packageRoot, readableStage, which } from './helpers';
 
 const cli = path.join(packageRoot, 'bin', 'strongroom.js');
 
@@ -26,11 +26,20 @@ test('doctor --json: every row has an OS-sourced value and a verdict; exit 0 whe
     assert.ok(row.source.length > 0);
     if (row.verdict !== 'ok') assert.ok(row.advice, `advice for ${row.check}`);
   }
+  const row = (check: string) => report.rows.find((r: { check: string }) => r.check === check);
   if (isLinux) {
-    const lock = report.rows.find((r: { check: string }) => r.check === 'lock test');
-    assert.equal(lock.value, 'locked; the OS confirms it');
-    const dump = report.rows.find((r: { check: string }) => r.check === 'dump exclusion');
-    assert.equal(dump.verdict, 'ok');
+    assert.equal(row('lock test').value, 'locked; the OS confirms it');
+    assert.equal(row('dump exclusion').verdict, 'ok');
+  }
+  if (isDarwin) {
+    assert.equal(row('lock test').value, 'locked; the OS confirms it');
+    assert.match(row('lock test').source, /mach_vm_region_recurse/);
+    assert.equal(row('fork hygiene').verdict, 'ok');
+    // No per-region dump exclusion on macOS: said, not claimed.
+    assert.equal(row('dump exclusion').verdict, 'unavailable');
+    assert.match(row('dump exclusion').value, /RLIMIT_CORE/);
+    assert.match(row('lock budget').value, /vm\.user_wire_limit .*vm\.global_user_wire_limit/);
+    assert.match(row('guard pages + seal').value, /sealed at rest \(the OS confirms\)/);
   }
 });
 

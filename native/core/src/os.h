@@ -25,6 +25,11 @@ Status unmap(void* ptr, std::size_t size);
 // Reporting's WerRegisterExcludedMemoryBlock (Windows 10 1703+, at most
 // WER_MAX_REGISTERED_ENTRIES blocks) on Windows.
 bool exclude_from_crash_dumps(void* ptr, std::size_t size);
+// Keeps the range out of forked children where the OS offers a way, and
+// says whether it did: MADV_DONTFORK on Linux (linux_fork.cc),
+// minherit(VM_INHERIT_NONE) on macOS (darwin_fork.cc); false on Windows,
+// which has no fork.
+bool exclude_from_fork(void* ptr, std::size_t size);
 // Drops a Windows WER registration before the range is freed; no-op on POSIX.
 void forget_crash_dump_exclusion(void* ptr);
 

@@ -6,7 +6,6 @@
 
 #include "os.h"
 #include "strongroom/log.h"
-#include "strongroom/memlock.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
 
@@ -54,7 +53,7 @@ SecureAttributes make_secure(void* ptr, std::size_t size) {
                                     locked.error().message);
   }
   attributes.dump_excluded = os::exclude_from_crash_dumps(ptr, size);
-  attributes.fork_excluded = madvise_dontfork(ptr, size).ok();
+  attributes.fork_excluded = os::exclude_from_fork(ptr, size);
   return attributes;
 }
 

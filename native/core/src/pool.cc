@@ -20,7 +20,6 @@
 #include "pool_os.h"
 #include "strongroom/hardening.h"
 #include "strongroom/log.h"
-#include "strongroom/memlock.h"
 #include "strongroom/page_size.h"
 #include "strongroom/platform_memory.h"
 #include "strongroom/wipe.h"
@@ -452,7 +451,7 @@ Result<Pool::Arena*> Pool::new_arena(std::size_t slot) {
   arena->kernel_locked = arena_memory.kernel_locked;
   arena->oversize = bytes > standard;
   arena->dump_excluded = os::exclude_from_crash_dumps(arena->memory.data, arena->memory.data_size);
-  arena->fork_excluded = madvise_dontfork(arena->memory.data, arena->memory.data_size).ok();
+  arena->fork_excluded = os::exclude_from_fork(arena->memory.data, arena->memory.data_size);
 
   Status sealed = sealing_ == Sealing::Pkey
                       ? os::protect_with_key(arena->memory.data, arena->memory.data_size, pkey_)

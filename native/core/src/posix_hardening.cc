@@ -1,5 +1,6 @@
-// POSIX hardening: RLIMIT_CORE and RLIMIT_MEMLOCK. Windows error modes do
-// not exist here and are Unsupported, as the hardening API documents.
+// POSIX hardening: RLIMIT_CORE and RLIMIT_MEMLOCK (with macOS's wire limit).
+// Windows error modes do not exist here and are Unsupported, as the hardening
+// API documents.
 #include <sys/resource.h>
 
 #include <cerrno>
@@ -67,7 +68,7 @@ Result<std::uint32_t> set_windows_error_mode(std::uint32_t) { return unsupported
 Result<std::uint32_t> suppress_windows_error_dialogs() { return unsupported_error_mode().error(); }
 Result<std::uint32_t> windows_error_mode() { return unsupported_error_mode().error(); }
 
-Result<LockBudget> lock_budget() {
+Result<LockBudget> memlock_rlimit() {
   struct rlimit rl;
   if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0) {
     return make_os_error(ErrorCode::OsError, "getrlimit", errno, "could not read RLIMIT_MEMLOCK");
@@ -75,6 +76,20 @@ Result<LockBudget> lock_budget() {
   LockBudget budget;
   budget.limit = from_rlim(rl.rlim_cur);
   budget.ceiling = from_rlim(rl.rlim_max);
+  return budget;
+}
+
+Result<LockBudget> lock_budget() {
+  Result<LockBudget> rlimit = memlock_rlimit();
+  if (!rlimit) return rlimit;
+  LockBudget budget = rlimit.value();
+  // macOS wires at most min(RLIMIT_MEMLOCK, vm.user_wire_limit) per process.
+  // The global limit is shared with every other process: not a budget.
+  if (Result<WireLimits> wire = wire_limits()) {
+    const std::uint64_t cap = wire.value().per_process;
+    if (!budget.limit || *budget.limit > cap) budget.limit = cap;
+    if (!budget.ceiling || *budget.ceiling > cap) budget.ceiling = cap;
+  }
   return budget;
 }
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "os.h"
 #include "posix_mapping.h"
 #include "strongroom/hardening.h"
 #include "strongroom/locked_page_allocator.h"
@@ -36,7 +37,7 @@ class PosixLockedPageAllocator final : public LockedPageAllocator {
     }
     // Best effort, as in Bitcoin Core: not every POSIX system has these.
     (void)madvise_dontdump(addr, size);
-    (void)madvise_dontfork(addr, size);
+    (void)os::exclude_from_fork(addr, size);
     return addr;
   }
 

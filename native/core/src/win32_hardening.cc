@@ -59,6 +59,10 @@ Result<LockBudget> lock_budget() {
   return budget;  // ceiling: none below physical memory and policy
 }
 
+Result<LockBudget> memlock_rlimit() {
+  return make_error(ErrorCode::Unsupported, "RLIMIT_MEMLOCK does not exist on Windows");
+}
+
 Result<LockBudget> reserve_lock_budget(std::uint64_t bytes) {
   SIZE_T minimum = 0, maximum = 0;
   if (!GetProcessWorkingSetSize(GetCurrentProcess(), &minimum, &maximum)) {

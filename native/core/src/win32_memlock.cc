@@ -32,4 +32,6 @@ Status madvise_dontfork(void*, std::size_t len) { return unsupported(len, "MADV_
 
 Status madvise_wipeonfork(void*, std::size_t len) { return unsupported(len, "MADV_WIPEONFORK"); }
 
+Status minherit_none(void*, std::size_t len) { return unsupported(len, "minherit"); }
+
 }  // namespace strongroom

@@ -114,6 +114,9 @@ bool exclude_from_crash_dumps(void* ptr, std::size_t size) {
   return wer_register(ptr, static_cast<DWORD>(size)) == S_OK;
 }
 
+// Windows has no fork: nothing to exclude from.
+bool exclude_from_fork(void*, std::size_t) { return false; }
+
 void forget_crash_dump_exclusion(void* ptr) {
   static const WerUnregisterFn wer_unregister =
       kernel32_function<WerUnregisterFn>("WerUnregisterExcludedMemoryBlock");

@@ -149,6 +149,12 @@ TEST_CASE("secure allocation: locked, and the OS confirms it where it can") {
     CHECK(facts.locked == Fact::Yes);
     CHECK(facts.dump_excluded == Fact::Yes);
     CHECK(facts.fork_excluded == Fact::Yes);
+  } else if (kDarwin) {
+    // The user wire count and VM_INHERIT_NONE, read back; no dump exclusion exists.
+    CHECK(a.value().fork_excluded && !a.value().dump_excluded);
+    CHECK(facts.locked == Fact::Yes);
+    CHECK(facts.fork_excluded == Fact::Yes);
+    CHECK(facts.dump_excluded == Fact::Unknown);
   } else if (kWindows && running_under_wine()) {
     // wine's QueryWorkingSetEx never reports Locked: unverifiable, not false.
     CHECK(facts.locked == Fact::Unknown);
@@ -167,9 +173,9 @@ TEST_CASE("lock and unlock an allocation explicitly") {
   auto a = platform_memory::allocate(platform_memory::page_size(), 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(a);
   REQUIRE_OK(platform_memory::lock(a.value().ptr, a.value().size));
-  if (kLinux) CHECK(query_range(a.value().ptr, a.value().size).locked == Fact::Yes);
+  if (kLinux || kDarwin) CHECK(query_range(a.value().ptr, a.value().size).locked == Fact::Yes);
   REQUIRE_OK(platform_memory::unlock(a.value().ptr, a.value().size));
-  if (kLinux) CHECK(query_range(a.value().ptr, a.value().size).locked == Fact::No);
+  if (kLinux || kDarwin) CHECK(query_range(a.value().ptr, a.value().size).locked == Fact::No);
   REQUIRE_OK(platform_memory::free(a.value()));
 }
 

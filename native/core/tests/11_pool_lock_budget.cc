@@ -53,7 +53,8 @@ std::string limited_child_body() {
   if (refusal.code != ErrorCode::LockFailed) fail("the refusal should be LockFailed: " + refusal.message);
   PoolStats stats = pool.stats(true);
   if (stats.arenas != 1 || stats.total != kLimit) fail("one arena of exactly the budget");
-  if (strongroom_test::kLinux) {  // smaps and VmLck read-back
+  // smaps and VmLck on Linux; wire counts and wired bytes on macOS.
+  if (strongroom_test::kLinux || strongroom_test::kDarwin) {
     if (!stats.locked || *stats.locked != kLimit) fail("the OS should say the arena is locked");
     if (!stats.chunks_locked || *stats.chunks_locked != expected) fail("every chunk OS-verified locked");
     auto vmlck = process_locked_bytes();
@@ -71,7 +72,8 @@ std::string limited_child_body() {
   } else {
     auto info = best_effort.value()->info(extra.value());
     if (!info.ok() || info.value().locked) fail("best-effort chunk should say locked = false");
-    if (strongroom_test::kLinux && info.ok() && info.value().facts.locked != Fact::No) {
+    if ((strongroom_test::kLinux || strongroom_test::kDarwin) && info.ok() &&
+        info.value().facts.locked != Fact::No) {
       fail("OS should say not locked");
     }
     if (!best_effort.value()->fill_random(extra.value()).ok()) fail("unlocked chunk still usable");

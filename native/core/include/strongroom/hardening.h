@@ -76,7 +76,24 @@ struct LockBudget {
   std::optional<std::uint64_t> ceiling;
 };
 
+// The lock budget: the RLIMIT_MEMLOCK soft limit (ceiling: the hard limit)
+// on POSIX, capped on macOS by the per-process wire limit; the working set on
+// Windows.
 Result<LockBudget> lock_budget();
+
+// RLIMIT_MEMLOCK alone (soft as limit, hard as ceiling), before any wire
+// limit: what `ulimit -l` shows. Unsupported on Windows.
+Result<LockBudget> memlock_rlimit();
+
+// macOS wire limits, in bytes, from sysctl: vm.user_wire_limit caps what one
+// process may wire (with RLIMIT_MEMLOCK: the kernel takes the smaller),
+// vm.global_user_wire_limit what all processes together may. Unsupported
+// elsewhere.
+struct WireLimits {
+  std::uint64_t per_process = 0;
+  std::uint64_t global = 0;
+};
+Result<WireLimits> wire_limits();
 
 // Raises the lock budget so that at least `bytes` fit: on POSIX the
 // RLIMIT_MEMLOCK soft limit, up to the hard limit (never lowered); on Windows

@@ -20,6 +20,9 @@ Status munlock(const void* addr, std::size_t len);
 Status madvise_dontdump(void* addr, std::size_t len);
 // Linux MADV_DONTFORK: the range is not mapped into forked children.
 Status madvise_dontfork(void* addr, std::size_t len);
+// macOS minherit(addr, len, VM_INHERIT_NONE), macOS's MADV_DONTFORK: the
+// range is not mapped into forked children. Unsupported elsewhere.
+Status minherit_none(void* addr, std::size_t len);
 // Linux MADV_WIPEONFORK (4.14+): children see the range zero-filled.
 Status madvise_wipeonfork(void* addr, std::size_t len);
 

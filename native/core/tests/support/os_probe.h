@@ -7,7 +7,8 @@
 namespace strongroom_test {
 
 // The protection the OS reports for the page at `addr` as "rwx" letters
-// ("---", "r--", "rw-", "--x", "r-x", "rwx"), from /proc/self/maps or VirtualQuery.
+// ("---", "r--", "rw-", "--x", "r-x", "rwx"), from /proc/self/maps, VirtualQuery or
+// mach_vm_region_recurse; "?" where it cannot be read.
 std::string os_protection(const void* addr);
 
 // Whether this process runs under wine (whose QueryWorkingSetEx lies).
@@ -40,11 +41,13 @@ namespace strongroom_test {
 
 // What each platform promises, so one test file states every OS's truth.
 #if defined(_WIN32)
-constexpr bool kWindows = true, kLinux = false;
+constexpr bool kWindows = true, kLinux = false, kDarwin = false;
 #elif defined(__linux__)
-constexpr bool kWindows = false, kLinux = true;
+constexpr bool kWindows = false, kLinux = true, kDarwin = false;
+#elif defined(__APPLE__)
+constexpr bool kWindows = false, kLinux = false, kDarwin = true;
 #else
-constexpr bool kWindows = false, kLinux = false;
+constexpr bool kWindows = false, kLinux = false, kDarwin = false;
 #endif
 
 }  // namespace strongroom_test
