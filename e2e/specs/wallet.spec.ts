@@ -1,7 +1,9 @@
 import { BRIDGE_METHODS } from '../../main/ipc/contract';
 import { expect, test, type AppHandle } from '../fixtures';
 
-const ERROR_MESSAGE = /^(INVALID_ARGUMENT|INVALID_SIZE|INVALID_HANDLE|FORBIDDEN|LIMIT_EXCEEDED): .{10,}/;
+// OPERATION_FAILED: whatever an operation throws (wallet.sign refusing a
+// non-string message included) reaches the page as this code and a fixed message.
+const ERROR_MESSAGE = /^(INVALID_ARGUMENT|INVALID_SIZE|INVALID_HANDLE|FORBIDDEN|LIMIT_EXCEEDED|OPERATION_FAILED): .{10,}/;
 
 async function createWallet(app: AppHandle): Promise<string> {
   await app.page.getByTestId('create').click();
@@ -155,7 +157,7 @@ test('ids from another window and forged ids are refused', async ({ app }) => {
   test.skip(!app.openWindow, 'the demo app opens one window only (window.open is denied); the chromium project checks a second window');
   const other = await app.openWindow!();
   const foreign = await other.evaluate((h) => window.strongroom.run('wallet.sign', h, { message: 'steal' }).then(() => 'accepted', (e: Error) => e.message), id);
-  expect(foreign).toMatch(/^INVALID_HANDLE: no such secret in this window/);
+  expect(foreign).toMatch(/^INVALID_HANDLE: no such secret in this page/);
   expect(await other.evaluate(() => window.strongroom.list())).toEqual([]);
   // The owner still has it.
   await expect(app.page.getByTestId('address')).toHaveText(/^0x/);
