@@ -100,6 +100,15 @@ export interface IpcMainLike {
 /** Thrown inside run when the operation itself threw: the only error whose message is replaced. */
 class OperationThrew extends Error {}
 
+/** For main's own log only; never throws, whatever was thrown. */
+function describeThrown(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  } catch {
+    return 'a value that cannot be described';
+  }
+}
+
 export function registerVaultIpc(
   ipcMain: IpcMainLike,
   vault: SecretVault,
@@ -263,7 +272,7 @@ export function registerVaultIpc(
       }
     });
     if (threw !== undefined) {
-      if (logOperationErrors) console.error(`strongroom: operation ${name} threw: ${threw.error instanceof Error ? threw.error.message : String(threw.error)}`);
+      if (logOperationErrors) console.error(`strongroom: operation ${name} threw: ${describeThrown(threw.error)}`);
       throw new OperationThrew();
     }
     return result;
