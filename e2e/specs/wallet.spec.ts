@@ -1,3 +1,4 @@
+import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
 import { BRIDGE_METHODS } from '../../main/ipc/contract';
 import { expect, test, type AppHandle } from '../fixtures';
 
@@ -82,6 +83,12 @@ test('the renderer has no require, process or ipcRenderer', async ({ app }) => {
 });
 
 test("the page runs under the app's CSP: no inline script, no connections", async ({ app }) => {
+  if (app.mode === 'chromium') {
+    // The page's <meta> carries the same policy; the header must still be sent
+    // (frame-ancestors only works as a header).
+    const response = await app.page.reload();
+    expect(response?.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+  }
   const result = await app.page.evaluate(async () => {
     const w = window as unknown as Record<string, unknown>;
     const script = document.createElement('script');
