@@ -243,6 +243,10 @@ export function registerVaultIpc(
     return owned;
   };
 
+  // This document's ids only: not even a count of another document's.
+  const ownIds = (event: SenderEvent, document: string): string[] =>
+    [...(perWindow.get(event.sender.id) ?? [])].filter((id) => secrets.get(id)?.document === document);
+
   const adopt = (event: SenderEvent, document: string, create: () => SecretHandle, size: number): SecretRef => {
     const owner = event.sender.id;
     const ids = perWindow.get(owner) ?? new Set<string>();
@@ -279,23 +283,18 @@ export function registerVaultIpc(
   };
 
   const handlers: Record<BridgeMethod, Handler> = {
-    status: (event, payload): BridgeStatus => {
+    status: (event, payload, document): BridgeStatus => {
       parsePayload(schemas.status, payload, 'status');
       return {
         platform: platformInfo(),
         hardening: hardening.status(),
-        window: { secrets: perWindow.get(event.sender.id)?.size ?? 0, maxSecrets: limits.maxSecretsPerWindow, maxSecretSize: limits.maxSecretSize },
+        window: { secrets: ownIds(event, document).length, maxSecrets: limits.maxSecretsPerWindow, maxSecretSize: limits.maxSecretSize },
         operations: [...operations.keys()].sort(),
       };
     },
     list: (event, payload, document): SecretRef[] => {
       parsePayload(schemas.list, payload, 'list');
-      const refs: SecretRef[] = [];
-      for (const id of perWindow.get(event.sender.id) ?? []) {
-        const owned = secrets.get(id)!;
-        if (owned.document === document) refs.push({ id, size: owned.size });
-      }
-      return refs;
+      return ownIds(event, document).map((id) => ({ id, size: secrets.get(id)!.size }));
     },
     generate: (event, payload, document) => {
       const { size } = parsePayload<{ size: number }>(schemas.generate, payload, 'generate');

@@ -206,6 +206,7 @@ test('secrets belong to the document that made them: a started, cancelled or dow
   const fromNew = await send(contents, 'run', { operation: 'size', id: mine.id, args: null }, newFrame);
   assert.equal(fromNew.error!.code, 'INVALID_HANDLE', 'the new document cannot use the old one\'s id');
   assert.deepEqual((await send(contents, 'list', undefined, newFrame)).value, []);
+  assert.equal(((await send(contents, 'status', undefined, newFrame)).value as { window: { secrets: number } }).window.secrets, 0, 'not even a count of the old document\'s');
   contents.commitNavigation(newFrame);
   assert.equal(vault.stats().secrets, 0);
   bridge.dispose();
