@@ -125,17 +125,27 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
   });
 
   // One fake webContents per page: ids are bound to it, and it "closes"
-  // and "navigates" when the page does.
-  const contents = new Map<Page, EventEmitter & { id: number }>();
+  // and commits a new document when the page does. Each page's main frame
+  // stands for one RenderFrameHost (processId = the page's id, routingId 1).
+  const contents = new Map<Page, EventEmitter & { id: number; mainFrame: { processId: number; routingId: number } }>();
   let nextId = 1;
   const contentsOf = (page: Page) => {
     let wc = contents.get(page);
     if (wc === undefined) {
-      const created = Object.assign(new EventEmitter(), { id: nextId++ });
+      const id = nextId++;
+      const created = Object.assign(new EventEmitter(), { id, mainFrame: { processId: id, routingId: 1 } });
       contents.set(page, created);
       page.on('close', () => created.emit('destroyed'));
+      // Playwright reports every main-frame commit, fragment changes too; a
+      // move to a #fragment of the same URL stays in the document, anything
+      // else (reloads included) is a new one.
+      let last = '';
       page.on('framenavigated', (frame) => {
-        if (frame === page.mainFrame()) created.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false });
+        if (frame !== page.mainFrame()) return;
+        const url = frame.url();
+        const sameDocument = url.includes('#') && url.replace(/#.*$/, '') === last.replace(/#.*$/, '');
+        if (!sameDocument) created.emit('did-navigate', {}, url, 200, 'OK');
+        last = url;
       });
       wc = created;
     }
@@ -147,9 +157,18 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
     const handler = handlers.get(channel);
     if (handler === undefined) throw new Error(`No handler registered for '${channel}'`);
     const frame = source.frame;
+    const sender = contentsOf(source.page);
+    const url = frame.url();
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      origin = 'null';
+    }
+    const isMain = frame.parentFrame() === null;
     const event = {
-      sender: contentsOf(source.page),
-      senderFrame: { url: frame.url(), parent: frame.parentFrame() === null ? null : {} },
+      sender,
+      senderFrame: { url, origin, parent: isMain ? null : {}, processId: sender.mainFrame.processId, routingId: isMain ? 1 : 2 },
     };
     const response = await handler(event, decode(payload));
     responses.push(response);

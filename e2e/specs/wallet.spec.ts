@@ -1,7 +1,10 @@
+import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
 import { BRIDGE_METHODS } from '../../main/ipc/contract';
 import { expect, test, type AppHandle } from '../fixtures';
 
-const ERROR_MESSAGE = /^(INVALID_ARGUMENT|INVALID_SIZE|INVALID_HANDLE|FORBIDDEN|LIMIT_EXCEEDED): .{10,}/;
+// OPERATION_FAILED: whatever an operation throws (wallet.sign refusing a
+// non-string message included) reaches the page as this code and a fixed message.
+const ERROR_MESSAGE = /^(INVALID_ARGUMENT|INVALID_SIZE|INVALID_HANDLE|FORBIDDEN|LIMIT_EXCEEDED|OPERATION_FAILED): .{10,}/;
 
 async function createWallet(app: AppHandle): Promise<string> {
   await app.page.getByTestId('create').click();
@@ -82,6 +85,12 @@ test('the renderer has no require, process or ipcRenderer', async ({ app }) => {
 });
 
 test("the page runs under the app's CSP: no inline script, no connections", async ({ app }) => {
+  if (app.mode === 'chromium') {
+    // The page's <meta> carries the same policy; the header must still be sent
+    // (frame-ancestors only works as a header).
+    const response = await app.page.reload();
+    expect(response?.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+  }
   const result = await app.page.evaluate(async () => {
     const w = window as unknown as Record<string, unknown>;
     const script = document.createElement('script');
@@ -157,7 +166,7 @@ test('ids from another window and forged ids are refused', async ({ app }) => {
   test.skip(!app.openWindow, 'the demo app opens one window only (window.open is denied); the chromium project checks a second window');
   const other = await app.openWindow!();
   const foreign = await other.evaluate((h) => window.strongroom.run('wallet.sign', h, { message: 'steal' }).then(() => 'accepted', (e: Error) => e.message), id);
-  expect(foreign).toMatch(/^INVALID_HANDLE: no such secret in this window/);
+  expect(foreign).toMatch(/^INVALID_HANDLE: no such secret in this page/);
   expect(await other.evaluate(() => window.strongroom.list())).toEqual([]);
   // The owner still has it.
   await expect(app.page.getByTestId('address')).toHaveText(/^0x/);

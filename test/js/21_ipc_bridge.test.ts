@@ -108,14 +108,16 @@ test('ids are bound to their window: another window, forged and malformed ids ar
   bridge.dispose();
 });
 
-test('a window that closes, crashes or navigates loses its secrets; in-page navigation does not', async () => {
+test('a page that ends loses its secrets: closed, crashed, navigated (committed) or replaced by an error page', async () => {
   const { vault, window, bridge } = setup();
   for (const [event, args, kept] of [
     ['destroyed', [], false],
     ['render-process-gone', [{}, { reason: 'crashed' }], false],
-    ['did-start-navigation', [{ isMainFrame: true, isSameDocument: false }], false],
-    ['did-start-navigation', [{ isMainFrame: true, isSameDocument: true }], true],
-    ['did-start-navigation', [{ isMainFrame: false, isSameDocument: false }], true],
+    ['did-navigate', [{}, `${ORIGIN}/other.html`, 200, 'OK'], false],
+    ['did-fail-provisional-load', [{}, -105, 'ERR_NAME_NOT_RESOLVED', 'https://example.invalid/', true, 1, 1], false],
+    ['did-fail-provisional-load', [{}, -105, 'ERR_NAME_NOT_RESOLVED', 'https://example.invalid/', false, 1, 2], true],
+    ['did-navigate-in-page', [{}, `${ORIGIN}/index.html#x`, true, 1, 1], true],
+    ['did-start-navigation', [{ isMainFrame: true, isSameDocument: false }], true],
   ] as const) {
     const { contents, api } = window();
     await api.generate(8);
@@ -137,7 +139,7 @@ test('per-window limits: count, secret size, payload size, result size', async (
   const other = window();
   await other.api.generate(1); // the limit is per window
   await rejectsWith(other.api.generate(65), 'INVALID_SIZE');
-  await rejectsWith(other.api.importSecret(new Uint8Array(65)), 'INVALID_ARGUMENT');
+  await rejectsWith(other.api.importSecret(new Uint8Array(65)), 'INVALID_SIZE');
   await rejectsWith(other.api.importSecret('é'.repeat(40)), 'INVALID_SIZE'); // 80 UTF-8 bytes
   await rejectsWith(api.run('length', ref.id, 'y'.repeat(2000)), 'LIMIT_EXCEEDED');
   await rejectsWith(api.run('big', ref.id), 'LIMIT_EXCEEDED');

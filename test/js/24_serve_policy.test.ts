@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
@@ -32,4 +33,18 @@ test('the CSP allows only same-origin scripts and styles, and nothing else', () 
     "form-action 'none'",
     "frame-ancestors 'none'",
   ]);
+});
+
+test("every page of the demo carries the header's CSP in a <meta> tag too, word for word", () => {
+  const dir = path.resolve(__dirname, '..', '..', '..', 'renderer-demo');
+  const pages = fs.readdirSync(dir).filter((f) => f.endsWith('.html'));
+  assert.ok(pages.length > 0);
+  for (const page of pages) {
+    const html = fs.readFileSync(path.join(dir, page), 'utf8');
+    const tags = [...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"\s*\/?>/gi)];
+    assert.equal(tags.length, 1, `${page}: one CSP meta tag`);
+    assert.equal(tags[0][1], CONTENT_SECURITY_POLICY, `${page}: the meta policy is the header's`);
+    // It must come before anything it governs.
+    assert.ok(tags[0].index! < html.search(/<(script|link|style)\b/i), `${page}: the meta tag precedes every script and stylesheet`);
+  }
 });

@@ -21,24 +21,40 @@ export class FakeIpcMain {
     if (handler === undefined) throw new Error(`No handler registered for '${channel}'`);
     return structuredClone(await handler(event, payload === undefined ? undefined : structuredClone(payload)));
   }
+  /** The handler called with `payload` exactly as given: no clone, so proxies and getters reach main's checks. */
+  deliver(event: SenderEvent, channel: string, payload: unknown): unknown {
+    const handler = this.handlers.get(channel);
+    if (handler === undefined) throw new Error(`No handler registered for '${channel}'`);
+    return handler(event, payload);
+  }
 }
 
 let nextId = 1;
-
-export class FakeWebContents extends EventEmitter {
-  readonly id = nextId++;
-}
 
 export interface FakeFrame {
   url: string;
   origin?: string;
   parent: FakeFrame | null;
+  processId?: number;
+  routingId?: number;
+  detached?: boolean;
 }
 
-export function topFrame(url = `${ORIGIN}/index.html`, origin?: string): FakeFrame {
-  return { url, origin: origin ?? (url.startsWith(ORIGIN) ? ORIGIN : 'null'), parent: null };
+export function topFrame(url = `${ORIGIN}/index.html`, origin?: string, processId = 1, routingId = 1): FakeFrame {
+  return { url, origin: origin ?? (url.startsWith(ORIGIN) ? ORIGIN : 'null'), parent: null, processId, routingId };
 }
 
-export function eventFrom(contents: FakeWebContents, frame: FakeFrame | null = topFrame()): SenderEvent {
+/** A webContents: its id, its current main frame, and the events a page's life emits. */
+export class FakeWebContents extends EventEmitter {
+  readonly id = nextId++;
+  mainFrame: FakeFrame = topFrame();
+  /** The main frame commits a new document, in the same frame or in `frame` (a cross-process navigation). */
+  commitNavigation(frame: FakeFrame = this.mainFrame): void {
+    this.mainFrame = frame;
+    this.emit('did-navigate', {}, frame.url, 200, 'OK');
+  }
+}
+
+export function eventFrom(contents: FakeWebContents, frame: FakeFrame | null = contents.mainFrame): SenderEvent {
   return { sender: contents, senderFrame: frame } as unknown as SenderEvent;
 }
