@@ -12,7 +12,7 @@
 // given with -e.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const crypto = require('node:crypto');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -28,7 +28,7 @@ function fail(message) {
 
 function ensureInstalled() {
   const lock = fs.readFileSync(path.join(toolDir, 'package-lock.json'));
-  const digest = crypto.createHash('sha256').update(lock).digest('hex');
+  const digest = createHash('sha256').update(lock).digest('hex');
   const stamp = path.join(toolDir, 'node_modules', '.strongroom-lock-sha256');
   const entry = path.join(toolDir, 'node_modules', '@doyensec', 'electronegativity', 'package.json');
   if (fs.existsSync(entry) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return;
