@@ -187,7 +187,7 @@ export function countInFile(file: string, needle: Buffer): number {
 let staged: string | undefined;
 
 /**
- * A world-readable copy of what the package needs at run time (dist/main,
+ * A world-readable copy of what the package needs at run time (dist/bridge, dist/main,
  * bin, the addon, zod), for children that must run as nobody even when the
  * checkout lives in a folder only root can enter (mktemp -d makes 0700).
  */
@@ -195,6 +195,7 @@ export function readableStage(): string {
   if (staged !== undefined) return staged;
   const root = fs.mkdtempSync(path.join('/tmp', 'strongroom-stage-'));
   const copy = (relative: string) => fs.cpSync(path.join(packageRoot, relative), path.join(root, relative), { recursive: true });
+  copy('dist/bridge');
   copy('dist/main');
   copy('bin');
   copy('build/addon/Release/strongroom.node');
