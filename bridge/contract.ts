@@ -89,26 +89,29 @@ export interface BridgeStatus {
 export type ImportInput = Uint8Array | string;
 
 /**
- * Per channel: the arguments the page passes to window.strongroom's method,
- * the request the preload sends for them, and what main answers.
+ * Per channel: the arguments the page passes to window.strongroom's method
+ * and what main answers. The request between them is BridgeRequest.
  */
 export interface BridgeContract {
-  status: { args: []; request: z.infer<RequestSchemas['status']>; response: BridgeStatus };
-  generate: { args: [size: number]; request: z.infer<RequestSchemas['generate']>; response: SecretRef };
-  importSecret: { args: [input: ImportInput]; request: ImportRequest; response: SecretRef };
-  inspect: { args: [id: string]; request: z.infer<RequestSchemas['inspect']>; response: BridgeSecretStatus };
-  list: { args: []; request: z.infer<RequestSchemas['list']>; response: SecretRef[] };
-  destroy: { args: [id: string]; request: z.infer<RequestSchemas['destroy']>; response: void };
-  run: { args: [operation: string, id: string, args?: unknown]; request: z.infer<RequestSchemas['run']>; response: unknown };
+  status: { args: []; response: BridgeStatus };
+  generate: { args: [size: number]; response: SecretRef };
+  importSecret: { args: [input: ImportInput]; response: SecretRef };
+  inspect: { args: [id: string]; response: BridgeSecretStatus };
+  list: { args: []; response: SecretRef[] };
+  destroy: { args: [id: string]; response: void };
+  run: { args: [operation: string, id: string, args?: unknown]; response: unknown };
 }
 
-// BRIDGE_METHODS and BridgeContract name the same channels, or this fails to compile.
+// BRIDGE_METHODS, BridgeContract and requestSchemas (with importSecret) name
+// the same channels, or this fails to compile.
 type SameKeys<A, B> = [Exclude<A, B> | Exclude<B, A>] extends [never] ? true : false;
 type AssertTrue<T extends true> = T;
-type _ContractNamesEveryMethod = AssertTrue<SameKeys<keyof BridgeContract, BridgeMethod>>;
+type _EveryMethodHasAContract = AssertTrue<SameKeys<keyof BridgeContract, BridgeMethod>>;
+type _EveryMethodHasARequest = AssertTrue<SameKeys<keyof RequestSchemas | 'importSecret', BridgeMethod>>;
 
 export type BridgeArgs<M extends BridgeMethod> = BridgeContract[M]['args'];
-export type BridgeRequest<M extends BridgeMethod> = BridgeContract[M]['request'];
+/** What the preload sends and main accepts on the channel: its schema's type (importSecret: ImportRequest). */
+export type BridgeRequest<M extends BridgeMethod> = M extends keyof RequestSchemas ? z.infer<RequestSchemas[M]> : ImportRequest;
 export type BridgeResult<M extends BridgeMethod> = BridgeContract[M]['response'];
 
 /** window.strongroom's methods, one per channel. */
