@@ -20,7 +20,7 @@ const config: ForgeConfig = {
     // Ship only what runs: compiled JS, the addon, the demo pages.
     ignore: [
       /^\/(\.ci|\.github|bench|e2e|examples|scripts|test|test-results)(\/|$)/,
-      /^\/(main|preload|native)(\/|$)/,
+      /^\/(bridge|main|preload|native)(\/|$)/,
       /^\/build\/(?!addon(\/|$))/,
       /^\/build\/addon\/(?!Release(\/|$))/,
       /^\/dist\/test(\/|$)/,

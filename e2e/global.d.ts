@@ -1,4 +1,4 @@
-import type { StrongroomBridge } from '../main/ipc/contract';
+import type { StrongroomBridge } from '../bridge/contract';
 
 declare global {
   interface Window {

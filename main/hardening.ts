@@ -3,6 +3,7 @@
 import { callNative, SecureMemoryError } from './errors';
 import { native, type NativeCoreDumpState } from './native';
 import { platformInfo } from './platform';
+import { isThenable } from './thenable';
 import { checkFunction } from './validate';
 
 export interface CoreDumpLimits {
@@ -53,14 +54,6 @@ function coreDumpsVerdict(state: NativeCoreDumpState): HardeningStatus['coreDump
 function windowsErrorModeOrNull(): number | null {
   if (process.platform !== 'win32') return null;
   return callNative(() => native.windowsErrorMode());
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 export const hardening = Object.freeze({

@@ -7,7 +7,7 @@ export type { VaultOptions, LockPolicy, Storage } from './validate';
 export type { Backing, SecretOptions } from './validate';
 export { hardening, WINDOWS_ERROR_MODE, type HardeningStatus, type CoreDumpsGuard } from './hardening';
 export { registerVaultIpc, type Operation, type VaultIpc, type VaultIpcOptions } from './ipc/register';
-export { BRIDGE_METHODS, CHANNEL_PREFIX, type StrongroomBridge, type SecretRef, type BridgeStatus, type BridgeSecretStatus } from './ipc/contract';
+export { BRIDGE_METHODS, CHANNEL_PREFIX, type StrongroomBridge, type SecretRef, type BridgeStatus, type BridgeSecretStatus } from '../bridge/contract';
 
 
 // A library entry only: it never starts an app. Since Electron 28 the app's

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 
 import { SecureMemoryError } from './errors';
+import { refusalFromZod } from './zod-refusal';
 
 export const HARD_MAX_SECRET_SIZE = 64 * 1024 * 1024;
 export const DEFAULT_MAX_SECRET_SIZE = 1024 * 1024;
@@ -65,12 +66,7 @@ export function resolveVaultOptions(options: unknown): ResolvedVaultOptions {
   }
   const parsed = vaultOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
-    // A number that is not a valid size is INVALID_SIZE; a wrong type is INVALID_ARGUMENT.
-    const value = (options as Record<string, unknown>).maxSecretSize;
-    const code = issue.path[0] === 'maxSecretSize' && typeof value === 'number' ? 'INVALID_SIZE' : 'INVALID_ARGUMENT';
-    throw new SecureMemoryError(code, `SecretVault option ${where}: ${issue.message}`);
+    throw refusalFromZod(parsed.error, options, 'maxSecretSize', (where = 'options', message) => `SecretVault option ${where}: ${message}`);
   }
   const resolved: ResolvedVaultOptions = {
     lockPolicy: parsed.data.lockPolicy ?? 'require',
@@ -92,9 +88,7 @@ export function resolveSecretOptions(options: unknown, vault: ResolvedVaultOptio
   }
   const parsed = callOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
-    throw new SecureMemoryError('INVALID_ARGUMENT', `${what} option ${where}: ${issue.message}`);
+    throw refusalFromZod(parsed.error, options, undefined, (where = 'options', message) => `${what} option ${where}: ${message}`);
   }
   const storage = parsed.data.storage ?? vault.storage;
   if (vault.backing === 'secretmem' && storage !== 'pooled') {

@@ -2,15 +2,43 @@
 // Chromium e2e mode) can build the very same object the preload exposes.
 // No Electron, no Node: bundled into the sandboxed preload.
 import {
+  BRIDGE_METHODS,
   channelFor,
+  type BridgeArgs,
   type BridgeMethod,
+  type BridgeMethods,
+  type BridgeRequest,
   type BridgeResponse,
-  type ImportInput,
   type StrongroomBridge,
-} from '../main/ipc/contract';
+} from '../bridge/contract';
 import { checkArgCount, checkId, checkImportInput, checkOperationName, checkPlainData, checkSize } from './bridge-args';
 
 export type Invoke = (channel: string, payload: unknown) => Promise<unknown>;
+
+/**
+ * Per channel: how many arguments the method takes (typed by the contract's
+ * argument list) and the request it sends for them, after checking them.
+ */
+type RequestBuilders = {
+  [M in BridgeMethod]: { arity: readonly [min: BridgeArgs<M>['length'], max: BridgeArgs<M>['length']]; build: (args: unknown[]) => BridgeRequest<M> };
+};
+
+const REQUESTS: RequestBuilders = {
+  status: { arity: [0, 0], build: () => undefined },
+  generate: { arity: [1, 1], build: ([size]) => ({ size: checkSize('generate', size) }) },
+  importSecret: { arity: [1, 1], build: ([input]) => checkImportInput(input) },
+  inspect: { arity: [1, 1], build: ([id]) => ({ id: checkId('inspect', id) }) },
+  list: { arity: [0, 0], build: () => undefined },
+  destroy: { arity: [1, 1], build: ([id]) => ({ id: checkId('destroy', id) }) },
+  run: {
+    arity: [2, 3],
+    build: ([operation, id, args]) => {
+      const request = { operation: checkOperationName(operation), id: checkId('run', id), args };
+      checkPlainData(args, 'run(args)');
+      return request;
+    },
+  },
+};
 
 function unwrap<T>(response: unknown): T {
   const r = response as BridgeResponse<T> | null;
@@ -21,37 +49,33 @@ function unwrap<T>(response: unknown): T {
 }
 
 /**
- * window.strongroom over `invoke`. Each method checks its arguments first
- * (see bridge-args.ts) and rejects with "INVALID_ARGUMENT: ..." without
- * sending anything; otherwise it sends one payload and unwraps main's answer.
+ * window.strongroom over `invoke`, one method per channel of the contract.
+ * Each method checks its arguments first (see bridge-args.ts) and rejects
+ * with "INVALID_ARGUMENT: ..." without sending anything; otherwise it sends
+ * one payload and unwraps main's answer.
  */
 export function createBridgeApi(invoke: Invoke): StrongroomBridge {
-  const call = async <T>(method: BridgeMethod, payload: unknown): Promise<T> => unwrap<T>(await invoke(channelFor(method), payload));
-  // Argument errors reject like main's refusals do, never throw synchronously.
-  const checked = <T>(build: () => [BridgeMethod, unknown]): Promise<T> => {
-    let request: [BridgeMethod, unknown];
-    try {
-      request = build();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return call<T>(request[0], request[1]);
+  const method = <M extends BridgeMethod>(name: M): BridgeMethods[M] => {
+    const { arity, build } = REQUESTS[name];
+    const send = async (request: BridgeRequest<M>): Promise<unknown> => unwrap(await invoke(channelFor(name), request));
+    // A computed key names the function after its method, as a literal would.
+    const named = {
+      [name]: (...args: unknown[]): Promise<unknown> => {
+        let request: BridgeRequest<M>;
+        // Argument errors reject like main's refusals do, never throw synchronously.
+        try {
+          checkArgCount(name, args, arity[0], arity[1]);
+          request = build(args);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return send(request);
+      },
+    };
+    // The arguments are checked at run time above; the page's view of the method is the contract's.
+    return named[name] as BridgeMethods[M];
   };
-  const api: StrongroomBridge = {
-    status: (...args: unknown[]) => checked(() => (checkArgCount('status', args, 0, 0), ['status', undefined])),
-    generate: (...args: unknown[]) => checked(() => (checkArgCount('generate', args, 1, 1), ['generate', { size: checkSize('generate', args[0]) }])),
-    importSecret: (...args: unknown[]) => checked(() => (checkArgCount('importSecret', args, 1, 1), ['importSecret', checkImportInput(args[0])])),
-    inspect: (...args: unknown[]) => checked(() => (checkArgCount('inspect', args, 1, 1), ['inspect', { id: checkId('inspect', args[0]) }])),
-    list: (...args: unknown[]) => checked(() => (checkArgCount('list', args, 0, 0), ['list', undefined])),
-    destroy: (...args: unknown[]) => checked(() => (checkArgCount('destroy', args, 1, 1), ['destroy', { id: checkId('destroy', args[0]) }])),
-    run: (...args: unknown[]) =>
-      checked(() => {
-        checkArgCount('run', args, 2, 3);
-        const [operation, id, runArgs] = args;
-        const request = { operation: checkOperationName(operation), id: checkId('run', id), args: runArgs };
-        checkPlainData(runArgs, 'run(args)');
-        return ['run', request];
-      }),
-  };
-  return Object.freeze(api);
+  const api = {} as Record<BridgeMethod, unknown>;
+  for (const name of BRIDGE_METHODS) api[name] = method(name);
+  return Object.freeze(api as StrongroomBridge);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs Electronegativity (Doyensec's Electron security scanner) over the
-// app's sources (main, preload, renderer-demo) and fails on any finding that
+// app's sources (bridge, main, preload, renderer-demo) and fails on any finding that
 // is not in tools/electronegativity/allow-list.json, or on an allow-list
 // entry that no longer matches a finding.
 //
@@ -19,7 +19,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const toolDir = path.join(root, 'tools', 'electronegativity');
-const SOURCES = ['main', 'preload', 'renderer-demo'];
+const SOURCES = ['bridge', 'main', 'preload', 'renderer-demo'];
 
 function fail(message) {
   console.error(`lint:electron: ${message}`);

@@ -1,5 +1,5 @@
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
-import { BRIDGE_METHODS } from '../../main/ipc/contract';
+import { BRIDGE_METHODS } from '../../bridge/contract';
 import { expect, test, type AppHandle } from '../fixtures';
 
 // OPERATION_FAILED: whatever an operation throws (wallet.sign refusing a

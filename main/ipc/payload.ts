@@ -1,5 +1,6 @@
-// Schemas for what the renderer may send, one per channel, and the bounded
-// check that every payload, operation argument and result is plain data.
+// Main's checks of what the renderer sends, beyond the channel schemas in
+// bridge/contract.ts: the limits, importSecret's constant-time check, and the
+// bounded check that every payload, operation argument and result is plain data.
 //
 // Every check here is bounded by a limit it enforces before it walks: an
 // array's claimed length, an object's key count, depth, the number of values
@@ -7,10 +8,11 @@
 // before a single element is read. A message is accepted or refused after
 // touching at most MAX_VALUES values, whatever it claims to hold (a sparse
 // array of length 2^32-1 is refused after reading its length).
-import { z } from 'zod';
+import type { z } from 'zod';
 
+import type { BridgeMethod, ImportRequest } from '../../bridge/contract';
 import { SecureMemoryError } from '../errors';
-import type { BridgeMethod } from './contract';
+import { refusalFromZod } from '../zod-refusal';
 
 export interface BridgeLimits {
   /** Secrets one window may hold at once. */
@@ -46,29 +48,6 @@ export const DATA_BOUNDS = Object.freeze({
 
 /** No error message the renderer gets is longer than this. */
 export const MAX_ERROR_MESSAGE = 200;
-
-/** 128 random bits, base64url: 22 characters. */
-export const SECRET_ID = /^[A-Za-z0-9_-]{22}$/;
-export const OPERATION_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-
-const id = z.string().regex(SECRET_ID, 'not a secret id');
-
-/** Zod schemas for the channels whose payloads are small structures. importSecret's is parseImportPayload. */
-export function payloadSchemas(limits: BridgeLimits): Record<Exclude<BridgeMethod, 'importSecret'>, z.ZodType> {
-  const size = z.number().int().min(1).max(limits.maxSecretSize);
-  return {
-    status: z.undefined(),
-    list: z.undefined(),
-    generate: z.strictObject({ size }),
-    inspect: z.strictObject({ id }),
-    destroy: z.strictObject({ id }),
-    run: z.strictObject({
-      operation: z.string().regex(OPERATION_NAME, 'not an operation name'),
-      id,
-      args: z.unknown(),
-    }),
-  };
-}
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const INDEX = /^(0|[1-9][0-9]*)$/;
@@ -148,9 +127,6 @@ export function measureData(value: unknown, what: string, maxBytes: number): num
   return bytes;
 }
 
-/** importSecret's payload after its checks. */
-export type ImportPayload = { bytes: Uint8Array } | { text: string };
-
 /**
  * Checks importSecret's payload by type and length only, in constant time:
  * exactly one own data property, `bytes` (a Uint8Array of 1 to maxSecretSize
@@ -158,7 +134,7 @@ export type ImportPayload = { bytes: Uint8Array } | { text: string };
  * is the secret itself: it is never walked, serialized, handed to a schema
  * library or echoed in a message.
  */
-export function parseImportPayload(payload: unknown, maxSecretSize: number): ImportPayload {
+export function parseImportPayload(payload: unknown, maxSecretSize: number): ImportRequest {
   const shape = () => new SecureMemoryError('INVALID_ARGUMENT', 'importSecret: the payload must be { bytes: Uint8Array } or { text: string }');
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || isUint8Array(payload)) throw shape();
   const proto = Object.getPrototypeOf(payload);
@@ -214,15 +190,13 @@ export function wipeReceived(payload: unknown): void {
   }
 }
 
-export function parsePayload<T>(schema: z.ZodType, payload: unknown, method: BridgeMethod): T {
+/** A request checked by its channel's schema, typed by it. */
+export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown, method: BridgeMethod): z.output<S> {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue.path.length > 0 ? ` ${issue.path.join('.')}` : '';
-    const code = method === 'generate' && issue.path[0] === 'size' && typeof (payload as { size?: unknown })?.size === 'number' ? 'INVALID_SIZE' : 'INVALID_ARGUMENT';
-    throw new SecureMemoryError(code, `${method}${where}: ${issue.message}`);
+    throw refusalFromZod(parsed.error, payload, method === 'generate' ? 'size' : undefined, (path, message) => `${method}${path === undefined ? '' : ` ${path}`}: ${message}`);
   }
-  return parsed.data as T;
+  return parsed.data;
 }
 
 /** Caps a message the renderer will see, so no error echoes a payload back. */

@@ -104,7 +104,7 @@ test('strongroom doctor diagnoses a missing addon: what was tried, why, the fix;
   // The package without any binary: what a user gets after --ignore-scripts
   // on a platform with no prebuild, or with prebuilds/ pruned away.
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-no-addon-'));
-  for (const part of ['package.json', 'bin', path.join('dist', 'main')]) fs.cpSync(path.join(packageRoot, part), path.join(stage, part), { recursive: true });
+  for (const part of ['package.json', 'bin', path.join('dist', 'bridge'), path.join('dist', 'main')]) fs.cpSync(path.join(packageRoot, part), path.join(stage, part), { recursive: true });
   const cli = path.join(stage, 'bin', 'strongroom.js');
 
   const table = spawnSync(process.execPath, [cli, 'doctor'], { encoding: 'utf8' });

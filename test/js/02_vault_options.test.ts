@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { SecretVault, SecureMemoryError } from '../../main';
+import { SecretVault } from '../../main';
+import { rejects as rejectsWithCode } from './helpers';
 
-function rejects(fn: () => unknown, code: string): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof SecureMemoryError, `expected SecureMemoryError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    assert.ok(error.message.length > 10, 'a message a user can act on');
-    return true;
-  });
-}
+// Option errors are read by the developer who wrote the options: each must say what to fix.
+const rejects = (fn: () => unknown, code: string) => rejectsWithCode(fn, code, { actionable: true });
 
 test('defaults: require lock, isolated storage, 1 MiB maximum', () => {
   const vault = new SecretVault();

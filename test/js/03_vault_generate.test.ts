@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { SecretVault, SecureMemoryError } from '../../main';
-
-function rejects(fn: () => unknown, code: string): void {
-  assert.throws(fn, (error: unknown) => error instanceof SecureMemoryError && error.code === code);
-}
+import { SecretVault } from '../../main';
+import { rejects } from './helpers';
 
 test('generate(32) returns an opaque handle to 32 random bytes', () => {
   const vault = new SecretVault();

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { SecretVault, SecureMemoryError } from '../../main';
-
-function rejects(fn: () => unknown, code: string): void {
-  assert.throws(fn, (error: unknown) => error instanceof SecureMemoryError && error.code === code);
-}
+import { SecretVault } from '../../main';
+import { rejects } from './helpers';
 
 test('import copies the bytes into protected memory and wipes the source', () => {
   const vault = new SecretVault();

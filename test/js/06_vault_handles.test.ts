@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretHandle, SecretVault, SecureMemoryError } from '../../main';
-import { runNode } from './helpers';
+import { PROC_STATUS_SOURCE, runNode } from './helpers';
 
 function invalidHandle(error: unknown): boolean {
   return error instanceof SecureMemoryError && error.code === 'INVALID_HANDLE';
@@ -65,7 +65,8 @@ test('a dropped handle is reclaimed by the FinalizationRegistry and counted', ()
   const child = runNode(
     `
     // /proc exists on Linux only; elsewhere -1 and the VmLck assertion is skipped.
-    const vmLck = () => { try { return Number(/VmLck:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))?.[1] ?? -1); } catch { return -1; } };
+    ${PROC_STATUS_SOURCE}
+    const vmLck = () => Number(procStatus('VmLck') ?? -1);
     const baseline = vmLck();
     const vault = new strongroom.SecretVault();
     (function () { for (let i = 0; i < 10; i++) vault.generate(32); })();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { platformInfo } from '../../main';
-import { entryPoint, isLinux, isRoot, runNode, which } from './helpers';
+import { entryPoint, isLinux, isRoot, PROC_STATUS_SOURCE, runNode, which } from './helpers';
 
 const LIMIT = 64 * 1024;
 
@@ -15,7 +15,8 @@ function runLimited(body: string) {
   return runNode(
     `
     ${drop}
-    const capEff = /CapEff:\\s+([0-9a-f]+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1];
+    ${PROC_STATUS_SOURCE}
+    const capEff = procStatus('CapEff');
     if (BigInt('0x' + capEff) & (1n << 14n)) { console.log(JSON.stringify({ cannotDrop: true })); process.exit(0); }
     const out = {};
     (async () => {

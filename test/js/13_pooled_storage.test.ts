@@ -4,23 +4,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
 
-import { platformInfo, SecretVault, SecureMemoryError } from '../../main';
+import { platformInfo, SecretVault } from '../../main';
 import { native } from '../../main/native';
-import { isDarwin, isLinux, isRoot, runNode, vmLck, which } from './helpers';
+import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, rejects, runNode, vmLck, which } from './helpers';
 
 const ARENA = native.defaultArenaSize;
 
 /** The CPU offers protection keys to this process: `ospke` on x86-64 Linux, the only place the pool uses them. */
 function cpuHasPkeys(): boolean {
   return isLinux && process.arch === 'x64' && /^flags\s*:.*\bospke\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-}
-
-function rejects(fn: () => unknown, code: string): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof SecureMemoryError, `expected SecureMemoryError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return true;
-  });
 }
 
 test('a pooled secret: inspect says what the OS says, and that guards fence the arena, not the secret', () => {
@@ -172,7 +164,8 @@ test('RLIMIT_MEMLOCK = 64 KiB, unprivileged: the first arena is capped to the bu
   const drop = isRoot() ? 'process.setgroups([]); process.setgid(65534); process.setuid(65534);' : '';
   const child = runNode(
     `${drop}
-    const capEff = /CapEff:\\s+([0-9a-f]+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1];
+    ${PROC_STATUS_SOURCE}
+    const capEff = procStatus('CapEff');
     if (BigInt('0x' + capEff) & (1n << 14n)) { console.log(JSON.stringify({ cannotDrop: true })); process.exit(0); }
     const vault = new strongroom.SecretVault({ storage: 'pooled' });
     let count = 0, failure;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
-import { BRIDGE_METHODS, channelFor, type StrongroomBridge } from '../../main/ipc/contract';
+import { BRIDGE_METHODS, channelFor, type StrongroomBridge } from '../../bridge/contract';
 import { registerVaultIpc, type Operation } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';

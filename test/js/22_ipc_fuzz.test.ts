@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretVault } from '../../main';
-import { BRIDGE_METHODS, channelFor } from '../../main/ipc/contract';
+import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
 import { registerVaultIpc } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame } from './bridge-fixtures';
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as vm from 'node:vm';
 
-import { BRIDGE_METHODS } from '../../main/ipc/contract';
+import { BRIDGE_METHODS } from '../../bridge/contract';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { packageRoot } from './helpers';
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
-import { BRIDGE_METHODS, channelFor } from '../../main/ipc/contract';
+import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
 import { DEMO_ENTRY, pointMainAtDemo } from '../../renderer-demo/packaging.forge';
 import { HARDENED } from './electron-stand-in';
 import { entryPoint, packageRoot } from './helpers';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
-import { BRIDGE_METHODS } from '../../main/ipc/contract';
+import { BRIDGE_METHODS } from '../../bridge/contract';
 import { DATA_BOUNDS, MAX_ERROR_MESSAGE } from '../../main/ipc/payload';
 import { registerVaultIpc, type Operation } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';

@@ -5,11 +5,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 
+import { SecureMemoryError } from '../../main/errors';
+
 export const isLinux = process.platform === 'linux';
 export const isDarwin = process.platform === 'darwin';
 export const packageRoot = path.resolve(__dirname, '..', '..', '..');
 /** The compiled package entry, as a child process would require it. */
 export const entryPoint = path.join(packageRoot, 'dist', 'main', 'index.js');
+
+/**
+ * Asserts that `fn` throws a SecureMemoryError with `code`. With `actionable`,
+ * its message must also be long enough to tell a user what to do.
+ */
+export function rejects(fn: () => unknown, code: string, options: { actionable?: boolean } = {}): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof SecureMemoryError, `expected SecureMemoryError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (options.actionable === true) assert.ok(error.message.length > 10, 'a message a user can act on');
+    return true;
+  });
+}
 
 /** VmLck from /proc/self/status in bytes, or null off Linux. */
 export function vmLck(): number | null {
@@ -17,6 +32,13 @@ export function vmLck(): number | null {
   const match = /^VmLck:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
   return match ? Number(match[1]) * 1024 : null;
 }
+
+/**
+ * Source for a child script (runNode): defines procStatus(field), the first
+ * word of that /proc/self/status field, or undefined where there is none
+ * (off Linux). The child's counterpart of vmLck().
+ */
+export const PROC_STATUS_SOURCE = `const procStatus = (field) => { try { return new RegExp('^' + field + ':\\\\s+(\\\\S+)', 'm').exec(require('fs').readFileSync('/proc/self/status', 'utf8'))?.[1]; } catch { return undefined; } };`;
 
 export function which(command: string): string | null {
   const result = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
@@ -187,7 +209,7 @@ export function countInFile(file: string, needle: Buffer): number {
 let staged: string | undefined;
 
 /**
- * A world-readable copy of what the package needs at run time (dist/main,
+ * A world-readable copy of what the package needs at run time (dist/bridge, dist/main,
  * bin, the addon, zod), for children that must run as nobody even when the
  * checkout lives in a folder only root can enter (mktemp -d makes 0700).
  */
@@ -195,6 +217,7 @@ export function readableStage(): string {
   if (staged !== undefined) return staged;
   const root = fs.mkdtempSync(path.join('/tmp', 'strongroom-stage-'));
   const copy = (relative: string) => fs.cpSync(path.join(packageRoot, relative), path.join(root, relative), { recursive: true });
+  copy('dist/bridge');
   copy('dist/main');
   copy('bin');
   copy('build/addon/Release/strongroom.node');

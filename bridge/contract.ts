@@ -1,0 +1,130 @@
+// The bridge between main and the preload, declared once. Every channel is a
+// method name in BRIDGE_METHODS and an entry in BridgeContract; the request
+// main accepts is the type of its schema in requestSchemas. From these come
+// window.strongroom's type (StrongroomBridge), the preload's methods
+// (createBridgeApi walks BRIDGE_METHODS) and the handlers' types in main, so
+// a channel missing from any of them does not compile.
+//
+// The preload bundles this file: it must not import Node or Electron modules.
+// zod is used only inside requestSchemas, which the preload never calls, so
+// the bundler leaves zod out; SecretStatus is a type import.
+import { z } from 'zod';
+
+import type { SecretStatus } from '../main/vault';
+
+export const CHANNEL_PREFIX = 'strongroom:';
+
+/** The only methods window.strongroom has, each on its own channel. */
+export const BRIDGE_METHODS = ['status', 'generate', 'importSecret', 'inspect', 'list', 'destroy', 'run'] as const;
+
+export type BridgeMethod = (typeof BRIDGE_METHODS)[number];
+
+export function channelFor(method: BridgeMethod): string {
+  return `${CHANNEL_PREFIX}${method}`;
+}
+
+/** 128 random bits, base64url: 22 characters. */
+export const SECRET_ID = /^[A-Za-z0-9_-]{22}$/;
+export const OPERATION_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * The requests main accepts, one zod schema per channel whose request is a
+ * small structure. importSecret's request is the secret itself: main checks
+ * it by type and length alone (ImportRequest), never with a schema library.
+ */
+export function requestSchemas(limits: { maxSecretSize: number }) {
+  const id = z.string().regex(SECRET_ID, 'not a secret id');
+  const size = z.number().int().min(1).max(limits.maxSecretSize);
+  return {
+    status: z.undefined(),
+    list: z.undefined(),
+    generate: z.strictObject({ size }),
+    inspect: z.strictObject({ id }),
+    destroy: z.strictObject({ id }),
+    run: z.strictObject({
+      operation: z.string().regex(OPERATION_NAME, 'not an operation name'),
+      id,
+      args: z.unknown(),
+    }),
+  } satisfies Record<Exclude<BridgeMethod, 'importSecret'>, z.ZodType>;
+}
+
+export type RequestSchemas = ReturnType<typeof requestSchemas>;
+
+/** importSecret's request: exactly one of these, 1 to maxSecretSize bytes or characters. */
+export type ImportRequest = { bytes: Uint8Array } | { text: string };
+
+/** A secret as the renderer knows it: an unguessable id, bound to the window that made it. */
+export interface SecretRef {
+  id: string;
+  size: number;
+}
+
+/** inspect's answer: the vault's SecretStatus of the secret, named by its bridge id. */
+export type BridgeSecretStatus = { id: string } & Pick<
+  SecretStatus,
+  'size' | 'storage' | 'locked' | 'lockVerified' | 'dumpExcluded' | 'forkExcluded' | 'guardPages' | 'sealed' | 'canaryIntact' | 'sealing'
+>;
+
+export interface BridgeStatus {
+  platform: {
+    os: string;
+    arch: string;
+    runtime: string;
+    pageSize: number;
+    memlockLimit: number | null;
+    lockedBytes: number | null;
+  };
+  hardening: {
+    coreDumps: 'disabled' | 'enabled' | 'unknown';
+    rlimitCore: { soft: number | null; hard: number | null } | null;
+    dumpable: boolean | null;
+    windowsErrorMode: number | null;
+    lockBudget: { limit: number | null; ceiling: number | null; used: number | null };
+  };
+  window: { secrets: number; maxSecrets: number; maxSecretSize: number };
+  operations: string[];
+}
+
+export type ImportInput = Uint8Array | string;
+
+/**
+ * Per channel: the arguments the page passes to window.strongroom's method
+ * and what main answers. The request between them is BridgeRequest.
+ */
+export interface BridgeContract {
+  status: { args: []; response: BridgeStatus };
+  generate: { args: [size: number]; response: SecretRef };
+  importSecret: { args: [input: ImportInput]; response: SecretRef };
+  inspect: { args: [id: string]; response: BridgeSecretStatus };
+  list: { args: []; response: SecretRef[] };
+  destroy: { args: [id: string]; response: void };
+  run: { args: [operation: string, id: string, args?: unknown]; response: unknown };
+}
+
+// BRIDGE_METHODS, BridgeContract and requestSchemas (with importSecret) name
+// the same channels, or this fails to compile.
+type SameKeys<A, B> = [Exclude<A, B> | Exclude<B, A>] extends [never] ? true : false;
+type AssertTrue<T extends true> = T;
+type _EveryMethodHasAContract = AssertTrue<SameKeys<keyof BridgeContract, BridgeMethod>>;
+type _EveryMethodHasARequest = AssertTrue<SameKeys<keyof RequestSchemas | 'importSecret', BridgeMethod>>;
+
+export type BridgeArgs<M extends BridgeMethod> = BridgeContract[M]['args'];
+/** What the preload sends and main accepts on the channel: its schema's type (importSecret: ImportRequest). */
+export type BridgeRequest<M extends BridgeMethod> = M extends keyof RequestSchemas ? z.infer<RequestSchemas[M]> : ImportRequest;
+export type BridgeResult<M extends BridgeMethod> = BridgeContract[M]['response'];
+
+/** window.strongroom's methods, one per channel. */
+export type BridgeMethods = { [M in BridgeMethod]: (...args: BridgeArgs<M>) => Promise<BridgeResult<M>> };
+
+/** What the renderer gets as window.strongroom. Every method returns a Promise; failures reject with an Error whose message starts with its code, e.g. "INVALID_HANDLE: ...". */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, so that it reads (and merges) like one
+export interface StrongroomBridge extends BridgeMethods {}
+
+export interface BridgeErrorInfo {
+  code: string;
+  message: string;
+}
+
+/** Handlers never throw across IPC: Electron would mangle the error. They answer with this. */
+export type BridgeResponse<T = unknown> = { ok: true; value: T } | { ok: false; error: BridgeErrorInfo };

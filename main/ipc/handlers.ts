@@ -1,0 +1,127 @@
+// One handler per bridge channel, typed by the contract: a channel without
+// its handler, or a handler answering the wrong type, does not compile. Each
+// checks its request first (its schema, or importSecret's constant-time
+// check), then the caller's ownership, then touches the vault.
+import { requestSchemas, type BridgeMethod, type BridgeResult } from '../../bridge/contract';
+import { SecureMemoryError } from '../errors';
+import { hardening } from '../hardening';
+import { platformInfo } from '../platform';
+import type { SecretHandle, SecretVault } from '../vault';
+import { measureData, parseImportPayload, parsePayload, type BridgeLimits } from './payload';
+import type { Caller, SecretsRegistry } from './secrets-registry';
+
+/**
+ * A main-process operation the renderer may run on a secret it can only name.
+ * It runs inside a scoped read: `secret` is a copy, wiped when it returns.
+ * It must be synchronous and return plain, structured-cloneable data.
+ * Whatever it throws, the renderer gets OPERATION_FAILED and a fixed message.
+ */
+export type Operation = (secret: Uint8Array, args: unknown) => unknown;
+
+/** A channel's handler: the payload as received (already measured, unless it is importSecret's) and who sent it. */
+export type BridgeHandler<M extends BridgeMethod> = (payload: unknown, caller: Caller) => BridgeResult<M>;
+
+export type BridgeHandlers = { [M in BridgeMethod]: BridgeHandler<M> };
+
+/** Thrown inside run when the operation itself threw: the only error whose message is replaced. */
+export class OperationThrew extends Error {}
+
+/** For main's own log only; never throws, whatever was thrown. */
+function describeThrown(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  } catch {
+    return 'a value that cannot be described';
+  }
+}
+
+export interface HandlerContext {
+  vault: SecretVault;
+  limits: BridgeLimits;
+  registry: SecretsRegistry;
+  operations: ReadonlyMap<string, Operation>;
+  logOperationErrors: boolean;
+}
+
+export function createBridgeHandlers({ vault, limits, registry, operations, logOperationErrors }: HandlerContext): BridgeHandlers {
+  const schemas = requestSchemas(limits);
+
+  const runOperation = (name: string, operation: Operation, handle: SecretHandle, args: unknown): unknown => {
+    let threw: { error: unknown } | undefined;
+    const result = vault.read(handle, (secret) => {
+      try {
+        return operation(secret, args);
+      } catch (error) {
+        threw = { error };
+        return undefined;
+      }
+    });
+    if (threw !== undefined) {
+      if (logOperationErrors) console.error(`strongroom: operation ${name} threw: ${describeThrown(threw.error)}`);
+      throw new OperationThrew();
+    }
+    return result;
+  };
+
+  return {
+    status: (payload, caller) => {
+      parsePayload(schemas.status, payload, 'status');
+      return {
+        platform: platformInfo(),
+        hardening: hardening.status(),
+        window: { secrets: registry.ownIds(caller).length, maxSecrets: limits.maxSecretsPerWindow, maxSecretSize: limits.maxSecretSize },
+        operations: [...operations.keys()].sort(),
+      };
+    },
+    list: (payload, caller) => {
+      parsePayload(schemas.list, payload, 'list');
+      return registry.ownIds(caller).map((id) => ({ id, size: registry.sizeOf(id) }));
+    },
+    generate: (payload, caller) => {
+      const { size } = parsePayload(schemas.generate, payload, 'generate');
+      return registry.adopt(caller, () => vault.generate(size), size);
+    },
+    importSecret: (payload, caller) => {
+      const input = parseImportPayload(payload, limits.maxSecretSize);
+      // TextEncoder's output lives outside the V8 heap; it is wiped below
+      // whatever happens. The string itself stays in the JS heaps of both
+      // processes: prefer bytes.
+      let encoded: Uint8Array | undefined;
+      try {
+        const bytes = 'bytes' in input ? input.bytes : (encoded = new TextEncoder().encode(input.text));
+        if (bytes.byteLength > limits.maxSecretSize) {
+          throw new SecureMemoryError('INVALID_SIZE', `importSecret: a secret is 1 to ${limits.maxSecretSize} bytes (text counts as UTF-8)`);
+        }
+        return registry.adopt(caller, () => vault.import(bytes), bytes.byteLength);
+      } finally {
+        encoded?.fill(0);
+      }
+    },
+    inspect: (payload, caller) => {
+      const { id } = parsePayload(schemas.inspect, payload, 'inspect');
+      return { id, ...vault.inspect(registry.ownedBy(caller, id).handle) };
+    },
+    destroy: (payload, caller) => {
+      const { id } = parsePayload(schemas.destroy, payload, 'destroy');
+      registry.destroyOwned(id, registry.ownedBy(caller, id));
+    },
+    run: (payload, caller) => {
+      const request = parsePayload(schemas.run, payload, 'run');
+      const operation = operations.get(request.operation);
+      if (operation === undefined) throw new SecureMemoryError('INVALID_ARGUMENT', `run: no operation named ${request.operation}`);
+      const owned = registry.ownedBy(caller, request.id);
+      const result = runOperation(request.operation, operation, owned.handle, request.args);
+      // The result is derived from the secret: a refusal states the rule it
+      // broke, never the result's size, keys or values.
+      try {
+        measureData(result, 'result', limits.maxResultBytes);
+      } catch (error) {
+        if ((error as SecureMemoryError).code === 'LIMIT_EXCEEDED') {
+          throw new SecureMemoryError('LIMIT_EXCEEDED', `operation ${request.operation}'s result is larger than maxResultBytes (${limits.maxResultBytes} bytes)`);
+        }
+        throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${request.operation}'s result is not plain, bounded data`);
+      }
+      return result;
+    },
+  };
+}
