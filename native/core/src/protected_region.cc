@@ -7,6 +7,7 @@
 
 #include "os.h"
 #include "pool_os.h"
+#include "scratch.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
@@ -71,17 +72,22 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
 
   // Seal: a protection key where the platform has one (and no-access at rest
   // is possible at all), else mprotect; Windows rests read-only (see top).
-  Sealing sealing = at_rest_protection() == Protection::NoAccess ? Sealing::Mprotect : Sealing::None;
-  int pkey = -1;
-  std::string sealing_reason;
-  if (sealing == Sealing::Mprotect && options.sealing == SealingPreference::Auto) {
-    Result<int> key = os::protection_key();
-    if (key.ok() && os::protect_with_key(memory.data, memory.data_size, key.value()).ok()) {
-      sealing = Sealing::Pkey;
-      pkey = key.value();
-    } else {
-      sealing_reason = key.ok() ? "pkey_mprotect failed" : key.error().message;
+  Result<SealingChoice> choice = choose_sealing(options.sealing);
+  if (!choice) {
+    abandon(memory, secure);
+    return choice.error();
+  }
+  Sealing sealing = choice.value().sealing;
+  int pkey = choice.value().pkey;
+  std::string sealing_reason = choice.value().reason;
+  if (sealing == Sealing::Pkey && !os::protect_with_key(memory.data, memory.data_size, pkey).ok()) {
+    if (options.sealing == SealingPreference::Pkey) {
+      abandon(memory, secure);
+      return make_error(ErrorCode::Unsupported, "pkey_mprotect failed");
     }
+    sealing = Sealing::Mprotect;
+    pkey = -1;
+    sealing_reason = "pkey_mprotect failed";
   }
   if (sealing != Sealing::Pkey) {
     Status sealed = platform_memory::protect(memory.data, memory.data_size, at_rest_protection());
@@ -96,7 +102,9 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
     abandon(memory, secure);
     return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
   }
+  if (sealing == Sealing::KernelCopy) os::kernel_copy_register(memory.data, memory.data_size);
   region->sealing_ = sealing;
+  region->lock_policy_ = options.lock_policy;
   region->pkey_ = pkey;
   region->sealing_reason_ = std::move(sealing_reason);
   region->locked_ = secure.locked;
@@ -107,6 +115,19 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
 
 ProtectedRegion::~ProtectedRegion() {
   // Wipe everything (secret and canary) before the pages can leave RAM.
+  if (sealing_ == Sealing::KernelCopy) {
+    Status wiped = os::kernel_copy_zero(memory_.data, memory_.data_size);
+    if (!wiped) {
+      log_message(LogLevel::Error, "could not wipe a region through the kernel; unmapping unwiped: " +
+                                       wiped.error().message);
+    }
+    os::kernel_copy_unregister(memory_.data);
+    if (locked_) (void)platform_memory::unlock(memory_.data, memory_.data_size);
+    if (dump_excluded_) os::forget_crash_dump_exclusion(memory_.data);
+    Status freed = platform_memory::free_guarded(memory_);
+    if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
+    return;
+  }
   Status writable = sealing_ == Sealing::Pkey
                         ? Status()
                         : platform_memory::protect(memory_.data, memory_.data_size, Protection::ReadWrite);
@@ -129,6 +150,10 @@ ProtectedRegion::~ProtectedRegion() {
 Protection ProtectedRegion::at_rest_protection() { return os::at_rest_protection(); }
 
 Status ProtectedRegion::open(Protection protection) {
+  if (sealing_ == Sealing::KernelCopy) {
+    ++open_scopes_;  // the pages never open: only the count, for sealed()
+    return Status();
+  }
   if (sealing_ == Sealing::Pkey) {
     // Per thread: opens the key for this thread only, no system call.
     os::key_scope_enter(pkey_, protection == Protection::ReadWrite);
@@ -150,6 +175,10 @@ Status ProtectedRegion::open(Protection protection) {
 
 Status ProtectedRegion::seal(Protection opened) {
   if (open_scopes_ == 0) return Status();
+  if (sealing_ == Sealing::KernelCopy) {
+    --open_scopes_;
+    return Status();
+  }
   if (sealing_ == Sealing::Pkey) {
     os::key_scope_leave(pkey_, opened == Protection::ReadWrite);
     --open_scopes_;
@@ -172,6 +201,11 @@ bool ProtectedRegion::canary_matches() const {
 }
 
 bool ProtectedRegion::canary_intact() {
+  if (sealing_ == Sealing::KernelCopy) {
+    unsigned char canary[kCanarySize];
+    return os::kernel_copy_read(memory_.data + size_, canary, kCanarySize).ok() &&
+           std::memcmp(canary, process_canary(), kCanarySize) == 0;
+  }
   if (!open(Protection::ReadOnly)) return false;
   bool intact = canary_matches();
   (void)seal(Protection::ReadOnly);
@@ -181,6 +215,32 @@ bool ProtectedRegion::canary_intact() {
 Fact ProtectedRegion::sealed_verified() const {
   if (sealing_ == Sealing::Pkey) return os::key_access_disabled(pkey_) ? Fact::Yes : Fact::No;
   return query_no_access(memory_.data, memory_.data_size);
+}
+
+// Kernel copy: the pages stay no-access; fn gets a copy in this thread's
+// locked scratch buffer, which is written back after a write scope and wiped
+// when the scope ends, also when fn throws.
+Status ProtectedRegion::scoped_by_copy(bool write, Callback fn, void* context) {
+  Result<ScratchLease> leased = ScratchLease::acquire(size_ + kCanarySize, lock_policy_);
+  if (!leased) return leased.error();
+  ScratchLease lease = std::move(leased.value());
+  unsigned char* copy = lease.bytes();
+  Status read = os::kernel_copy_read(memory_.data, copy, size_ + kCanarySize);
+  if (!read) return read;
+  if (std::memcmp(copy + size_, process_canary(), kCanarySize) != 0) {
+    return make_error(ErrorCode::CanaryCorrupted,
+                      "the canary after the secret was overwritten: possible buffer overflow");
+  }
+  ++open_scopes_;
+  struct Count {
+    int& scopes;
+    ~Count() { --scopes; }
+  } count{open_scopes_};
+  fn(copy, size_, context);
+  if (!write) return Status();
+  // The canary goes back too: an overflow by the callback corrupts it, as it
+  // would in place, and the next access reports it.
+  return os::kernel_copy_write(memory_.data, copy, size_ + kCanarySize);
 }
 
 Status ProtectedRegion::wipe() {
