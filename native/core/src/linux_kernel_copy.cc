@@ -27,9 +27,14 @@
 //    which is never mapped, and fails with EIO;
 //  - every copy is checked against the ranges registered as sealed secret
 //    memory, so this file never writes to code or any other page.
+//  - a forked child never uses it: the descriptor names the memory of the
+//    process that opened it, so in a child it would read and write the
+//    parent. A fork handler closes it in the child, which probes again on its
+//    first use (its arenas are not there anyway: MADV_DONTFORK).
 // What it does not stop: code in this process that can issue arbitrary
 // system calls can pwrite through it, as it could mprotect and write anyway.
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -41,6 +46,8 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <new>
+#include <atomic>
 #include <string>
 
 #include "os.h"
@@ -135,23 +142,38 @@ Result<int> probe(const char* path, int inject_write_errno) {
   return fd;
 }
 
-std::mutex& state_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
+alignas(std::mutex) unsigned char state_mutex_storage[sizeof(std::mutex)];
+std::mutex* state_mutex_ptr = new (state_mutex_storage) std::mutex();
+std::mutex& state_mutex() { return *state_mutex_ptr; }
 KernelCopyState& state() {
   static KernelCopyState s;
   return s;
 }
 bool probed = false;
+// The descriptor for the copy paths, read without the lock; -1 before the
+// probe, where it failed, and in a forked child until it probes again.
+std::atomic<int> copy_fd{-1};
+
+void after_fork_in_child() {
+  // Another thread may have held the lock at fork(): start from a fresh one.
+  state_mutex_ptr = new (state_mutex_storage) std::mutex();
+  const int inherited = state().fd;
+  if (inherited >= 0) ::close(inherited);
+  state() = KernelCopyState();
+  copy_fd.store(-1);
+  probed = false;
+}
 
 const KernelCopyState& ready_state() {
   std::lock_guard<std::mutex> lock(state_mutex());
   if (!probed) {
+    static std::once_flag fork_handler;
+    std::call_once(fork_handler, [] { (void)::pthread_atfork(nullptr, nullptr, after_fork_in_child); });
     probed = true;
     Result<int> fd = probe("/proc/self/mem", 0);
     if (fd) {
       state().fd = fd.value();
+      copy_fd.store(fd.value());
     } else {
       state().error = fd.error();
     }
@@ -160,9 +182,8 @@ const KernelCopyState& ready_state() {
 }
 
 int descriptor() {
-  // After the first probe the state never changes: read it without the lock.
-  static const int fd = ready_state().fd;
-  return fd;
+  int fd = copy_fd.load(std::memory_order_acquire);
+  return fd >= 0 ? fd : ready_state().fd;
 }
 
 // Ranges of sealed secret memory: start -> size.
@@ -235,9 +256,14 @@ void kernel_copy_unregister(const void* base) {
   ranges().erase(reinterpret_cast<std::uintptr_t>(base));
 }
 
+static Status unavailable() {
+  return make_error(ErrorCode::Unsupported, "kernel copy is not available in this process (see the probe)");
+}
+
 Status kernel_copy_read(const void* from, void* into, std::size_t size) {
   if (!registered(from, size)) return refused("source");
   const int fd = descriptor();
+  if (fd < 0) return unavailable();
   auto* out = static_cast<unsigned char*>(into);
   const auto* at = static_cast<const unsigned char*>(from);
   while (size > 0) {
@@ -254,6 +280,7 @@ Status kernel_copy_read(const void* from, void* into, std::size_t size) {
 Status kernel_copy_write(void* to, const void* from, std::size_t size) {
   if (!registered(to, size)) return refused("target");
   const int fd = descriptor();
+  if (fd < 0) return unavailable();
   const auto* in = static_cast<const unsigned char*>(from);
   auto* at = static_cast<unsigned char*>(to);
   while (size > 0) {
@@ -277,6 +304,7 @@ Status kernel_copy_zero(void* to, std::size_t size) {
     v.iov_len = sizeof zeros;
   }
   const int fd = descriptor();
+  if (fd < 0) return unavailable();
   auto* at = static_cast<unsigned char*>(to);
   while (size > 0) {
     std::size_t count = std::min(kVectors, (size + sizeof zeros - 1) / sizeof zeros);

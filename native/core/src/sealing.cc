@@ -1,7 +1,12 @@
 // Choosing a sealing method, and the scratch buffers of kernel-copy scopes.
 #include "strongroom/sealing.h"
 
+#include <mutex>
 #include <vector>
+
+#if !defined(_WIN32)
+#include <pthread.h>
+#endif
 
 #include "os.h"
 #include "pool_os.h"
@@ -116,8 +121,25 @@ ThreadScratch& thread_scratch() {
   return scratch;
 }
 
+#if !defined(_WIN32)
+// Scratch buffers are MADV_DONTFORK: a forked child does not have them, so
+// the thread that forked forgets its records of them (nothing to unmap).
+void forget_scratch_after_fork() {
+  ThreadScratch& scratch = thread_scratch();
+  for (ScratchBuffer& b : scratch.buffers) b = ScratchBuffer();
+  scratch.depth = 0;
+}
+void watch_forks() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)::pthread_atfork(nullptr, nullptr, forget_scratch_after_fork); });
+}
+#else
+void watch_forks() {}
+#endif
+
 Status ensure(ScratchBuffer& buffer, std::size_t size, LockPolicy policy) {
   if (buffer.memory.base != nullptr && buffer.memory.data_size >= size) return Status();
+  watch_forks();
   release(buffer);
   Result<GuardedAllocation> mapped = platform_memory::allocate_guarded(size, 1, 1, Protection::ReadWrite);
   if (!mapped) return mapped.error();
