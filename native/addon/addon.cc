@@ -485,6 +485,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("defaultMaxSecretSize",
               Napi::Number::New(env, static_cast<double>(strongroom::kDefaultMaxSecretSize)));
   InitPool(env, exports);
+  // Probes sealing while the process is surely still dumpable, so a later
+  // hardening.disableCoreDumps() cannot cost an unprivileged process the
+  // kernel-copy descriptor.
+  strongroom::prepare_sealing();
   return exports;
 }
 

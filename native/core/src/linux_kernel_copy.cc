@@ -42,6 +42,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -60,6 +61,7 @@ namespace os {
 namespace {
 
 constexpr int kHighDescriptor = 256;
+constexpr const char* kSimulatedRefusalVariable = "STRONGROOM_SIMULATED_KERNEL_COPY_REFUSAL";
 
 struct KernelCopyState {
   int fd = -1;
@@ -170,6 +172,21 @@ const KernelCopyState& ready_state() {
     static std::once_flag fork_handler;
     std::call_once(fork_handler, [] { (void)::pthread_atfork(nullptr, nullptr, after_fork_in_child); });
     probed = true;
+    // Test-only, as STRONGROOM_SIMULATED_PAGE_SIZE: "PATH" or "PATH:ERRNO"
+    // probes PATH instead (with ERRNO as the answer to the forced write) and
+    // never enables kernel copy. It can only make sealing fall back.
+    if (const char* refusal = std::getenv(kSimulatedRefusalVariable)) {
+      std::string spec(refusal);
+      const std::size_t colon = spec.rfind(':');
+      const int inject = colon == std::string::npos ? 0 : std::atoi(spec.c_str() + colon + 1);
+      const std::string path = colon == std::string::npos ? spec : spec.substr(0, colon);
+      Result<int> fd = probe(path.c_str(), inject);
+      if (fd) ::close(fd.value());
+      state().error = fd ? make_error(ErrorCode::Unsupported,
+                                      std::string("kernel copy disabled by ") + kSimulatedRefusalVariable)
+                         : fd.error();
+      return state();
+    }
     Result<int> fd = probe("/proc/self/mem", 0);
     if (fd) {
       state().fd = fd.value();

@@ -40,7 +40,9 @@ Status refuse_kernel_copy_for_testing(const char* path, int inject_write_errno) 
 
 Result<SealingChoice> choose_sealing(SealingPreference preference, bool secretmem) {
   SealingChoice choice;
-  if (os::at_rest_protection() != Protection::NoAccess) {
+  // A forced method is that method or an error, on every OS.
+  const bool forced = preference == SealingPreference::Pkey || preference == SealingPreference::KernelCopy;
+  if (!forced && os::at_rest_protection() != Protection::NoAccess) {
     choice.sealing = Sealing::None;
     choice.reason = "pages rest read-only: no-access would unlock locked pages on this OS";
     return choice;
@@ -181,6 +183,11 @@ ScratchLease::~ScratchLease() {
   if (scratch.depth > 0) --scratch.depth;
   ScratchBuffer& buffer = scratch.buffers[scratch.depth];
   if (buffer.memory.data_size > kKeptScratchBytes) release(buffer);
+}
+
+void prepare_sealing() {
+  if (os::at_rest_protection() != Protection::NoAccess || os::protection_key().ok()) return;
+  if (os::kernel_copy_ready()) (void)reserve_scratch(LockPolicy::BestEffort);
 }
 
 Status reserve_scratch(LockPolicy policy) {

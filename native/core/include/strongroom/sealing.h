@@ -44,6 +44,18 @@ Result<SealingChoice> choose_sealing(SealingPreference preference, bool secretme
 // Unsupported, with the reason, where it cannot.
 Status kernel_copy_available();
 
+// Runs the probes now: a protection key, else kernel copy, whose descriptor
+// is then open before anything makes the process undumpable, and whose
+// scratch buffer for the calling thread is mapped and locked (one page), so
+// it is part of the process's baseline rather than a surprise in the first
+// scope. Call early (the Node addon does when it loads).
+void prepare_sealing();
+
+// Tests of a whole process set STRONGROOM_SIMULATED_KERNEL_COPY_REFUSAL to
+// "PATH" or "PATH:ERRNO": the process-wide probe then runs against PATH
+// (ERRNO injected as the answer to its forced write) and kernel copy stays
+// off with the probe's reason. Linux only; it can only cause a fallback.
+//
 // For tests: runs the whole probe against `path` instead of /proc/self/mem,
 // with `inject_write_errno` (if not 0) as the answer to the probe's forced
 // write, as a kernel booted with proc_mem.force_override=never gives EIO.
