@@ -140,6 +140,8 @@ export interface NativeAddon {
       pkeyPairNs: number | null;
       /** One 32-byte pread of a sealed page through the kernel-copy descriptor. */
       kernelCopyReadNs: number | null;
+      /** Pool allocate(32)+free in C++: the allocator's share of a JS pair. */
+      poolAllocateFreeNs: number;
     };
   };
   /** The process-wide kernel-copy probe (runs it on first call). */

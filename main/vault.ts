@@ -437,7 +437,13 @@ export class SecretVault {
   }
 
   #register(region: NativeRegion, size: number, storage: Storage): SecretHandle {
-    const summary = callNative(() => region.summary());
+    // A pooled chunk under 'require' sits in an arena whose lock succeeded
+    // (the pool fails closed), in a slot of poolSlotSize(size) bytes: no need
+    // to ask, which keeps generate() one native call.
+    const summary =
+      storage === 'pooled' && this.lockPolicy === 'require'
+        ? { lockedBytes: native.poolSlotSize(size), locked: true }
+        : callNative(() => region.summary());
     const entry: Entry = {
       region,
       storage,

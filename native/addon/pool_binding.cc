@@ -416,6 +416,7 @@ Napi::Value SealingFloors(const Napi::CallbackInfo& info) {
   out.Set("mprotectPairNs", Napi::Number::New(env, floors.mprotect_pair_ns));
   out.Set("pkeyPairNs", floors.pkey_pair_ns ? Napi::Value(Napi::Number::New(env, *floors.pkey_pair_ns))
                                             : env.Null());
+  out.Set("poolAllocateFreeNs", Napi::Number::New(env, floors.pool_allocate_free_ns));
   out.Set("kernelCopyReadNs", floors.kernel_copy_read_ns
                                   ? Napi::Value(Napi::Number::New(env, *floors.kernel_copy_read_ns))
                                   : env.Null());

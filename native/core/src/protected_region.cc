@@ -122,7 +122,7 @@ ProtectedRegion::~ProtectedRegion() {
                                        wiped.error().message);
     }
     os::kernel_copy_unregister(memory_.data);
-    if (locked_) (void)platform_memory::unlock(memory_.data, memory_.data_size);
+    // Wiped: munmap releases the lock with the pages, no munlock needed.
     if (dump_excluded_) os::forget_crash_dump_exclusion(memory_.data);
     Status freed = platform_memory::free_guarded(memory_);
     if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
@@ -225,8 +225,15 @@ Status ProtectedRegion::scoped_by_copy(bool write, Callback fn, void* context) {
   if (!leased) return leased.error();
   ScratchLease lease = std::move(leased.value());
   unsigned char* copy = lease.bytes();
-  Status read = os::kernel_copy_read(memory_.data, copy, size_ + kCanarySize);
-  if (!read) return read;
+  if (untouched_) {
+    // Nothing has been copied in or out since create(): the pages hold zeros
+    // and the canary, so a first write (generate, import) is one copy.
+    std::memset(copy, 0, size_);
+    std::memcpy(copy + size_, process_canary(), kCanarySize);
+  } else {
+    Status read = os::kernel_copy_read(memory_.data, copy, size_ + kCanarySize);
+    if (!read) return read;
+  }
   if (std::memcmp(copy + size_, process_canary(), kCanarySize) != 0) {
     return make_error(ErrorCode::CanaryCorrupted,
                       "the canary after the secret was overwritten: possible buffer overflow");
@@ -240,7 +247,9 @@ Status ProtectedRegion::scoped_by_copy(bool write, Callback fn, void* context) {
   if (!write) return Status();
   // The canary goes back too: an overflow by the callback corrupts it, as it
   // would in place, and the next access reports it.
-  return os::kernel_copy_write(memory_.data, copy, size_ + kCanarySize);
+  Status stored = os::kernel_copy_write(memory_.data, copy, size_ + kCanarySize);
+  if (stored) untouched_ = false;
+  return stored;
 }
 
 Status ProtectedRegion::wipe() {

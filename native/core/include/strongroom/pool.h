@@ -235,6 +235,9 @@ struct SealingFloors {
   // descriptor (nullopt where kernel copy is unavailable): the physical floor
   // of a kernel-copy read scope.
   std::optional<double> kernel_copy_read_ns;
+  // Pool::allocate(32) + Pool::free in C++ (no write, no system call): the
+  // allocator's own share of a JS allocate+free pair.
+  double pool_allocate_free_ns = 0;
 };
 SealingFloors measure_sealing_floors(std::size_t iterations);
 

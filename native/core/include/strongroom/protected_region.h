@@ -124,6 +124,7 @@ class ProtectedRegion {
   Sealing sealing_ = Sealing::Mprotect;
   int pkey_ = -1;
   LockPolicy lock_policy_ = LockPolicy::Require;
+  bool untouched_ = true;  // kernel copy: nothing written since create()
   std::string sealing_reason_;
   int open_scopes_ = 0;
   Protection open_protection_ = Protection::NoAccess;
