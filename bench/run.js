@@ -434,6 +434,18 @@ for (const [label, key] of [['pooled readInto', 'pooledNative'], ['isolated read
 }
 lines.push(table('2. 32-byte read scope (per scope)', ['what', 'time', 'floor of its sealing', 'vs floor'], readRows));
 lines.push('');
+const kd = rs.floors.kernelCopyDescriptorsNs;
+if (kd.readWritePread !== null) {
+  lines.push(
+    table('2b. kernel-copy descriptor policies (32 bytes, one sealed page, C++)', ['what', 'time', 'vs pread on the kept descriptor'], [
+      ['pread, kept read-write descriptor (used)', fmtNs(kd.readWritePread), '1.00×'],
+      ['pread, separate read-only descriptor', fmtNs(kd.readOnlyPread), fmtRatio(ratio(kd.readOnlyPread, kd.readWritePread))],
+      ['pwrite, kept read-write descriptor (used)', fmtNs(kd.readWritePwrite), fmtRatio(ratio(kd.readWritePwrite, kd.readWritePread))],
+      ['open + pwrite + close, short-lived write descriptor', fmtNs(kd.reopenPwriteClose), fmtRatio(ratio(kd.reopenPwriteClose, kd.readWritePread))],
+    ]),
+  );
+  lines.push('');
+}
 const cap = results.capacity;
 const capRow = (name, c) =>
   c.skipped || c.error

@@ -142,6 +142,13 @@ export interface NativeAddon {
       kernelCopyReadNs: number | null;
       /** Pool allocate(32)+free in C++: the allocator's share of a JS pair. */
       poolAllocateFreeNs: number;
+      /** The kernel-copy descriptor policies, ns per 32-byte copy; null where kernel copy is unavailable. */
+      kernelCopyDescriptorsNs: {
+        readWritePread: number | null;
+        readOnlyPread: number | null;
+        readWritePwrite: number | null;
+        reopenPwriteClose: number | null;
+      };
     };
   };
   /** The process-wide kernel-copy probe (runs it on first call). */

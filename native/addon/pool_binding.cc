@@ -417,6 +417,15 @@ Napi::Value SealingFloors(const Napi::CallbackInfo& info) {
   out.Set("pkeyPairNs", floors.pkey_pair_ns ? Napi::Value(Napi::Number::New(env, *floors.pkey_pair_ns))
                                             : env.Null());
   out.Set("poolAllocateFreeNs", Napi::Number::New(env, floors.pool_allocate_free_ns));
+  auto optional = [&env](const std::optional<double>& v) {
+    return v ? Napi::Value(Napi::Number::New(env, *v)) : env.Null();
+  };
+  Napi::Object descriptors = Napi::Object::New(env);
+  descriptors.Set("readWritePread", optional(floors.kernel_copy_rw_pread_ns));
+  descriptors.Set("readOnlyPread", optional(floors.kernel_copy_ro_pread_ns));
+  descriptors.Set("readWritePwrite", optional(floors.kernel_copy_pwrite_ns));
+  descriptors.Set("reopenPwriteClose", optional(floors.kernel_copy_reopen_pwrite_ns));
+  out.Set("kernelCopyDescriptorsNs", descriptors);
   out.Set("kernelCopyReadNs", floors.kernel_copy_read_ns
                                   ? Napi::Value(Napi::Number::New(env, *floors.kernel_copy_read_ns))
                                   : env.Null());

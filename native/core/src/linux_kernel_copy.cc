@@ -45,10 +45,11 @@
 #include <cstdlib>
 #include <cstdint>
 #include <cstring>
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <new>
-#include <atomic>
 #include <string>
 
 #include "os.h"
@@ -335,6 +336,45 @@ Status kernel_copy_zero(void* to, std::size_t size) {
     size -= static_cast<std::size_t>(n);
   }
   return Status();
+}
+
+bool measure_kernel_copy_descriptors(std::size_t iterations, KernelCopyDescriptorCosts* out) {
+  const int fd = descriptor();
+  if (fd < 0 || iterations == 0) return false;
+  const int read_only = ::open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+  if (read_only < 0) return false;
+  const std::size_t page = page_size();
+  Result<void*> mapped = map(page, Protection::NoAccess);
+  if (!mapped) {
+    ::close(read_only);
+    return false;
+  }
+  const off_t at = offset_of(mapped.value());
+  unsigned char bytes[32] = {};
+  auto best = [iterations](auto&& fn) {
+    double best_ns = 0;
+    for (int round = 0; round < 5; ++round) {
+      auto start = std::chrono::steady_clock::now();
+      for (std::size_t i = 0; i < iterations; ++i) fn();
+      double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() /
+                  static_cast<double>(iterations);
+      if (round == 0 || ns < best_ns) best_ns = ns;
+    }
+    return best_ns;
+  };
+  out->read_write_fd_pread = best([&] { (void)!::pread(fd, bytes, sizeof bytes, at); });
+  out->read_only_fd_pread = best([&] { (void)!::pread(read_only, bytes, sizeof bytes, at); });
+  out->read_write_fd_pwrite = best([&] { (void)!::pwrite(fd, bytes, sizeof bytes, at); });
+  out->reopen_pwrite_close = best([&] {
+    int once = ::open("/proc/self/mem", O_WRONLY | O_CLOEXEC);
+    if (once >= 0) {
+      (void)!::pwrite(once, bytes, sizeof bytes, at);
+      ::close(once);
+    }
+  });
+  ::close(read_only);
+  (void)unmap(mapped.value(), page);
+  return true;
 }
 
 }  // namespace os

@@ -61,6 +61,13 @@ SealingFloors measure_sealing_floors(std::size_t iterations) {
       sink = sink + copy[0];
     });
     os::kernel_copy_unregister(bytes);
+    os::KernelCopyDescriptorCosts costs;
+    if (os::measure_kernel_copy_descriptors(iterations / 10 + 1, &costs)) {
+      floors.kernel_copy_rw_pread_ns = costs.read_write_fd_pread;
+      floors.kernel_copy_ro_pread_ns = costs.read_only_fd_pread;
+      floors.kernel_copy_pwrite_ns = costs.read_write_fd_pwrite;
+      floors.kernel_copy_reopen_pwrite_ns = costs.reopen_pwrite_close;
+    }
   }
   (void)os::unmap(bytes, page);
   PoolOptions options;
