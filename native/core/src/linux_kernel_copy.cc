@@ -338,6 +338,16 @@ Status kernel_copy_zero(void* to, std::size_t size) {
   return Status();
 }
 
+Status kernel_copy_lock_on_fault(void* ptr, std::size_t size) {
+  if (::mlock2(ptr, size, MLOCK_ONFAULT) != 0) {
+    const int error = errno;
+    return make_os_error(error == ENOMEM || error == EAGAIN || error == EPERM ? ErrorCode::LockFailed
+                                                                              : ErrorCode::OsError,
+                         "mlock2", error, "could not lock pages (check RLIMIT_MEMLOCK / ulimit -l)");
+  }
+  return Status();
+}
+
 bool measure_kernel_copy_descriptors(std::size_t iterations, KernelCopyDescriptorCosts* out) {
   const int fd = descriptor();
   if (fd < 0 || iterations == 0) return false;

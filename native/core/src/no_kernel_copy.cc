@@ -18,6 +18,7 @@ void kernel_copy_unregister(const void*) {}
 Status kernel_copy_read(const void*, void*, std::size_t) { return unsupported(); }
 Status kernel_copy_write(void*, const void*, std::size_t) { return unsupported(); }
 Status kernel_copy_zero(void*, std::size_t) { return unsupported(); }
+Status kernel_copy_lock_on_fault(void*, std::size_t) { return unsupported(); }
 bool measure_kernel_copy_descriptors(std::size_t, KernelCopyDescriptorCosts*) { return false; }
 
 }  // namespace os

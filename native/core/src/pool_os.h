@@ -49,6 +49,12 @@ void kernel_copy_register(const void* base, std::size_t size);
 void kernel_copy_unregister(const void* base);
 Status kernel_copy_read(const void* from, void* into, std::size_t size);
 Status kernel_copy_write(void* to, const void* from, std::size_t size);
+// mlock2(MLOCK_ONFAULT) on no-access pages that kernel copy will fill: the
+// lock is charged to RLIMIT_MEMLOCK now (LockFailed when over it) and each
+// page is locked as the first copy faults it in, so a region never has to be
+// opened to be locked. (A plain mlock of a no-access range fails: it cannot
+// populate pages it may not touch.)
+Status kernel_copy_lock_on_fault(void* ptr, std::size_t size);
 // Writes `size` zero bytes at `to` (one system call).
 Status kernel_copy_zero(void* to, std::size_t size);
 

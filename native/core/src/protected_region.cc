@@ -9,6 +9,7 @@
 #include "pool_os.h"
 #include "scratch.h"
 #include "strongroom/log.h"
+#include "strongroom/memlock.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
 
@@ -54,6 +55,13 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
     return make_error(ErrorCode::InvalidSize, "size overflows");
   }
   const unsigned char* canary = process_canary();
+  if (options.sealing == SealingPreference::Auto || options.sealing == SealingPreference::KernelCopy) {
+    Result<SealingChoice> early = choose_sealing(options.sealing);
+    if (!early) return early.error();
+    if (early.value().sealing == Sealing::KernelCopy) {
+      return create_for_kernel_copy(size, options, early.value().reason);
+    }
+  }
 
   Result<GuardedAllocation> mapped =
       platform_memory::allocate_guarded(size + kCanarySize, 1, 1, Protection::ReadWrite);
@@ -116,7 +124,8 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
 ProtectedRegion::~ProtectedRegion() {
   // Wipe everything (secret and canary) before the pages can leave RAM.
   if (sealing_ == Sealing::KernelCopy) {
-    Status wiped = os::kernel_copy_zero(memory_.data, memory_.data_size);
+    // Never written: the pages were never even faulted in, nothing to wipe.
+    Status wiped = untouched_ ? Status() : os::kernel_copy_zero(memory_.data, memory_.data_size);
     if (!wiped) {
       log_message(LogLevel::Error, "could not wipe a region through the kernel; unmapping unwiped: " +
                                        wiped.error().message);
@@ -145,6 +154,42 @@ ProtectedRegion::~ProtectedRegion() {
   if (dump_excluded_) os::forget_crash_dump_exclusion(memory_.data);
   Status freed = platform_memory::free_guarded(memory_);
   if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
+}
+
+// Kernel copy never opens the pages, so they are mapped no-access from the
+// start and never change: one mmap, a lock charged now and applied as the
+// first copy faults each page in, dump and fork exclusion. The canary goes in
+// with the first write (untouched_ until then). Four system calls where the
+// other methods need six.
+Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create_for_kernel_copy(
+    std::size_t size, const RegionOptions& options, std::string reason) {
+  Result<GuardedAllocation> mapped =
+      platform_memory::allocate_guarded(size + kCanarySize, 1, 1, Protection::NoAccess);
+  if (!mapped) return mapped.error();
+  GuardedAllocation memory = mapped.value();
+  Status locked = os::kernel_copy_lock_on_fault(memory.data, memory.data_size);
+  if (!locked && options.lock_policy == LockPolicy::Require) {
+    (void)platform_memory::free_guarded(memory);  // fail closed; nothing was written
+    Error error = locked.error();
+    error.code = ErrorCode::LockFailed;
+    return error;
+  }
+  if (!locked) {
+    log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " + locked.error().message);
+  }
+  std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size));
+  if (!region) {
+    (void)platform_memory::free_guarded(memory);
+    return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
+  }
+  region->dump_excluded_ = os::exclude_from_crash_dumps(memory.data, memory.data_size);
+  region->fork_excluded_ = madvise_dontfork(memory.data, memory.data_size).ok();
+  os::kernel_copy_register(memory.data, memory.data_size);
+  region->sealing_ = Sealing::KernelCopy;
+  region->sealing_reason_ = std::move(reason);
+  region->lock_policy_ = options.lock_policy;
+  region->locked_ = locked.ok();
+  return region;
 }
 
 Protection ProtectedRegion::at_rest_protection() { return os::at_rest_protection(); }
@@ -201,6 +246,7 @@ bool ProtectedRegion::canary_matches() const {
 }
 
 bool ProtectedRegion::canary_intact() {
+  if (sealing_ == Sealing::KernelCopy && untouched_) return true;  // placed by the first write
   if (sealing_ == Sealing::KernelCopy) {
     unsigned char canary[kCanarySize];
     return os::kernel_copy_read(memory_.data + size_, canary, kCanarySize).ok() &&

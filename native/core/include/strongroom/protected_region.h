@@ -110,6 +110,9 @@ class ProtectedRegion {
   // Closes one scope opened with `opened` (ReadOnly or ReadWrite).
   Status seal(Protection opened);
   bool canary_matches() const;
+  static Result<std::unique_ptr<ProtectedRegion>> create_for_kernel_copy(std::size_t size,
+                                                                         const RegionOptions& options,
+                                                                         std::string reason);
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
   Status scoped_by_copy(bool write, Callback fn, void* context);
 
