@@ -6,7 +6,7 @@ import { SecureMemoryError } from './errors';
 import { hardening } from './hardening';
 import { addonSource, native } from './native';
 import { platformInfo } from './platform';
-import { SecretVault } from './vault';
+import { SecretVault, type SecretStatus } from './vault';
 
 const MiB = 1024 * 1024;
 
@@ -76,6 +76,32 @@ function fact(check: string, value: boolean | null, yes: string, no: string, unk
   return { check, value: unknown, verdict: 'unavailable', source, advice };
 }
 
+// Which sealing method 'auto' picked, probed in the order pkey, kernel-copy,
+// mprotect, with the reason for each fallback.
+function sealingRow(method: SecretStatus['sealing'], reason: string | null): DoctorRow {
+  const check = 'sealing method';
+  const source = 'probe: pkey_alloc, then /proc/self/mem (pread/pwrite of a no-access page), then mprotect';
+  switch (method) {
+    case 'pkey':
+      return { check, value: 'pkey: memory protection key, opened per thread', verdict: 'ok', source };
+    case 'kernel-copy':
+      return { check, value: `kernel-copy: pages never opened, scopes copy through the kernel${reason ? ` (${reason})` : ''}`, verdict: 'ok', source };
+    case 'mprotect':
+      return {
+        check,
+        value: `mprotect: pages open to every thread during a scope${reason ? ` (${reason})` : ''}`,
+        verdict: 'degraded',
+        source,
+        advice:
+          process.platform === 'linux'
+            ? 'kernel-copy needs /proc mounted and forced access allowed (no proc_mem.force_override=never); an unprivileged process must probe it before PR_SET_DUMPABLE 0 (hardening.disableCoreDumps() does so)'
+            : 'no sealing method without a page-table change exists on this OS',
+      };
+    default:
+      return { check, value: `none${reason ? ` (${reason})` : ''}`, verdict: 'ok', source: 'VirtualProtect' };
+  }
+}
+
 export function runDoctor(): DoctorReport {
   const platform = platformInfo();
   const rows: DoctorRow[] = [];
@@ -136,6 +162,7 @@ export function runDoctor(): DoctorReport {
       verdict: status.guardPages !== false && status.canaryIntact && (status.sealed !== false || status.sealing === 'none') ? 'ok' : 'degraded',
       source: protectionSource,
     });
+    rows.push(sealingRow(status.sealing, status.sealingFallbackReason));
   } catch (error) {
     const e = error as SecureMemoryError;
     rows.push({

@@ -15,9 +15,21 @@ export interface NativeRegionFacts {
   guardPages: boolean | null;
   /** The secret's pages closed right now, per the OS (or, under pkey sealing, this thread's PKRU); null where it cannot be asked. */
   sealed: boolean | null;
-  sealing: 'pkey' | 'mprotect' | 'none';
+  sealing: SealingMethod;
+  /** Why the method is not a protection key (null when it is, or a method was forced). */
+  sealingFallbackReason?: string | null;
   canaryIntact: boolean;
 }
+
+/**
+ * How secret pages are closed at rest. 'pkey': a memory protection key,
+ * opened per thread. 'kernel-copy': never opened; scopes copy through the
+ * kernel (Linux /proc/self/mem). 'mprotect': opened for every thread during
+ * a scope. 'none': not sealed (Windows rests read-only).
+ */
+export type SealingMethod = 'pkey' | 'kernel-copy' | 'mprotect' | 'none';
+/** A sealing option: 'auto' probes pkey, then kernel-copy, then mprotect. */
+export type SealingPreference = 'auto' | 'pkey' | 'kernel-copy' | 'mprotect';
 
 /** inspect() of a pooled chunk: the facts are about its whole arena. */
 export interface NativeChunkFacts extends NativeRegionFacts {
@@ -44,7 +56,7 @@ export interface NativePoolStats {
 }
 
 export interface NativePoolDescription {
-  sealing: 'pkey' | 'mprotect' | 'none';
+  sealing: SealingMethod;
   sealingFallbackReason: string | null;
   backing: 'anonymous' | 'secretmem';
   backingFallbackReason: string | null;
@@ -102,7 +114,7 @@ export interface NativeWireLimits {
 }
 
 export interface NativeAddon {
-  ProtectedRegion: new (size: number, maxSize: number, requireLock: boolean) => NativeRegion;
+  ProtectedRegion: new (size: number, maxSize: number, requireLock: boolean, sealing?: SealingPreference) => NativeRegion;
   platformInfo(): { pageSize: number; memlockLimit: number | null; lockedBytes: number | null };
   setLogListener(listener: ((level: string, message: string) => void) | null): void;
   coreDumpState(): NativeCoreDumpState;
@@ -125,7 +137,7 @@ export interface NativeAddon {
     arenaSize: number,
     maxSize: number,
     requireLock: boolean,
-    sealing: 'auto' | 'mprotect',
+    sealing: SealingPreference,
     backing: 'anonymous' | 'secretmem',
   ) => NativePool;
   poolSlotSize(size: number): number;
@@ -134,7 +146,28 @@ export interface NativeAddon {
   /** Benchmark floors, measured natively. */
   bench: {
     noop(): void;
-    sealingFloors(iterations: number): { mprotectPairNs: number; pkeyPairNs: number | null };
+    sealingFloors(iterations: number): {
+      mprotectPairNs: number;
+      pkeyPairNs: number | null;
+      /** One 32-byte pread of a sealed page through the kernel-copy descriptor. */
+      kernelCopyReadNs: number | null;
+      /** Pool allocate(32)+free in C++: the allocator's share of a JS pair. */
+      poolAllocateFreeNs: number;
+      /** The kernel-copy descriptor policies, ns per 32-byte copy; null where kernel copy is unavailable. */
+      kernelCopyDescriptorsNs: {
+        readWritePread: number | null;
+        readOnlyPread: number | null;
+        readWritePwrite: number | null;
+        reopenPwriteClose: number | null;
+      };
+    };
+  };
+  /** The process-wide kernel-copy probe (runs it on first call). */
+  kernelCopyStatus(): { available: boolean; reason: string | null };
+  /** Test hooks; never needed by applications. */
+  testing: {
+    /** Makes the kernel-copy probe fail as if `path` were /proc/self/mem (errno injected into its write). Before first use only. */
+    refuseKernelCopy(path: string, injectErrno: number): void;
   };
 }
 

@@ -14,6 +14,7 @@ const vaultOptionsSchema = z.strictObject({
   lockPolicy: z.enum(['require', 'best-effort']).optional(),
   storage: z.enum(['isolated', 'pooled']).optional(),
   backing: z.enum(['anonymous', 'secretmem']).optional(),
+  sealing: z.enum(['auto', 'pkey', 'kernel-copy', 'mprotect']).optional(),
   maxSecretSize: sizeLimit.optional(),
 });
 
@@ -24,6 +25,7 @@ const callOptionsSchema = z.strictObject({
 export type LockPolicy = 'require' | 'best-effort';
 export type Storage = 'isolated' | 'pooled';
 export type Backing = 'anonymous' | 'secretmem';
+export type Sealing = 'auto' | 'pkey' | 'kernel-copy' | 'mprotect';
 
 export interface VaultOptions {
   /** 'require' (default): a refused lock fails with LOCK_FAILED. 'best-effort': allocate anyway, inspect() says locked: false. */
@@ -42,6 +44,16 @@ export interface VaultOptions {
    * secrets exist and counts against the lock budget.
    */
   backing?: Backing;
+  /**
+   * How secret pages are sealed. 'auto' (default) takes the first that works
+   * of: 'pkey' (memory protection keys, opened per thread), 'kernel-copy'
+   * (Linux: pages never opened, scopes copy through /proc/self/mem),
+   * 'mprotect' (pages opened for every thread during a scope); the reason
+   * for each fallback is in poolInfo() and doctor. Naming a method forces it:
+   * UNSUPPORTED where it is not available. secretmem arenas cannot use
+   * 'kernel-copy' (the kernel refuses to copy them).
+   */
+  sealing?: Sealing;
   /** Largest secret this vault accepts, in bytes (default 1 MiB, at most 64 MiB). */
   maxSecretSize?: number;
 }
@@ -50,6 +62,7 @@ export interface ResolvedVaultOptions {
   lockPolicy: LockPolicy;
   storage: Storage;
   backing: Backing;
+  sealing: Sealing;
   maxSecretSize: number;
 }
 
@@ -72,6 +85,7 @@ export function resolveVaultOptions(options: unknown): ResolvedVaultOptions {
     lockPolicy: parsed.data.lockPolicy ?? 'require',
     storage: parsed.data.storage ?? 'isolated',
     backing: parsed.data.backing ?? 'anonymous',
+    sealing: parsed.data.sealing ?? 'auto',
     maxSecretSize: parsed.data.maxSecretSize ?? DEFAULT_MAX_SECRET_SIZE,
   };
   if (resolved.backing === 'secretmem' && resolved.storage !== 'pooled') {

@@ -1,6 +1,6 @@
 // SecretVault: opaque handles over native protected regions, with policy.
 import { callNative, fromNativeError, SecureMemoryError } from './errors';
-import { native, type NativePool, type NativePoolDescription, type NativePoolStats, type NativeRegion } from './native';
+import { native, type SealingMethod, type NativePool, type NativePoolDescription, type NativePoolStats, type NativeRegion } from './native';
 import {
   checkChunkId,
   checkFunction,
@@ -13,6 +13,7 @@ import {
   resolveVaultOptions,
   type Backing,
   type LockPolicy,
+  type Sealing,
   type SecretOptions,
   type Storage,
   type VaultOptions,
@@ -77,10 +78,15 @@ export interface SecretStatus {
   canaryIntact: boolean;
   /**
    * 'pkey': pages (isolated or pooled) sealed with a memory protection key, opened per
-   * thread for a scope (Linux x86-64 with PKU). 'mprotect': sealed with
-   * mprotect/VirtualProtect. 'none': not sealed at rest (Windows).
+   * thread for a scope (Linux x86-64 with PKU). 'kernel-copy': pages never
+   * opened; scopes get a copy through the kernel (Linux /proc/self/mem), so
+   * no thread can touch them meanwhile. 'mprotect': sealed with
+   * mprotect/VirtualProtect, opened to every thread during a scope. 'none':
+   * not sealed at rest (Windows).
    */
-  sealing: 'pkey' | 'mprotect' | 'none';
+  sealing: SealingMethod;
+  /** Why sealing is not a protection key (each method tried, with its reason); null when it is, or when a method was forced. */
+  sealingFallbackReason: string | null;
 }
 
 export interface VaultStats {
@@ -103,17 +109,17 @@ export interface VaultStats {
 /** The process-wide pool a vault's pooled secrets live in, read back from the OS. */
 export interface PoolInfo extends NativePoolStats, NativePoolDescription {}
 
-// One pool per lock policy and backing, shared by every vault of this
+// One pool per lock policy, backing and sealing, shared by every vault of this
 // thread: the lock budget is per process, and one arena holds thousands of
 // secrets.
 const pools = new Map<string, NativePool>();
 
-function poolFor(lockPolicy: LockPolicy, backing: Backing): NativePool {
-  const key = `${lockPolicy}/${backing}`;
+function poolFor(lockPolicy: LockPolicy, backing: Backing, sealing: Sealing): NativePool {
+  const key = `${lockPolicy}/${backing}/${sealing}`;
   let pool = pools.get(key);
   if (pool === undefined) {
     pool = callNative(
-      () => new native.Pool(native.defaultArenaSize, HARD_MAX_SECRET_SIZE, lockPolicy === 'require', 'auto', backing),
+      () => new native.Pool(native.defaultArenaSize, HARD_MAX_SECRET_SIZE, lockPolicy === 'require', sealing, backing),
     );
     pools.set(key, pool);
   }
@@ -203,6 +209,7 @@ export class SecretVault {
   readonly lockPolicy: LockPolicy;
   readonly storage: Storage;
   readonly backing: Backing;
+  readonly sealing: Sealing;
   readonly maxSecretSize: number;
 
   readonly #entries = new WeakMap<SecretHandle, Entry>();
@@ -215,6 +222,7 @@ export class SecretVault {
     this.lockPolicy = resolved.lockPolicy;
     this.storage = resolved.storage;
     this.backing = resolved.backing;
+    this.sealing = resolved.sealing;
     this.maxSecretSize = resolved.maxSecretSize;
     // Safety net only: a dropped handle's region is wiped and freed when the
     // GC notices, which may be late. Call destroy().
@@ -328,6 +336,7 @@ export class SecretVault {
       sealed: facts.sealed,
       canaryIntact: facts.canaryIntact,
       sealing: facts.sealing,
+      sealingFallbackReason: facts.sealingFallbackReason ?? null,
     };
   }
 
@@ -413,22 +422,28 @@ export class SecretVault {
 
   #allocate(size: number): NativeRegion {
     const requireLock = this.lockPolicy === 'require';
-    return callNative(() => new native.ProtectedRegion(size, this.maxSecretSize, requireLock));
+    return callNative(() => new native.ProtectedRegion(size, this.maxSecretSize, requireLock, this.sealing));
   }
 
   #options() {
-    return { lockPolicy: this.lockPolicy, storage: this.storage, backing: this.backing, maxSecretSize: this.maxSecretSize };
+    return { lockPolicy: this.lockPolicy, storage: this.storage, backing: this.backing, sealing: this.sealing, maxSecretSize: this.maxSecretSize };
   }
 
   #usedPool: NativePool | undefined;
 
   #pool(): NativePool {
-    this.#usedPool ??= poolFor(this.lockPolicy, this.backing);
+    this.#usedPool ??= poolFor(this.lockPolicy, this.backing, this.sealing);
     return this.#usedPool;
   }
 
   #register(region: NativeRegion, size: number, storage: Storage): SecretHandle {
-    const summary = callNative(() => region.summary());
+    // A pooled chunk under 'require' sits in an arena whose lock succeeded
+    // (the pool fails closed), in a slot of poolSlotSize(size) bytes: no need
+    // to ask, which keeps generate() one native call.
+    const summary =
+      storage === 'pooled' && this.lockPolicy === 'require'
+        ? { lockedBytes: native.poolSlotSize(size), locked: true }
+        : callNative(() => region.summary());
     const entry: Entry = {
       region,
       storage,

@@ -80,7 +80,8 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
                        });
   }
 
-  // new ProtectedRegion(size: number, maxSize: number, requireLock: boolean)
+  // new ProtectedRegion(size: number, maxSize: number, requireLock: boolean,
+  //                     sealing: 'auto' | 'pkey' | 'kernel-copy' | 'mprotect' = 'auto')
   explicit RegionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RegionWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsBoolean()) {
@@ -95,6 +96,11 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
       return;
     }
     strongroom::RegionOptions options;
+    if (info.Length() > 3 && (!info[3].IsString() ||
+                              !parse_sealing(info[3].As<Napi::String>().Utf8Value(), &options.sealing))) {
+      throw_invalid(env, "sealing must be 'auto' | 'pkey' | 'kernel-copy' | 'mprotect'");
+      return;
+    }
     options.max_size = static_cast<std::size_t>(max_size);
     options.lock_policy = info[2].As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require
                                                               : strongroom::LockPolicy::BestEffort;
@@ -211,6 +217,9 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     // How the pages are closed at rest: a protection key, mprotect/VirtualProtect
     // no-access, or not at all (Windows keeps them read-only to stay locked).
     out.Set("sealing", Napi::String::New(env, strongroom::sealing_name(region->sealing())));
+    out.Set("sealingFallbackReason", region->sealing_fallback_reason().empty()
+                                         ? env.Null()
+                                         : Napi::Value(Napi::String::New(env, region->sealing_fallback_reason())));
     out.Set("canaryIntact", Napi::Boolean::New(env, region->canary_intact()));
     return out;
   }
@@ -505,6 +514,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("defaultMaxSecretSize",
               Napi::Number::New(env, static_cast<double>(strongroom::kDefaultMaxSecretSize)));
   InitPool(env, exports);
+  // Probes sealing while the process is surely still dumpable, so a later
+  // hardening.disableCoreDumps() cannot cost an unprivileged process the
+  // kernel-copy descriptor.
+  strongroom::prepare_sealing();
   return exports;
 }
 

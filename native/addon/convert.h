@@ -8,6 +8,7 @@
 
 #include "strongroom/error.h"
 #include "strongroom/readback.h"
+#include "strongroom/sealing.h"
 
 namespace strongroom_addon {
 
@@ -26,6 +27,17 @@ inline void throw_error(Napi::Env env, const Error& error) { to_js_error(env, er
 
 inline void throw_invalid(Napi::Env env, const std::string& message) {
   throw_error(env, strongroom::make_error(ErrorCode::InvalidArgument, message));
+}
+
+// 'auto' | 'pkey' | 'kernel-copy' | 'mprotect'; false for anything else.
+inline bool parse_sealing(const std::string& name, strongroom::SealingPreference* out) {
+  using strongroom::SealingPreference;
+  if (name == "auto") *out = SealingPreference::Auto;
+  else if (name == "pkey") *out = SealingPreference::Pkey;
+  else if (name == "kernel-copy") *out = SealingPreference::KernelCopy;
+  else if (name == "mprotect") *out = SealingPreference::Mprotect;
+  else return false;
+  return true;
 }
 
 inline Napi::Value fact_value(Napi::Env env, strongroom::Fact fact) {

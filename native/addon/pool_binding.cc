@@ -71,7 +71,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
                        registry);
   }
 
-  // new Pool(arenaSize, maxSize, requireLock, sealing: 'auto' | 'mprotect',
+  // new Pool(arenaSize, maxSize, requireLock, sealing: 'auto' | 'pkey' | 'kernel-copy' | 'mprotect',
   //          backing: 'anonymous' | 'secretmem')
   explicit PoolWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PoolWrap>(info) {
     Napi::Env env = info.Env();
@@ -88,17 +88,15 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     }
     std::string sealing = info[3].As<Napi::String>().Utf8Value();
     std::string backing = info[4].As<Napi::String>().Utf8Value();
-    if ((sealing != "auto" && sealing != "mprotect") || (backing != "anonymous" && backing != "secretmem")) {
-      throw_invalid(env, "sealing must be 'auto' | 'mprotect', backing 'anonymous' | 'secretmem'");
+    strongroom::PoolOptions options;
+    if (!parse_sealing(sealing, &options.sealing) || (backing != "anonymous" && backing != "secretmem")) {
+      throw_invalid(env, "sealing must be 'auto' | 'pkey' | 'kernel-copy' | 'mprotect', backing 'anonymous' | 'secretmem'");
       return;
     }
-    strongroom::PoolOptions options;
     options.arena_size = static_cast<std::size_t>(arena_size);
     options.max_size = static_cast<std::size_t>(max_size);
     options.lock_policy = info[2].As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require
                                                               : strongroom::LockPolicy::BestEffort;
-    options.sealing = sealing == "mprotect" ? strongroom::SealingPreference::Mprotect
-                                            : strongroom::SealingPreference::Auto;
     options.backing = backing == "secretmem" ? strongroom::Backing::SecretMem
                                              : strongroom::Backing::Anonymous;
     auto created = strongroom::Pool::create(options);
@@ -331,6 +329,9 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     out.Set("guardPages", fact_value(env, c.guard_pages_verified));
     out.Set("sealed", fact_value(env, c.sealed_verified));
     out.Set("sealing", Napi::String::New(env, strongroom::sealing_name(pool->sealing())));
+    out.Set("sealingFallbackReason", pool->sealing_fallback_reason().empty()
+                                         ? env.Null()
+                                         : Napi::Value(Napi::String::New(env, pool->sealing_fallback_reason())));
     out.Set("canaryIntact", Napi::Boolean::New(env, c.canary_intact));
     out.Set("backing", Napi::String::New(env, strongroom::backing_name(pool->backing())));
     return out;
@@ -415,7 +416,44 @@ Napi::Value SealingFloors(const Napi::CallbackInfo& info) {
   out.Set("mprotectPairNs", Napi::Number::New(env, floors.mprotect_pair_ns));
   out.Set("pkeyPairNs", floors.pkey_pair_ns ? Napi::Value(Napi::Number::New(env, *floors.pkey_pair_ns))
                                             : env.Null());
+  out.Set("poolAllocateFreeNs", Napi::Number::New(env, floors.pool_allocate_free_ns));
+  auto optional = [&env](const std::optional<double>& v) {
+    return v ? Napi::Value(Napi::Number::New(env, *v)) : env.Null();
+  };
+  Napi::Object descriptors = Napi::Object::New(env);
+  descriptors.Set("readWritePread", optional(floors.kernel_copy_rw_pread_ns));
+  descriptors.Set("readOnlyPread", optional(floors.kernel_copy_ro_pread_ns));
+  descriptors.Set("readWritePwrite", optional(floors.kernel_copy_pwrite_ns));
+  descriptors.Set("reopenPwriteClose", optional(floors.kernel_copy_reopen_pwrite_ns));
+  out.Set("kernelCopyDescriptorsNs", descriptors);
+  out.Set("kernelCopyReadNs", floors.kernel_copy_read_ns
+                                  ? Napi::Value(Napi::Number::New(env, *floors.kernel_copy_read_ns))
+                                  : env.Null());
   return out;
+}
+
+// kernelCopyStatus(): { available, reason } of the process-wide probe.
+Napi::Value KernelCopyStatus(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  strongroom::Status available = strongroom::kernel_copy_available();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("available", Napi::Boolean::New(env, available.ok()));
+  out.Set("reason", available ? env.Null() : Napi::Value(Napi::String::New(env, available.error().message)));
+  return out;
+}
+
+// refuseKernelCopy(path, errno): tests only; before the first probe.
+Napi::Value RefuseKernelCopy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    throw_invalid(env, "refuseKernelCopy(path, errno)");
+    return env.Undefined();
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  strongroom::Status refused =
+      strongroom::refuse_kernel_copy_for_testing(path.c_str(), info[1].As<Napi::Number>().Int32Value());
+  if (!refused) throw_error(env, refused.error());
+  return env.Undefined();
 }
 
 }  // namespace
@@ -440,4 +478,8 @@ void InitPool(Napi::Env env, Napi::Object exports) {
   bench.Set("noop", Napi::Function::New<Noop>(env, "noop"));
   bench.Set("sealingFloors", Napi::Function::New<SealingFloors>(env, "sealingFloors"));
   exports.Set("bench", bench);
+  exports.Set("kernelCopyStatus", Napi::Function::New<KernelCopyStatus>(env, "kernelCopyStatus"));
+  Napi::Object testing = Napi::Object::New(env);
+  testing.Set("refuseKernelCopy", Napi::Function::New<RefuseKernelCopy>(env, "refuseKernelCopy"));
+  exports.Set("testing", testing);
 }

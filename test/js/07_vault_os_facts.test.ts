@@ -47,8 +47,8 @@ test('generate(32): the OS shows the pages locked and out of dumps; destroy give
       guardPages: status.guardPages,
       sealed: status.sealed,
       canaryIntact: status.canaryIntact,
-      // A protection key where the CPU has one, else mprotect: both seal.
-      sealing: status.sealing === 'pkey' ? 'mprotect' : status.sealing,
+      // A protection key where the CPU has one, else kernel copy, else mprotect: all seal.
+      sealing: status.sealing === 'pkey' || status.sealing === 'kernel-copy' ? 'mprotect' : status.sealing,
     },
     {
       size: 32,
@@ -234,7 +234,7 @@ test('inspect follows the OS, not its own record, when another process undoes th
       );
     }
     // A protection key seal lives in the thread's PKRU, which gdb's mprotect does not touch.
-    const unseal = hello.before.isolated.status.sealing === 'mprotect';
+    const unseal = ['mprotect', 'kernel-copy'].includes(hello.before.isolated.status.sealing);
     if (unseal) {
       const { start, end } = hello.ranges.isolated;
       calls.push(`call (int)mprotect((void*)${hex(start + page)}, ${end - start - 2 * page}, ${PROT_READ})`);

@@ -65,7 +65,7 @@ test('doctor exits non-zero with advice where nothing can be locked', (t) => {
   assert.equal(report.ok, false);
   const lock = report.rows.find((r: { check: string }) => r.check === 'lock test');
   assert.equal(lock.verdict, 'unavailable');
-  assert.match(lock.value, /LOCK_FAILED \(mlock, errno (1|12)\)/);
+  assert.match(lock.value, /LOCK_FAILED \(mlock2?, errno (1|12)\)/);
   assert.match(lock.advice, /ulimit -l|LimitMEMLOCK/);
   const budget = report.rows.find((r: { check: string }) => r.check === 'lock budget');
   assert.equal(budget.verdict, 'unavailable');

@@ -18,6 +18,7 @@
 
 #include "os.h"
 #include "pool_os.h"
+#include "scratch.h"
 #include "strongroom/hardening.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
@@ -70,15 +71,6 @@ Error not_live() {
 std::size_t pool_slot_size(std::size_t size) {
   if (size == 0 || size > static_cast<std::size_t>(-1) - 2 * kPoolCanarySize) return 0;
   return align_up(size + kPoolCanarySize, kPoolAlignment);
-}
-
-const char* sealing_name(Sealing sealing) {
-  switch (sealing) {
-    case Sealing::Pkey: return "pkey";
-    case Sealing::Mprotect: return "mprotect";
-    case Sealing::None: return "none";
-  }
-  return "none";
 }
 
 const char* backing_name(Backing backing) {
@@ -215,6 +207,7 @@ struct ArenaGate {
   }
 
   Status open(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const {
+    if (sealing == Sealing::KernelCopy) return Status();  // pages never open
     const std::size_t first = first_page(offset), last = last_page(offset, length);
     auto& counts = write ? arena.page_writers : arena.page_readers;
     for (std::size_t p = first; p <= last; ++p) {
@@ -235,6 +228,7 @@ struct ArenaGate {
   }
 
   Status close(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const {
+    if (sealing == Sealing::KernelCopy) return Status();
     const std::size_t first = first_page(offset), last = last_page(offset, length);
     count(arena, first, last, write, -1);
     if (sealing == Sealing::Pkey) {
@@ -246,7 +240,7 @@ struct ArenaGate {
 
   bool sealed(const Pool::Arena& arena, std::size_t offset, std::size_t length) const {
     if (sealing == Sealing::Pkey) return !os::key_scope_open(key);
-    if (sealing != Sealing::Mprotect) return false;
+    if (sealing != Sealing::Mprotect && sealing != Sealing::KernelCopy) return false;
     for (std::size_t p = first_page(offset); p <= last_page(offset, length); ++p) {
       if (arena.page_protection[p] != Protection::NoAccess) return false;
     }
@@ -346,7 +340,8 @@ Result<std::unique_ptr<Pool>> Pool::create(const PoolOptions& options) {
   if (options.lock_policy != LockPolicy::Require && options.lock_policy != LockPolicy::BestEffort) {
     return make_error(ErrorCode::InvalidArgument, "unknown lock policy");
   }
-  if (options.sealing != SealingPreference::Auto && options.sealing != SealingPreference::Mprotect) {
+  if (options.sealing != SealingPreference::Auto && options.sealing != SealingPreference::Mprotect &&
+      options.sealing != SealingPreference::Pkey && options.sealing != SealingPreference::KernelCopy) {
     return make_error(ErrorCode::InvalidArgument, "unknown sealing preference");
   }
   if (options.backing != Backing::Anonymous && options.backing != Backing::SecretMem) {
@@ -354,24 +349,6 @@ Result<std::unique_ptr<Pool>> Pool::create(const PoolOptions& options) {
   }
   (void)pool_canary();
   std::unique_ptr<Pool> pool(new Pool(options));
-
-  if (os::at_rest_protection() != Protection::NoAccess) {
-    pool->sealing_ = Sealing::None;
-    pool->sealing_reason_ =
-        "arenas rest read-only: no-access would unlock locked pages on this OS";
-  } else if (options.sealing == SealingPreference::Mprotect) {
-    pool->sealing_ = Sealing::Mprotect;
-    pool->sealing_reason_ = "mprotect sealing was asked for";
-  } else {
-    Result<int> key = os::protection_key();
-    if (key) {
-      pool->sealing_ = Sealing::Pkey;
-      pool->pkey_ = key.value();
-    } else {
-      pool->sealing_ = Sealing::Mprotect;
-      pool->sealing_reason_ = key.error().message;
-    }
-  }
 
   if (options.backing == Backing::SecretMem) {
     Result<bool> available = memfd_secret_available();
@@ -384,6 +361,21 @@ Result<std::unique_ptr<Pool>> Pool::create(const PoolOptions& options) {
       log_message(LogLevel::Warn, "secretmem backing unavailable, using anonymous memory: " +
                                       pool->backing_reason_);
     }
+  }
+
+  // Probe order: a protection key, then kernel copy, then mprotect.
+  Result<SealingChoice> choice = choose_sealing(options.sealing, pool->backing_ == Backing::SecretMem);
+  if (!choice) return choice.error();
+  pool->sealing_ = choice.value().sealing;
+  pool->pkey_ = choice.value().pkey;
+  pool->sealing_reason_ = choice.value().reason;
+  if (options.sealing == SealingPreference::Mprotect && pool->sealing_ == Sealing::Mprotect) {
+    pool->sealing_reason_ = "mprotect sealing was asked for";
+  }
+  if (pool->sealing_ == Sealing::KernelCopy) {
+    // Charged to the lock budget before the first arena is sized to it.
+    Status reserved = reserve_scratch(options.lock_policy);
+    if (!reserved) log_message(LogLevel::Warn, "kernel-copy scratch buffer: " + reserved.error().message);
   }
   return pool;
 }
@@ -462,6 +454,7 @@ Result<Pool::Arena*> Pool::new_arena(std::size_t slot) {
     unmap_arena(arena_memory);
     return sealed.error();
   }
+  if (sealing_ == Sealing::KernelCopy) os::kernel_copy_register(arena->memory.data, arena->memory.data_size);
   const std::size_t pages = arena->memory.data_size / page;
   arena->page_readers.assign(pages, 0);
   arena->page_writers.assign(pages, 0);
@@ -490,8 +483,14 @@ void Pool::release_arena(Arena* arena) {
   // Wipe everything before the pages can leave RAM. Free space is already
   // zero; a leftover secret (pool destroyed with live chunks) is not.
   ArenaGate gate{sealing_, pkey_};
-  Status opened = gate.open(*arena, 0, arena->memory.data_size, true);
-  if (opened) {
+  if (sealing_ == Sealing::KernelCopy) {
+    Status wiped = os::kernel_copy_zero(arena->memory.data, arena->memory.data_size);
+    if (!wiped) {
+      log_message(LogLevel::Error, "could not wipe an arena through the kernel; unmapping unwiped: " +
+                                       wiped.error().message);
+    }
+    os::kernel_copy_unregister(arena->memory.data);
+  } else if (Status opened = gate.open(*arena, 0, arena->memory.data_size, true); opened) {
     secure_wipe(arena->memory.data, arena->memory.data_size);
     (void)gate.close(*arena, 0, arena->memory.data_size, true);
   } else {
@@ -563,7 +562,17 @@ Status Pool::free(PoolChunk chunk) {
   unsigned char* bytes = arena->memory.data + offset_of(chunk);
 
   Status result;
-  if (used.written) {
+  if (used.written && sealing_ == Sealing::KernelCopy) {
+    unsigned char canary[kPoolCanarySize];
+    Status read = os::kernel_copy_read(bytes + used.size, canary, kPoolCanarySize);
+    if (!read) return read;  // fail closed, as below
+    if (std::memcmp(canary, pool_canary(), kPoolCanarySize) != 0) {
+      result = make_error(ErrorCode::CanaryCorrupted,
+                          "the canary after a pooled secret was overwritten: possible buffer overflow");
+    }
+    Status wiped = os::kernel_copy_zero(bytes, used.slot);
+    if (!wiped) return wiped;
+  } else if (used.written) {
     ArenaGate gate{sealing_, pkey_};
     Status opened = gate.open(*arena, offset_of(chunk), used.slot, true);
     // Fail closed: a slot that cannot be wiped is never handed out again.
@@ -591,6 +600,9 @@ Status Pool::access(PoolChunk chunk, bool write, Callback fn, void* context) {
   if (it == arena->used.end()) return not_live();
   Arena::Used& used = it->second;
   unsigned char* bytes = arena->memory.data + offset_of(chunk);
+  if (sealing_ == Sealing::KernelCopy) {
+    return access_by_copy(bytes, used.size, used.slot, used.written, write, fn, context);
+  }
 
   ArenaGate gate{sealing_, pkey_};
   Status opened = gate.open(*arena, offset_of(chunk), used.slot, write);
@@ -610,6 +622,37 @@ Status Pool::access(PoolChunk chunk, bool write, Callback fn, void* context) {
   const std::size_t size = used.size;
   fn(bytes, size, context);
   return scope.close();
+}
+
+// Kernel copy: the chunk's pages stay no-access; the callback gets a copy in
+// this thread's locked scratch buffer, written back by the kernel after a
+// write scope and wiped when the scope ends, also when fn throws.
+Status Pool::access_by_copy(unsigned char* bytes, std::size_t size, std::size_t slot, bool& written,
+                            bool write, Callback fn, void* context) {
+  Result<ScratchLease> leased = ScratchLease::acquire(slot, options_.lock_policy);
+  if (!leased) return leased.error();
+  ScratchLease lease = std::move(leased.value());
+  unsigned char* copy = lease.bytes();
+  const std::size_t copied = size + kPoolCanarySize;
+  if (written) {
+    Status read = os::kernel_copy_read(bytes, copy, copied);
+    if (!read) return read;
+    if (std::memcmp(copy + size, pool_canary(), kPoolCanarySize) != 0) {
+      return make_error(ErrorCode::CanaryCorrupted,
+                        "the canary after a pooled secret was overwritten: possible buffer overflow");
+    }
+  } else {
+    std::memset(copy, 0, size);
+    std::memcpy(copy + size, pool_canary(), kPoolCanarySize);
+  }
+  fn(copy, size, context);
+  if (!write) return Status();
+  // The canary goes back too (a first write places it): an overflow by the
+  // callback corrupts it, as it would in place, and the next access reports it.
+  Status stored = os::kernel_copy_write(bytes, copy, copied);
+  if (!stored) return stored;
+  written = true;
+  return Status();
 }
 
 Status Pool::fill_random(PoolChunk chunk) {
@@ -650,7 +693,13 @@ Result<ChunkInfo> Pool::info(PoolChunk chunk) {
   info.facts = query_range(arena->memory.data, arena->memory.data_size);
   info.guard_pages = arena->memory.guard_pages_before > 0 && arena->memory.guard_pages_after > 0;
   info.canary_intact = true;
-  if (used.written) {
+  if (used.written && sealing_ == Sealing::KernelCopy) {
+    unsigned char canary[kPoolCanarySize];
+    Status read = os::kernel_copy_read(arena->memory.data + offset_of(chunk) + used.size, canary,
+                                       kPoolCanarySize);
+    if (!read) return read.error();
+    info.canary_intact = std::memcmp(canary, pool_canary(), kPoolCanarySize) == 0;
+  } else if (used.written) {
     ArenaGate gate{sealing_, pkey_};
     Status opened = gate.open(*arena, offset_of(chunk), used.slot, false);
     if (!opened) return opened.error();

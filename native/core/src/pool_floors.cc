@@ -52,7 +52,35 @@ SealingFloors measure_sealing_floors(std::size_t iterations) {
       os::key_scope_leave(k, false);
     });
   }
+  if (os::kernel_copy_ready()) {
+    unsigned char copy[32];
+    (void)platform_memory::protect(bytes, page, Protection::NoAccess);
+    os::kernel_copy_register(bytes, page);
+    floors.kernel_copy_read_ns = best_ns_per_iteration(iterations, [&] {
+      (void)os::kernel_copy_read(bytes, copy, sizeof copy);
+      sink = sink + copy[0];
+    });
+    os::kernel_copy_unregister(bytes);
+    os::KernelCopyDescriptorCosts costs;
+    if (os::measure_kernel_copy_descriptors(iterations / 10 + 1, &costs)) {
+      floors.kernel_copy_rw_pread_ns = costs.read_write_fd_pread;
+      floors.kernel_copy_ro_pread_ns = costs.read_only_fd_pread;
+      floors.kernel_copy_pwrite_ns = costs.read_write_fd_pwrite;
+      floors.kernel_copy_reopen_pwrite_ns = costs.reopen_pwrite_close;
+    }
+  }
   (void)os::unmap(bytes, page);
+  PoolOptions options;
+  options.lock_policy = LockPolicy::BestEffort;
+  if (auto pool = Pool::create(options)) {
+    Pool& p = *pool.value();
+    PoolChunk keep = p.allocate(32).value();  // keeps the arena mapped
+    floors.pool_allocate_free_ns = best_ns_per_iteration(iterations, [&] {
+      Result<PoolChunk> chunk = p.allocate(32);
+      if (chunk) (void)p.free(chunk.value());
+    });
+    (void)p.free(keep);
+  }
   return floors;
 }
 

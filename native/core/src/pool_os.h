@@ -1,5 +1,6 @@
-// What the per-OS files give the pool (pool.cc): memory protection keys and
-// memfd_secret-backed arenas. Internal to the core.
+// What the per-OS files give the pool (pool.cc) and regions: memory
+// protection keys, kernel copy and memfd_secret-backed arenas. Internal to
+// the core.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +33,40 @@ bool key_scope_open(int key);
 // The calling thread's PKRU says the key has no access (pkey_get): the
 // hardware's view, not our scope count. False without protection keys.
 bool key_access_disabled(int key);
+
+// Kernel copy (linux_kernel_copy.cc; no_kernel_copy.cc elsewhere): copies
+// between sealed (no-access) pages and ordinary memory through the process's
+// own /proc/self/mem descriptor. The kernel reaches the page through its own
+// mapping (FOLL_FORCE), so the page tables are never changed and no thread
+// of this process can touch the page meanwhile. Only ranges registered as
+// sealed secret memory are accepted: the descriptor never writes anywhere
+// else (code pages included).
+Status kernel_copy_probe(const char* path, int inject_write_errno);
+// The process-wide probe's outcome (runs it on first call).
+Status kernel_copy_ready();
+Status kernel_copy_refuse_for_testing(const char* path, int inject_write_errno);
+void kernel_copy_register(const void* base, std::size_t size);
+void kernel_copy_unregister(const void* base);
+Status kernel_copy_read(const void* from, void* into, std::size_t size);
+Status kernel_copy_write(void* to, const void* from, std::size_t size);
+// mlock2(MLOCK_ONFAULT) on no-access pages that kernel copy will fill: the
+// lock is charged to RLIMIT_MEMLOCK now (LockFailed when over it) and each
+// page is locked as the first copy faults it in, so a region never has to be
+// opened to be locked. (A plain mlock of a no-access range fails: it cannot
+// populate pages it may not touch.)
+Status kernel_copy_lock_on_fault(void* ptr, std::size_t size);
+// Writes `size` zero bytes at `to` (one system call).
+Status kernel_copy_zero(void* to, std::size_t size);
+
+// The descriptor policies weighed for kernel copy, measured on one sealed
+// page (ns per 32-byte copy; nullopt where kernel copy is unavailable).
+struct KernelCopyDescriptorCosts {
+  double read_write_fd_pread = 0;   // the kept read-write descriptor
+  double read_only_fd_pread = 0;    // a separate read-only descriptor
+  double read_write_fd_pwrite = 0;  // the kept read-write descriptor
+  double reopen_pwrite_close = 0;   // a short-lived descriptor per write
+};
+bool measure_kernel_copy_descriptors(std::size_t iterations, KernelCopyDescriptorCosts* out);
 
 // Arena pages from memfd_secret(2) between two no-access guard pages:
 // [guard][data: MAP_SHARED of a secretmem fd][guard]. The pages leave the

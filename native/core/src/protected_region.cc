@@ -7,7 +7,9 @@
 
 #include "os.h"
 #include "pool_os.h"
+#include "scratch.h"
 #include "strongroom/log.h"
+#include "strongroom/memlock.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
 
@@ -53,6 +55,13 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
     return make_error(ErrorCode::InvalidSize, "size overflows");
   }
   const unsigned char* canary = process_canary();
+  if (options.sealing == SealingPreference::Auto || options.sealing == SealingPreference::KernelCopy) {
+    Result<SealingChoice> early = choose_sealing(options.sealing);
+    if (!early) return early.error();
+    if (early.value().sealing == Sealing::KernelCopy) {
+      return create_for_kernel_copy(size, options, early.value().reason);
+    }
+  }
 
   Result<GuardedAllocation> mapped =
       platform_memory::allocate_guarded(size + kCanarySize, 1, 1, Protection::ReadWrite);
@@ -71,17 +80,22 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
 
   // Seal: a protection key where the platform has one (and no-access at rest
   // is possible at all), else mprotect; Windows rests read-only (see top).
-  Sealing sealing = at_rest_protection() == Protection::NoAccess ? Sealing::Mprotect : Sealing::None;
-  int pkey = -1;
-  std::string sealing_reason;
-  if (sealing == Sealing::Mprotect && options.sealing == SealingPreference::Auto) {
-    Result<int> key = os::protection_key();
-    if (key.ok() && os::protect_with_key(memory.data, memory.data_size, key.value()).ok()) {
-      sealing = Sealing::Pkey;
-      pkey = key.value();
-    } else {
-      sealing_reason = key.ok() ? "pkey_mprotect failed" : key.error().message;
+  Result<SealingChoice> choice = choose_sealing(options.sealing);
+  if (!choice) {
+    abandon(memory, secure);
+    return choice.error();
+  }
+  Sealing sealing = choice.value().sealing;
+  int pkey = choice.value().pkey;
+  std::string sealing_reason = choice.value().reason;
+  if (sealing == Sealing::Pkey && !os::protect_with_key(memory.data, memory.data_size, pkey).ok()) {
+    if (options.sealing == SealingPreference::Pkey) {
+      abandon(memory, secure);
+      return make_error(ErrorCode::Unsupported, "pkey_mprotect failed");
     }
+    sealing = Sealing::Mprotect;
+    pkey = -1;
+    sealing_reason = "pkey_mprotect failed";
   }
   if (sealing != Sealing::Pkey) {
     Status sealed = platform_memory::protect(memory.data, memory.data_size, at_rest_protection());
@@ -96,7 +110,9 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
     abandon(memory, secure);
     return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
   }
+  if (sealing == Sealing::KernelCopy) os::kernel_copy_register(memory.data, memory.data_size);
   region->sealing_ = sealing;
+  region->lock_policy_ = options.lock_policy;
   region->pkey_ = pkey;
   region->sealing_reason_ = std::move(sealing_reason);
   region->locked_ = secure.locked;
@@ -107,6 +123,20 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
 
 ProtectedRegion::~ProtectedRegion() {
   // Wipe everything (secret and canary) before the pages can leave RAM.
+  if (sealing_ == Sealing::KernelCopy) {
+    // Never written: the pages were never even faulted in, nothing to wipe.
+    Status wiped = untouched_ ? Status() : os::kernel_copy_zero(memory_.data, memory_.data_size);
+    if (!wiped) {
+      log_message(LogLevel::Error, "could not wipe a region through the kernel; unmapping unwiped: " +
+                                       wiped.error().message);
+    }
+    os::kernel_copy_unregister(memory_.data);
+    // Wiped: munmap releases the lock with the pages, no munlock needed.
+    if (dump_excluded_) os::forget_crash_dump_exclusion(memory_.data);
+    Status freed = platform_memory::free_guarded(memory_);
+    if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
+    return;
+  }
   Status writable = sealing_ == Sealing::Pkey
                         ? Status()
                         : platform_memory::protect(memory_.data, memory_.data_size, Protection::ReadWrite);
@@ -126,9 +156,49 @@ ProtectedRegion::~ProtectedRegion() {
   if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
 }
 
+// Kernel copy never opens the pages, so they are mapped no-access from the
+// start and never change: one mmap, a lock charged now and applied as the
+// first copy faults each page in, dump and fork exclusion. The canary goes in
+// with the first write (untouched_ until then). Four system calls where the
+// other methods need six.
+Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create_for_kernel_copy(
+    std::size_t size, const RegionOptions& options, std::string reason) {
+  Result<GuardedAllocation> mapped =
+      platform_memory::allocate_guarded(size + kCanarySize, 1, 1, Protection::NoAccess);
+  if (!mapped) return mapped.error();
+  GuardedAllocation memory = mapped.value();
+  Status locked = os::kernel_copy_lock_on_fault(memory.data, memory.data_size);
+  if (!locked && options.lock_policy == LockPolicy::Require) {
+    (void)platform_memory::free_guarded(memory);  // fail closed; nothing was written
+    Error error = locked.error();
+    error.code = ErrorCode::LockFailed;
+    return error;
+  }
+  if (!locked) {
+    log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " + locked.error().message);
+  }
+  std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size));
+  if (!region) {
+    (void)platform_memory::free_guarded(memory);
+    return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
+  }
+  region->dump_excluded_ = os::exclude_from_crash_dumps(memory.data, memory.data_size);
+  region->fork_excluded_ = madvise_dontfork(memory.data, memory.data_size).ok();
+  os::kernel_copy_register(memory.data, memory.data_size);
+  region->sealing_ = Sealing::KernelCopy;
+  region->sealing_reason_ = std::move(reason);
+  region->lock_policy_ = options.lock_policy;
+  region->locked_ = locked.ok();
+  return region;
+}
+
 Protection ProtectedRegion::at_rest_protection() { return os::at_rest_protection(); }
 
 Status ProtectedRegion::open(Protection protection) {
+  if (sealing_ == Sealing::KernelCopy) {
+    ++open_scopes_;  // the pages never open: only the count, for sealed()
+    return Status();
+  }
   if (sealing_ == Sealing::Pkey) {
     // Per thread: opens the key for this thread only, no system call.
     os::key_scope_enter(pkey_, protection == Protection::ReadWrite);
@@ -150,6 +220,10 @@ Status ProtectedRegion::open(Protection protection) {
 
 Status ProtectedRegion::seal(Protection opened) {
   if (open_scopes_ == 0) return Status();
+  if (sealing_ == Sealing::KernelCopy) {
+    --open_scopes_;
+    return Status();
+  }
   if (sealing_ == Sealing::Pkey) {
     os::key_scope_leave(pkey_, opened == Protection::ReadWrite);
     --open_scopes_;
@@ -172,6 +246,12 @@ bool ProtectedRegion::canary_matches() const {
 }
 
 bool ProtectedRegion::canary_intact() {
+  if (sealing_ == Sealing::KernelCopy && untouched_) return true;  // placed by the first write
+  if (sealing_ == Sealing::KernelCopy) {
+    unsigned char canary[kCanarySize];
+    return os::kernel_copy_read(memory_.data + size_, canary, kCanarySize).ok() &&
+           std::memcmp(canary, process_canary(), kCanarySize) == 0;
+  }
   if (!open(Protection::ReadOnly)) return false;
   bool intact = canary_matches();
   (void)seal(Protection::ReadOnly);
@@ -181,6 +261,41 @@ bool ProtectedRegion::canary_intact() {
 Fact ProtectedRegion::sealed_verified() const {
   if (sealing_ == Sealing::Pkey) return os::key_access_disabled(pkey_) ? Fact::Yes : Fact::No;
   return query_no_access(memory_.data, memory_.data_size);
+}
+
+// Kernel copy: the pages stay no-access; fn gets a copy in this thread's
+// locked scratch buffer, which is written back after a write scope and wiped
+// when the scope ends, also when fn throws.
+Status ProtectedRegion::scoped_by_copy(bool write, Callback fn, void* context) {
+  Result<ScratchLease> leased = ScratchLease::acquire(size_ + kCanarySize, lock_policy_);
+  if (!leased) return leased.error();
+  ScratchLease lease = std::move(leased.value());
+  unsigned char* copy = lease.bytes();
+  if (untouched_) {
+    // Nothing has been copied in or out since create(): the pages hold zeros
+    // and the canary, so a first write (generate, import) is one copy.
+    std::memset(copy, 0, size_);
+    std::memcpy(copy + size_, process_canary(), kCanarySize);
+  } else {
+    Status read = os::kernel_copy_read(memory_.data, copy, size_ + kCanarySize);
+    if (!read) return read;
+  }
+  if (std::memcmp(copy + size_, process_canary(), kCanarySize) != 0) {
+    return make_error(ErrorCode::CanaryCorrupted,
+                      "the canary after the secret was overwritten: possible buffer overflow");
+  }
+  ++open_scopes_;
+  struct Count {
+    int& scopes;
+    ~Count() { --scopes; }
+  } count{open_scopes_};
+  fn(copy, size_, context);
+  if (!write) return Status();
+  // The canary goes back too: an overflow by the callback corrupts it, as it
+  // would in place, and the next access reports it.
+  Status stored = os::kernel_copy_write(memory_.data, copy, size_ + kCanarySize);
+  if (stored) untouched_ = false;
+  return stored;
 }
 
 Status ProtectedRegion::wipe() {

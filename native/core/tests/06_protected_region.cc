@@ -15,8 +15,11 @@ using namespace strongroom_test;
 
 namespace {
 
-std::unique_ptr<ProtectedRegion> region_of(std::size_t size, unsigned char fill) {
-  auto created = ProtectedRegion::create(size);
+std::unique_ptr<ProtectedRegion> region_of(std::size_t size, unsigned char fill,
+                                           SealingPreference sealing = SealingPreference::Auto) {
+  RegionOptions options;
+  options.sealing = sealing;
+  auto created = ProtectedRegion::create(size, options);
   if (!created.ok()) return nullptr;
   std::unique_ptr<ProtectedRegion> region = std::move(created.value());
   Status written = region->with_write(
@@ -43,7 +46,8 @@ std::string at_rest(const ProtectedRegion& region) {
   switch (region.sealing()) {
     case Sealing::Pkey: return "rw-";
     case Sealing::None: return "r--";
-    case Sealing::Mprotect: return "---";
+    case Sealing::Mprotect:
+    case Sealing::KernelCopy: return "---";
   }
   return "?";
 }
@@ -183,8 +187,8 @@ TEST_CASE("the region is re-sealed when the scope throws") {
   CHECK(contents(*region) == std::vector<unsigned char>(16, 5));
 }
 
-TEST_CASE("scopes: read-only inside, sealed after, nested scopes keep the widest access") {
-  auto region = region_of(8, 9);
+TEST_CASE("mprotect scopes: read-only inside, sealed after, nested scopes keep the widest access") {
+  auto region = region_of(8, 9, SealingPreference::Mprotect);
   REQUIRE(region != nullptr);
   std::string inside_read, inside_nested;
   Fact verified_inside = Fact::Unknown;
@@ -211,7 +215,33 @@ TEST_CASE("scopes: read-only inside, sealed after, nested scopes keep the widest
   CHECK(contents(*region)[0] == 10);
 }
 
-TEST_CASE("sealing: a protection key where the CPU has one, else mprotect, with the reason") {
+TEST_CASE("kernel-copy scopes: the pages stay no-access inside a scope, nested scopes see writes") {
+  Status available = kernel_copy_available();
+  if (!available) skip("no kernel copy here: " + available.error().message);
+  auto region = region_of(8, 9, SealingPreference::KernelCopy);
+  REQUIRE(region != nullptr);
+  REQUIRE(region->sealing() == Sealing::KernelCopy);
+  std::string inside_read, inside_nested;
+  Fact verified_inside = Fact::Unknown;
+  REQUIRE_OK(region->with_read([&](const std::uint8_t* bytes, std::size_t) {
+    CHECK(bytes != region->data_address());  // a copy, never the sealed page
+    inside_read = os_protection(region->data_address());
+    verified_inside = region->sealed_verified();
+    REQUIRE_OK(region->with_write([&](std::uint8_t* inner, std::size_t) {
+      inside_nested = os_protection(region->data_address());
+      inner[0] = 10;
+    }));
+    CHECK(region->sealed());
+  }));
+  CHECK(region->sealed());
+  CHECK(verified_inside == Fact::Yes);
+  CHECK(region->sealed_verified() == Fact::Yes);
+  CHECK_EQ(inside_read, std::string("---"));
+  CHECK_EQ(inside_nested, std::string("---"));
+  CHECK(contents(*region)[0] == 10);
+}
+
+TEST_CASE("sealing: a protection key where the CPU has one, else kernel copy, else mprotect") {
   auto region = region_of(16, 1);
   REQUIRE(region != nullptr);
   if (kWindows) {
@@ -221,8 +251,15 @@ TEST_CASE("sealing: a protection key where the CPU has one, else mprotect, with 
   std::printf("    sealing: %s%s%s\n", sealing_name(region->sealing()),
               region->sealing_fallback_reason().empty() ? "" : " — ",
               region->sealing_fallback_reason().c_str());
-  CHECK(region->sealing() == Sealing::Pkey || region->sealing() == Sealing::Mprotect);
-  if (region->sealing() == Sealing::Mprotect) CHECK(!region->sealing_fallback_reason().empty());
+  if (cpu_has_protection_keys()) {
+    CHECK(region->sealing() == Sealing::Pkey);
+  } else if (kernel_copy_available()) {
+    CHECK(region->sealing() == Sealing::KernelCopy);
+    CHECK(region->sealing_fallback_reason().find("no protection key") == 0);
+  } else {
+    CHECK(region->sealing() == Sealing::Mprotect);
+    CHECK(region->sealing_fallback_reason().find("no kernel copy") != std::string::npos);
+  }
   RegionOptions no_key;
   no_key.sealing = SealingPreference::Mprotect;
   auto plain = ProtectedRegion::create(16, no_key);

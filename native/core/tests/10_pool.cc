@@ -233,7 +233,9 @@ TEST_CASE("layout: a guard page before and after each arena, the arena sealed at
   REQUIRE_OK(pool->with_read(chunk, [&](const std::uint8_t*, std::size_t) {
     sealed_inside = pool->info(chunk).value().sealed_verified;
   }));
-  if (kLinux || kWindows || kDarwin) CHECK(sealed_inside == Fact::No);
+  // Only kernel copy keeps the pages closed inside a scope (and it exists only on Linux).
+  if (kLinux || kWindows || kDarwin) CHECK(sealed_inside == (pool->sealing() == Sealing::KernelCopy ? Fact::Yes : Fact::No));
+  if (inside != "?" && pool->sealing() == Sealing::KernelCopy) CHECK_EQ(inside, std::string("---"));
 }
 
 CHILD_CASE("underflow into the arena's front guard page") {
@@ -348,7 +350,8 @@ TEST_CASE("scopes re-seal when the callback throws; nested scopes keep the wides
   CHECK_EQ(pool->info(a).value().sealed, !kWindows);
   REQUIRE_OK(pool->with_read(a, [&](const std::uint8_t*, std::size_t) {
     REQUIRE_OK(pool->with_write(b, [](std::uint8_t* bytes, std::size_t) { bytes[0] = 60; }));
-    CHECK(!pool->info(a).value().sealed);  // a's scope is still open
+    // a's scope is still open; kernel copy never opens the pages.
+    CHECK_EQ(pool->info(a).value().sealed, pool->sealing() == Sealing::KernelCopy);
   }));
   CHECK_EQ(pool->info(a).value().sealed, !kWindows);
   CHECK(contents(*pool, b)[0] == 60);
@@ -433,8 +436,11 @@ TEST_CASE("sealing is reported honestly: pkey wherever the CPU has keys, else a 
   if (kWindows) {
     CHECK(pool->sealing() == Sealing::None);
   } else {
-    CHECK(pool->sealing() == (cpu_has_protection_keys() ? Sealing::Pkey : Sealing::Mprotect));
-    if (pool->sealing() == Sealing::Mprotect) CHECK(!pool->sealing_fallback_reason().empty());
+    const Sealing expected = cpu_has_protection_keys() ? Sealing::Pkey
+                             : kernel_copy_available()  ? Sealing::KernelCopy
+                                                        : Sealing::Mprotect;
+    CHECK(pool->sealing() == expected);
+    if (pool->sealing() != Sealing::Pkey) CHECK(!pool->sealing_fallback_reason().empty());
   }
   PoolOptions mprotect = small_arenas();
   mprotect.sealing = SealingPreference::Mprotect;

@@ -117,11 +117,14 @@ TEST_CASE("pkey: the seal holds outside a scope and against other threads inside
   CHECK(seen == std::vector<unsigned char>(32, 0x42));
 }
 
-TEST_CASE("pkey: unavailable keys fall back to mprotect and say why") {
+TEST_CASE("pkey: unavailable keys fall back to kernel copy or mprotect and say why") {
   auto pool = make_pool();
   REQUIRE(pool != nullptr);
   if (cpu_has_protection_keys()) skip("this CPU has protection keys (ospke); the fallback is not reachable");
-  CHECK(pool->sealing() == (kWindows ? Sealing::None : Sealing::Mprotect));
+  CHECK(pool->sealing() == (kWindows                  ? Sealing::None
+                            : kernel_copy_available() ? Sealing::KernelCopy
+                                                      : Sealing::Mprotect));
+  CHECK(pool->sealing_fallback_reason().find(kWindows ? "read-only" : "no protection key") != std::string::npos);
   CHECK(!pool->sealing_fallback_reason().empty());
   std::printf("    fallback reason: %s\n", pool->sealing_fallback_reason().c_str());
 }

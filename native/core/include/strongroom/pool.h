@@ -25,7 +25,10 @@
 // - An arena is sealed whenever none of its chunks is inside a read/write
 //   scope: with a memory protection key where the CPU and kernel have them
 //   (pkey_set on the calling thread only: other threads stay locked out while
-//   one thread reads), else mprotect / VirtualProtect on the arena's pages.
+//   one thread reads); else, on Linux, by kernel copy: the pages are never
+//   opened, a scope's bytes are copied through /proc/self/mem into a locked
+//   scratch buffer of the calling thread and back (sealing.h); else mprotect
+//   / VirtualProtect on the arena's pages.
 //   With mprotect only the pages under the chunk open for the scope (the
 //   rest of the arena stays no-access), which also keeps a write scope from
 //   making the kernel re-populate the whole locked arena. A protection key
@@ -177,6 +180,8 @@ class Pool {
   explicit Pool(const PoolOptions& options);
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
   Status access(PoolChunk chunk, bool write, Callback fn, void* context);
+  Status access_by_copy(unsigned char* bytes, std::size_t size, std::size_t slot, bool& written,
+                        bool write, Callback fn, void* context);
 
   Result<Arena*> new_arena(std::size_t need);
   void release_arena(Arena* arena);
@@ -219,13 +224,28 @@ Status Pool::with_write(PoolChunk chunk, Fn&& fn) {
 
 namespace strongroom {
 
-// The raw cost of the two ways to open and close secret pages, measured in
+// The raw cost of the ways to open and close secret pages, measured in
 // this process for benchmarks: an mprotect pair (no access -> read -> no
 // access) on one page, and a pkey_set pair (nullopt without protection keys).
 // Nanoseconds per pair, best of a few rounds.
 struct SealingFloors {
   double mprotect_pair_ns = 0;
   std::optional<double> pkey_pair_ns;
+  // One pread of 32 bytes from a sealed page through the kernel-copy
+  // descriptor (nullopt where kernel copy is unavailable): the physical floor
+  // of a kernel-copy read scope.
+  std::optional<double> kernel_copy_read_ns;
+  // Pool::allocate(32) + Pool::free in C++ (no write, no system call): the
+  // allocator's own share of a JS allocate+free pair.
+  double pool_allocate_free_ns = 0;
+  // The descriptor policies weighed for kernel copy (see the README's threat
+  // model): pread through the kept read-write descriptor and through a
+  // read-only one, pwrite through the kept one, and open+pwrite+close of a
+  // short-lived write descriptor. Empty where kernel copy is unavailable.
+  std::optional<double> kernel_copy_rw_pread_ns;
+  std::optional<double> kernel_copy_ro_pread_ns;
+  std::optional<double> kernel_copy_pwrite_ns;
+  std::optional<double> kernel_copy_reopen_pwrite_ns;
 };
 SealingFloors measure_sealing_floors(std::size_t iterations);
 

@@ -13,6 +13,9 @@
 // PKU), the pages are tagged with the process's key instead and a scope opens
 // them for the calling thread only (pkey_set): other threads stay locked out
 // while one thread reads, and no system call is needed per scope.
+// Without keys, on Linux, the pages are never opened at all where the kernel
+// allows it (kernel copy, see sealing.h): a scope gets a copy in a locked
+// scratch buffer, copied in and out through /proc/self/mem. Else mprotect.
 // A random per-process canary right after the secret is checked on every read
 // and before every write. Destruction wipes before unlocking and unmapping.
 #pragma once
@@ -21,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "strongroom/error.h"
@@ -72,7 +76,10 @@ class ProtectedRegion {
   bool dump_excluded() const { return dump_excluded_; }
   bool fork_excluded() const { return fork_excluded_; }
   // No access right now: no scope is open and the region seals at rest.
-  bool sealed() const { return open_scopes_ == 0 && sealing_ != Sealing::None; }
+  // Under kernel copy the pages never open, not even inside a scope.
+  bool sealed() const {
+    return sealing_ == Sealing::KernelCopy || (open_scopes_ == 0 && sealing_ != Sealing::None);
+  }
   Sealing sealing() const { return sealing_; }
   // Why sealing is not a protection key under SealingPreference::Auto ("" otherwise).
   const std::string& sealing_fallback_reason() const { return sealing_reason_; }
@@ -103,6 +110,11 @@ class ProtectedRegion {
   // Closes one scope opened with `opened` (ReadOnly or ReadWrite).
   Status seal(Protection opened);
   bool canary_matches() const;
+  static Result<std::unique_ptr<ProtectedRegion>> create_for_kernel_copy(std::size_t size,
+                                                                         const RegionOptions& options,
+                                                                         std::string reason);
+  using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
+  Status scoped_by_copy(bool write, Callback fn, void* context);
 
   // Re-seals on scope exit, including when fn throws.
   class Scope;
@@ -114,6 +126,8 @@ class ProtectedRegion {
   bool fork_excluded_ = false;
   Sealing sealing_ = Sealing::Mprotect;
   int pkey_ = -1;
+  LockPolicy lock_policy_ = LockPolicy::Require;
+  bool untouched_ = true;  // kernel copy: nothing written since create()
   std::string sealing_reason_;
   int open_scopes_ = 0;
   Protection open_protection_ = Protection::NoAccess;
@@ -149,6 +163,13 @@ Status ProtectedRegion::with_write(Fn&& fn) {
 
 template <typename Fn>
 Status ProtectedRegion::scoped(Protection protection, Fn&& fn) {
+  if (sealing_ == Sealing::KernelCopy) {
+    using F = std::remove_reference_t<Fn>;
+    return scoped_by_copy(
+        protection == Protection::ReadWrite,
+        [](std::uint8_t* bytes, std::size_t size, void* context) { (*static_cast<F*>(context))(bytes, size); },
+        const_cast<void*>(static_cast<const void*>(&fn)));
+  }
   Status opened = open(protection);
   if (!opened) return opened;
   Scope scope(*this, protection);
