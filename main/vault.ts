@@ -1,23 +1,25 @@
 // SecretVault: opaque handles over native protected regions, with policy.
 import { callNative, fromNativeError, SecureMemoryError } from './errors';
-import { native, type SealingMethod, type NativePool, type NativePoolDescription, type NativePoolStats, type NativeRegion } from './native';
+import { native, type NativePool, type NativeRegion } from './native';
+import type { Backing, LockPolicy, Sealing, SecretOptions, Storage, VaultOptions } from './options';
 import {
   checkChunkId,
   checkFunction,
   checkImportBytes,
   checkNotShared,
   checkSize,
-  HARD_MAX_SECRET_SIZE,
   offHeapBytes,
   resolveSecretOptions,
   resolveVaultOptions,
-  type Backing,
-  type LockPolicy,
-  type Sealing,
-  type SecretOptions,
-  type Storage,
-  type VaultOptions,
 } from './validate';
+import { wipeVaultAtExit } from './vault/exit-hook';
+import { PooledRegion } from './vault/pooled-region';
+import { poolFor } from './vault/pools';
+import { scoped, type Entry, type SyncResult } from './vault/scope';
+import { secretStatus, type PoolInfo, type SecretStatus, type VaultStats } from './vault/status';
+
+export type { PoolInfo, SecretStatus, VaultStats } from './vault/status';
+export type { SyncResult } from './vault/scope';
 
 const MINT = Symbol('SecretHandle mint');
 
@@ -45,166 +47,6 @@ export class SecretHandle {
 }
 Object.freeze(SecretHandle.prototype);
 
-export interface SecretStatus {
-  size: number;
-  storage: Storage;
-  /** The lock call succeeded. */
-  locked: boolean;
-  /** The OS says the pages are locked (smaps `lo`, QueryWorkingSetEx, macOS mach_vm_region_recurse user_wired_count); null = cannot be verified here. */
-  lockVerified: boolean | null;
-  /** The OS says the pages are excluded from core dumps (smaps `dd`); null = cannot be verified here (macOS and Windows have nothing per region to read). */
-  dumpExcluded: boolean | null;
-  /** The OS says forked children do not get the pages (smaps `dc`, macOS inheritance VM_INHERIT_NONE); null = cannot be verified here. */
-  forkExcluded: boolean | null;
-  /**
-   * Guard pages fence the secret's memory. For 'isolated' storage they sit
-   * right before and after the secret's pages; for 'pooled' storage at the
-   * ends of its arena, so an overflow inside the arena reaches a neighbour
-   * secret first (and is caught by the canary) — see guardPagesAround.
-   * From the OS (the pages' protection in /proc/self/maps, VirtualQuery,
-   * mach_vm_region_recurse); null where it cannot be asked.
-   */
-  guardPages: boolean | null;
-  guardPagesAround: 'secret' | 'arena';
-  /** 'secretmem': pages removed from the kernel's direct map (Linux memfd_secret). */
-  backing: Backing;
-  /**
-   * The native pages are no-access right now. Copies handed to read/write
-   * callbacks live in the JS heap and are not covered. Always false on
-   * Windows, where no-access would unlock the pages: they rest read-only.
-   * From the OS for isolated storage; null where it cannot be asked.
-   */
-  sealed: boolean | null;
-  canaryIntact: boolean;
-  /**
-   * 'pkey': pages (isolated or pooled) sealed with a memory protection key, opened per
-   * thread for a scope (Linux x86-64 with PKU). 'kernel-copy': pages never
-   * opened; scopes get a copy through the kernel (Linux /proc/self/mem), so
-   * no thread can touch them meanwhile. 'mprotect': sealed with
-   * mprotect/VirtualProtect, opened to every thread during a scope. 'none':
-   * not sealed at rest (Windows).
-   */
-  sealing: SealingMethod;
-  /** Why sealing is not a protection key (each method tried, with its reason); null when it is, or when a method was forced. */
-  sealingFallbackReason: string | null;
-}
-
-export interface VaultStats {
-  /** Secrets alive now. */
-  secrets: number;
-  /** Sum of their sizes. */
-  bytes: number;
-  /** Whole pages holding them that the lock call covered. */
-  lockedBytes: number;
-  /** Secrets whose lock was refused (best-effort policy only). */
-  unlockedSecrets: number;
-  created: number;
-  destroyed: number;
-  /** Regions wiped and freed because their handle was garbage-collected without destroy(). */
-  reclaimed: number;
-  /** Live secrets in pooled storage (counted in secrets too). */
-  pooledSecrets: number;
-}
-
-/** The process-wide pool a vault's pooled secrets live in, read back from the OS. */
-export interface PoolInfo extends NativePoolStats, NativePoolDescription {}
-
-// One pool per lock policy, backing and sealing, shared by every vault of this
-// thread: the lock budget is per process, and one arena holds thousands of
-// secrets.
-const pools = new Map<string, NativePool>();
-
-function poolFor(lockPolicy: LockPolicy, backing: Backing, sealing: Sealing): NativePool {
-  const key = `${lockPolicy}/${backing}/${sealing}`;
-  let pool = pools.get(key);
-  if (pool === undefined) {
-    pool = callNative(
-      () => new native.Pool(native.defaultArenaSize, HARD_MAX_SECRET_SIZE, lockPolicy === 'require', sealing, backing),
-    );
-    pools.set(key, pool);
-  }
-  return pool;
-}
-
-/** A pooled chunk behind the same interface as an isolated region. */
-class PooledRegion implements NativeRegion {
-  constructor(
-    private readonly pool: NativePool,
-    private readonly chunk: number,
-  ) {}
-  fillRandom(): void {
-    this.pool.fillRandom(this.chunk);
-  }
-  write(source: Uint8Array): void {
-    this.pool.write(this.chunk, source);
-  }
-  readInto(target: Uint8Array): void {
-    this.pool.readInto(this.chunk, target);
-  }
-  wipe(): void {
-    const size = this.pool.summary(this.chunk).size;
-    this.pool.write(this.chunk, new Uint8Array(size));
-  }
-  summary(): { size: number; lockedBytes: number; locked: boolean } {
-    return this.pool.summary(this.chunk);
-  }
-  inspect(): ReturnType<NativePool['inspect']> {
-    return this.pool.inspect(this.chunk);
-  }
-  destroy(): void {
-    this.pool.free(this.chunk);
-  }
-}
-
-interface Entry {
-  region: NativeRegion;
-  storage: Storage;
-  size: number;
-  pageBytes: number;
-  locked: boolean;
-  readers: number;
-  writing: boolean;
-  alive: boolean;
-}
-
-type Scope = 'read' | 'write';
-
-const liveVaults = new Set<WeakRef<SecretVault>>();
-// Per vault: wipe everything, scopes or not. Only the exit hook uses it.
-const wipeAtExit = new WeakMap<SecretVault, () => number>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // The addon also wipes every region when the Node environment ends; this
-  // covers process.exit() paths and keeps the vault's stats honest.
-  process.once('exit', () => {
-    for (const ref of liveVaults) {
-      try {
-        const vault = ref.deref();
-        if (vault !== undefined) wipeAtExit.get(vault)?.();
-      } catch {
-        // A corrupted canary must not stop the other vaults from being wiped.
-      }
-    }
-  });
-}
-
-function isThenable(value: unknown): boolean {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/**
- * A scope's result, refused at compile time when it is a Promise: an async
- * scope would outlive the wiped copy (and is refused at run time too).
- */
-export type SyncResult<R> = R extends PromiseLike<unknown> ? never : R;
-
 export class SecretVault {
   readonly lockPolicy: LockPolicy;
   readonly storage: Storage;
@@ -231,9 +73,7 @@ export class SecretVault {
       void this.#release(entry);
       this.#counters.reclaimed++;
     });
-    liveVaults.add(new WeakRef(this));
-    wipeAtExit.set(this, () => this.#destroyEverything());
-    installExitHook();
+    wipeVaultAtExit(this, () => this.#destroyEverything());
   }
 
   /**
@@ -304,7 +144,7 @@ export class SecretVault {
   read<R>(handle: SecretHandle, fn: (view: Uint8Array) => SyncResult<R>): R {
     const entry = this.#entry(handle);
     checkFunction(fn, 'read(handle, fn): fn');
-    return this.#scoped(entry, 'read', fn as (view: Uint8Array) => R);
+    return scoped(entry, 'read', fn as (view: Uint8Array) => R);
   }
 
   /**
@@ -316,28 +156,14 @@ export class SecretVault {
   write<R>(handle: SecretHandle, fn: (view: Uint8Array) => SyncResult<R>): R {
     const entry = this.#entry(handle);
     checkFunction(fn, 'write(handle, fn): fn');
-    return this.#scoped(entry, 'write', fn as (view: Uint8Array) => R);
+    return scoped(entry, 'write', fn as (view: Uint8Array) => R);
   }
 
   /** What the OS says about the secret's memory now. Reads /proc/self/smaps on Linux: not for hot paths. */
   inspect(handle: SecretHandle): SecretStatus {
     const entry = this.#entry(handle);
     const facts = callNative(() => entry.region.inspect());
-    return {
-      size: entry.size,
-      storage: entry.storage,
-      locked: facts.locked,
-      lockVerified: facts.lockVerified,
-      dumpExcluded: facts.dumpExcluded,
-      forkExcluded: facts.forkExcluded,
-      guardPages: facts.guardPages,
-      guardPagesAround: entry.storage === 'pooled' ? 'arena' : 'secret',
-      backing: 'backing' in facts ? (facts as { backing: Backing }).backing : 'anonymous',
-      sealed: facts.sealed,
-      canaryIntact: facts.canaryIntact,
-      sealing: facts.sealing,
-      sealingFallbackReason: facts.sealingFallbackReason ?? null,
-    };
+    return secretStatus(facts, entry.size, entry.storage);
   }
 
   /**
@@ -485,46 +311,5 @@ export class SecretVault {
       throw new SecureMemoryError('INVALID_HANDLE', 'this handle belongs to another vault or was destroyed');
     }
     return entry;
-  }
-
-  #scoped<R>(entry: Entry, scope: Scope, fn: (view: Uint8Array) => R): R {
-    if (entry.writing || (scope === 'write' && entry.readers > 0)) {
-      throw new SecureMemoryError(
-        'INVALID_ARGUMENT',
-        `${scope}() inside a ${entry.writing ? 'write' : 'read'} scope of the same secret is refused`,
-      );
-    }
-    // A fresh ArrayBuffer of its own: Buffer.allocUnsafe would put the copy
-    // in a shared slab, and a small `new Uint8Array(n)` lives in the JS heap,
-    // where V8 may move it and leave stale copies behind.
-    const view = offHeapBytes(entry.size);
-    if (scope === 'read') entry.readers++;
-    else entry.writing = true;
-    try {
-      callNative(() => entry.region.readInto(view));
-      const result = fn(view);
-      if (isThenable(result)) {
-        throw new SecureMemoryError(
-          'INVALID_ARGUMENT',
-          `${scope}(handle, fn): fn returned a Promise; it must be synchronous because the copy is wiped when fn returns`,
-        );
-      }
-      if (scope === 'write') {
-        // fn may have freed the secret some other way (the exit path); a
-        // pooled slot may then belong to another secret: never write there.
-        if (!entry.alive) {
-          throw new SecureMemoryError('INVALID_HANDLE', 'write(handle, fn): the secret was destroyed inside fn; nothing was written');
-        }
-        if (view.byteLength !== entry.size) {
-          throw new SecureMemoryError('INVALID_ARGUMENT', 'write(handle, fn): the view was detached or resized inside fn');
-        }
-        callNative(() => entry.region.write(view));
-      }
-      return result;
-    } finally {
-      if (view.byteLength === entry.size) view.fill(0);
-      if (scope === 'read') entry.readers--;
-      else entry.writing = false;
-    }
   }
 }
