@@ -4,7 +4,7 @@
 #include <cstddef>
 
 #include "strongroom/error.h"
-#include "strongroom/platform_memory.h"
+#include "strongroom/memory_types.h"
 
 namespace strongroom {
 namespace os {

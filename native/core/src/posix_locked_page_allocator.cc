@@ -1,22 +1,19 @@
-// PosixLockedPageAllocator: mmap + mlock + MADV_DONTDUMP
-// (+ MADV_DONTFORK on Linux); free = wipe, munlock, munmap.
-#include <sys/mman.h>
-
+// PosixLockedPageAllocator, on the platform memory layer: mmap + mlock +
+// MADV_DONTDUMP (+ MADV_DONTFORK on Linux); free = wipe, munlock, munmap.
 #include <string>
 
 #include "os.h"
-#include "posix_mapping.h"
+#include "os_locked_page_allocator.h"
 #include "strongroom/hardening.h"
-#include "strongroom/locked_page_allocator.h"
 #include "strongroom/log.h"
-#include "strongroom/memlock.h"
 #include "strongroom/page_size.h"
+#include "strongroom/platform_memory.h"
 #include "strongroom/wipe.h"
 
 namespace strongroom {
 namespace {
 
-class PosixLockedPageAllocator final : public LockedPageAllocator {
+class PosixLockedPageAllocator final : public OsLockedPageAllocator {
  public:
   PosixLockedPageAllocator() : page_size_(strongroom::page_size()) {}
 
@@ -25,18 +22,20 @@ class PosixLockedPageAllocator final : public LockedPageAllocator {
     if (len == 0) return make_error(ErrorCode::InvalidSize, "cannot allocate zero bytes");
     const std::size_t size = align_up(len, page_size_);
     if (size == 0) return make_error(ErrorCode::InvalidSize, "size overflows");
-    void* addr = mmap_page_aligned(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-    if (addr == MAP_FAILED) {
-      return make_os_error(ErrorCode::OsError, "mmap", errno, "could not map locked pages");
+    Result<void*> mapped = os::map(size, Protection::ReadWrite);
+    if (!mapped) {
+      return make_os_error(ErrorCode::OsError, "mmap", mapped.error().os_error,
+                           "could not map locked pages");
     }
-    Status locked = strongroom::mlock(addr, size);
+    void* addr = mapped.value();
+    Status locked = platform_memory::lock(addr, size);
     *locking_success = locked.ok();
     if (!locked) {
       log_message(LogLevel::Warn, "allocate_locked: pages not locked, they may be swapped: " +
                                       locked.error().message);
     }
     // Best effort, as in Bitcoin Core: not every POSIX system has these.
-    (void)madvise_dontdump(addr, size);
+    (void)os::exclude_from_crash_dumps(addr, size);
     (void)os::exclude_from_fork(addr, size);
     return addr;
   }
@@ -46,8 +45,8 @@ class PosixLockedPageAllocator final : public LockedPageAllocator {
     const std::size_t size = align_up(len, page_size_);
     secure_wipe(addr, size);
     // munlock fails harmlessly (ENOMEM) when the pages were never locked.
-    (void)strongroom::munlock(addr, size);
-    if (::munmap(addr, size) != 0) {
+    (void)platform_memory::unlock(addr, size);
+    if (!os::unmap(addr, size)) {
       log_message(LogLevel::Error, "free_locked: munmap failed");
     }
   }

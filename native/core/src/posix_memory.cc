@@ -1,4 +1,4 @@
-// POSIX page primitives: mmap, mprotect, mlock, munmap.
+// POSIX page primitives: mmap, mprotect, munmap; mlock through memlock.h.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -120,19 +120,22 @@ Status protect(void* ptr, std::size_t size, Protection protection) {
   return Status();
 }
 
+// The memlock.h wrappers make the call; this layer adds the policy: a
+// refused lock is LockFailed, with the budget as the likely cause.
 Status lock(void* ptr, std::size_t size) {
-  if (size == 0) return Status();
-  if (::mlock(ptr, size) != 0) {
-    return make_os_error(ErrorCode::LockFailed, "mlock", errno,
+  Status locked = strongroom::mlock(ptr, size);
+  if (!locked) {
+    return make_os_error(ErrorCode::LockFailed, "mlock", locked.error().os_error,
                          "could not lock pages (check RLIMIT_MEMLOCK / ulimit -l)");
   }
   return Status();
 }
 
 Status unlock(void* ptr, std::size_t size) {
-  if (size == 0) return Status();
-  if (::munlock(ptr, size) != 0) {
-    return make_os_error(ErrorCode::OsError, "munlock", errno, "could not unlock pages");
+  Status unlocked = strongroom::munlock(ptr, size);
+  if (!unlocked) {
+    return make_os_error(ErrorCode::OsError, "munlock", unlocked.error().os_error,
+                         "could not unlock pages");
   }
   return Status();
 }

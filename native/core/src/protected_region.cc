@@ -1,48 +1,46 @@
 #include "strongroom/protected_region.h"
 
 #include <cstring>
-#include <mutex>
 #include <new>
 #include <string>
 
+#include "canary.h"
 #include "os.h"
 #include "pool_os.h"
 #include "scratch.h"
 #include "strongroom/log.h"
-#include "strongroom/memlock.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
 
 namespace strongroom {
-namespace {
 
-// One random canary per process (as libsodium does): an attacker who can
-// overflow a buffer cannot forge it without first reading it.
-const unsigned char* process_canary() {
-  static unsigned char canary[kCanarySize];
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (!fill_random(canary, sizeof canary)) {
-      // A fixed but non-zero canary still catches accidental overflows; say so.
-      log_message(LogLevel::Warn, "no CSPRNG for the canary; using a fixed pattern");
-      std::memcpy(canary, "~!GUARD_CANARY!~", kCanarySize);
-    }
-  });
+const Canary& region_canary() {
+  static const Canary canary(kCanarySize, "~!GUARD_CANARY!~", "the canary",
+                             "the canary after the secret was overwritten: possible buffer overflow");
   return canary;
 }
 
+namespace {
+
 // Gives back the pages of a region that failed half-way through create().
 // Nothing secret was written to them yet.
-void abandon(const GuardedAllocation& memory, const SecureAttributes& secure) {
-  if (secure.locked) (void)platform_memory::unlock(memory.data, memory.data_size);
-  if (secure.dump_excluded) os::forget_crash_dump_exclusion(memory.data);
-  (void)platform_memory::free_guarded(memory);
+void abandon(LockedPageAllocator& pages, const GuardedAllocation& memory,
+             const SecureAttributes& secure) {
+  if (secure.locked) (void)pages.unlock(memory.data, memory.data_size);
+  if (secure.dump_excluded) pages.forget_crash_dump_exclusion(memory.data);
+  (void)pages.free_guarded(memory);
 }
 
 }  // namespace
 
 Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t size,
                                                                  const RegionOptions& options) {
+  return create(size, options, os_locked_page_allocator());
+}
+
+Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t size,
+                                                                 const RegionOptions& options,
+                                                                 LockedPageAllocator& pages) {
   if (size == 0 || size > options.max_size) {
     return make_error(ErrorCode::InvalidSize, "secret size must be 1.." +
                                                   std::to_string(options.max_size) +
@@ -54,35 +52,35 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
   if (size > static_cast<std::size_t>(-1) - kCanarySize) {
     return make_error(ErrorCode::InvalidSize, "size overflows");
   }
-  const unsigned char* canary = process_canary();
+  const Canary& canary = region_canary();
+  (void)canary.bytes();  // drawn before any page is mapped
   if (options.sealing == SealingPreference::Auto || options.sealing == SealingPreference::KernelCopy) {
     Result<SealingChoice> early = choose_sealing(options.sealing);
     if (!early) return early.error();
     if (early.value().sealing == Sealing::KernelCopy) {
-      return create_for_kernel_copy(size, options, early.value().reason);
+      return create_for_kernel_copy(size, options, early.value().reason, pages);
     }
   }
 
-  Result<GuardedAllocation> mapped =
-      platform_memory::allocate_guarded(size + kCanarySize, 1, 1, Protection::ReadWrite);
+  Result<GuardedAllocation> mapped = pages.allocate_guarded(size + kCanarySize, Protection::ReadWrite);
   if (!mapped) return mapped.error();
   GuardedAllocation memory = mapped.value();
 
-  SecureAttributes secure = platform_memory::make_secure(memory.data, memory.data_size);
+  SecureAttributes secure = pages.make_secure(memory.data, memory.data_size);
   if (!secure.locked && options.lock_policy == LockPolicy::Require) {
-    abandon(memory, secure);  // fail closed
+    abandon(pages, memory, secure);  // fail closed
     Error error = secure.lock_error;
     error.code = ErrorCode::LockFailed;
     return error;
   }
 
-  std::memcpy(memory.data + size, canary, kCanarySize);
+  canary.place(memory.data + size);
 
   // Seal: a protection key where the platform has one (and no-access at rest
   // is possible at all), else mprotect; Windows rests read-only (see top).
   Result<SealingChoice> choice = choose_sealing(options.sealing);
   if (!choice) {
-    abandon(memory, secure);
+    abandon(pages, memory, secure);
     return choice.error();
   }
   Sealing sealing = choice.value().sealing;
@@ -90,7 +88,7 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
   std::string sealing_reason = choice.value().reason;
   if (sealing == Sealing::Pkey && !os::protect_with_key(memory.data, memory.data_size, pkey).ok()) {
     if (options.sealing == SealingPreference::Pkey) {
-      abandon(memory, secure);
+      abandon(pages, memory, secure);
       return make_error(ErrorCode::Unsupported, "pkey_mprotect failed");
     }
     sealing = Sealing::Mprotect;
@@ -98,16 +96,16 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
     sealing_reason = "pkey_mprotect failed";
   }
   if (sealing != Sealing::Pkey) {
-    Status sealed = platform_memory::protect(memory.data, memory.data_size, at_rest_protection());
+    Status sealed = pages.protect(memory.data, memory.data_size, at_rest_protection());
     if (!sealed) {
-      abandon(memory, secure);
+      abandon(pages, memory, secure);
       return sealed.error();
     }
   }
 
-  std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size));
+  std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size, pages));
   if (!region) {
-    abandon(memory, secure);
+    abandon(pages, memory, secure);
     return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
   }
   if (sealing == Sealing::KernelCopy) os::kernel_copy_register(memory.data, memory.data_size);
@@ -132,14 +130,14 @@ ProtectedRegion::~ProtectedRegion() {
     }
     os::kernel_copy_unregister(memory_.data);
     // Wiped: munmap releases the lock with the pages, no munlock needed.
-    if (dump_excluded_) os::forget_crash_dump_exclusion(memory_.data);
-    Status freed = platform_memory::free_guarded(memory_);
+    if (dump_excluded_) pages_->forget_crash_dump_exclusion(memory_.data);
+    Status freed = pages_->free_guarded(memory_);
     if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
     return;
   }
   Status writable = sealing_ == Sealing::Pkey
                         ? Status()
-                        : platform_memory::protect(memory_.data, memory_.data_size, Protection::ReadWrite);
+                        : pages_->protect(memory_.data, memory_.data_size, Protection::ReadWrite);
   if (writable && sealing_ == Sealing::Pkey) {
     os::key_scope_enter(pkey_, true);
     secure_wipe(memory_.data, memory_.data_size);
@@ -150,9 +148,9 @@ ProtectedRegion::~ProtectedRegion() {
     log_message(LogLevel::Error, "could not open a region to wipe it; unmapping unwiped: " +
                                      writable.error().message);
   }
-  if (locked_) (void)platform_memory::unlock(memory_.data, memory_.data_size);
-  if (dump_excluded_) os::forget_crash_dump_exclusion(memory_.data);
-  Status freed = platform_memory::free_guarded(memory_);
+  if (locked_) (void)pages_->unlock(memory_.data, memory_.data_size);
+  if (dump_excluded_) pages_->forget_crash_dump_exclusion(memory_.data);
+  Status freed = pages_->free_guarded(memory_);
   if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
 }
 
@@ -162,14 +160,13 @@ ProtectedRegion::~ProtectedRegion() {
 // with the first write (untouched_ until then). Four system calls where the
 // other methods need six.
 Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create_for_kernel_copy(
-    std::size_t size, const RegionOptions& options, std::string reason) {
-  Result<GuardedAllocation> mapped =
-      platform_memory::allocate_guarded(size + kCanarySize, 1, 1, Protection::NoAccess);
+    std::size_t size, const RegionOptions& options, std::string reason, LockedPageAllocator& pages) {
+  Result<GuardedAllocation> mapped = pages.allocate_guarded(size + kCanarySize, Protection::NoAccess);
   if (!mapped) return mapped.error();
   GuardedAllocation memory = mapped.value();
   Status locked = os::kernel_copy_lock_on_fault(memory.data, memory.data_size);
   if (!locked && options.lock_policy == LockPolicy::Require) {
-    (void)platform_memory::free_guarded(memory);  // fail closed; nothing was written
+    (void)pages.free_guarded(memory);  // fail closed; nothing was written
     Error error = locked.error();
     error.code = ErrorCode::LockFailed;
     return error;
@@ -177,13 +174,13 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create_for_kernel_copy
   if (!locked) {
     log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " + locked.error().message);
   }
-  std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size));
+  std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size, pages));
   if (!region) {
-    (void)platform_memory::free_guarded(memory);
+    (void)pages.free_guarded(memory);
     return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
   }
-  region->dump_excluded_ = os::exclude_from_crash_dumps(memory.data, memory.data_size);
-  region->fork_excluded_ = madvise_dontfork(memory.data, memory.data_size).ok();
+  region->dump_excluded_ = pages.exclude_from_crash_dumps(memory.data, memory.data_size);
+  region->fork_excluded_ = pages.exclude_from_fork(memory.data, memory.data_size);
   os::kernel_copy_register(memory.data, memory.data_size);
   region->sealing_ = Sealing::KernelCopy;
   region->sealing_reason_ = std::move(reason);
@@ -211,7 +208,7 @@ Status ProtectedRegion::open(Protection protection) {
     ++open_scopes_;
     return Status();
   }
-  Status opened = platform_memory::protect(memory_.data, memory_.data_size, protection);
+  Status opened = pages_->protect(memory_.data, memory_.data_size, protection);
   if (!opened) return opened;
   open_protection_ = protection;
   ++open_scopes_;
@@ -230,7 +227,7 @@ Status ProtectedRegion::seal(Protection opened) {
     return Status();
   }
   if (--open_scopes_ > 0) return Status();
-  Status sealed = platform_memory::protect(memory_.data, memory_.data_size, at_rest_protection());
+  Status sealed = pages_->protect(memory_.data, memory_.data_size, at_rest_protection());
   if (!sealed) {
     ++open_scopes_;  // still open: report it honestly through sealed()
     return sealed;
@@ -239,18 +236,16 @@ Status ProtectedRegion::seal(Protection opened) {
   return Status();
 }
 
-bool ProtectedRegion::canary_matches() const {
-  // Not constant-time on purpose: the canary is compared with itself, an
-  // attacker learns nothing they could not read already.
-  return std::memcmp(memory_.data + size_, process_canary(), kCanarySize) == 0;
-}
+bool ProtectedRegion::canary_matches() const { return region_canary().matches(memory_.data + size_); }
+
+Error ProtectedRegion::canary_corrupted() { return region_canary().corrupted(); }
 
 bool ProtectedRegion::canary_intact() {
   if (sealing_ == Sealing::KernelCopy && untouched_) return true;  // placed by the first write
   if (sealing_ == Sealing::KernelCopy) {
     unsigned char canary[kCanarySize];
     return os::kernel_copy_read(memory_.data + size_, canary, kCanarySize).ok() &&
-           std::memcmp(canary, process_canary(), kCanarySize) == 0;
+           region_canary().matches(canary);
   }
   if (!open(Protection::ReadOnly)) return false;
   bool intact = canary_matches();
@@ -275,15 +270,12 @@ Status ProtectedRegion::scoped_by_copy(bool write, Callback fn, void* context) {
     // Nothing has been copied in or out since create(): the pages hold zeros
     // and the canary, so a first write (generate, import) is one copy.
     std::memset(copy, 0, size_);
-    std::memcpy(copy + size_, process_canary(), kCanarySize);
+    region_canary().place(copy + size_);
   } else {
     Status read = os::kernel_copy_read(memory_.data, copy, size_ + kCanarySize);
     if (!read) return read;
   }
-  if (std::memcmp(copy + size_, process_canary(), kCanarySize) != 0) {
-    return make_error(ErrorCode::CanaryCorrupted,
-                      "the canary after the secret was overwritten: possible buffer overflow");
-  }
+  if (!region_canary().matches(copy + size_)) return canary_corrupted();
   ++open_scopes_;
   struct Count {
     int& scopes;

@@ -1,12 +1,13 @@
-// Win32LockedPageAllocator (after Bitcoin Core): VirtualAlloc +
-// VirtualLock; free = wipe, VirtualUnlock, VirtualFree. Windows has no
+// Win32LockedPageAllocator (after Bitcoin Core), on the platform memory
+// layer: VirtualAlloc + VirtualLock; free = wipe, VirtualUnlock, VirtualFree. Windows has no
 // per-region dump or fork exclusion, so there is nothing more to ask for.
 #include <windows.h>
 
 #include <string>
 
+#include "os.h"
+#include "os_locked_page_allocator.h"
 #include "strongroom/hardening.h"
-#include "strongroom/locked_page_allocator.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
 #include "strongroom/platform_memory.h"
@@ -15,7 +16,7 @@
 namespace strongroom {
 namespace {
 
-class Win32LockedPageAllocator final : public LockedPageAllocator {
+class Win32LockedPageAllocator final : public OsLockedPageAllocator {
  public:
   Win32LockedPageAllocator() : page_size_(strongroom::page_size()) {}
 
@@ -24,11 +25,12 @@ class Win32LockedPageAllocator final : public LockedPageAllocator {
     if (len == 0) return make_error(ErrorCode::InvalidSize, "cannot allocate zero bytes");
     const std::size_t size = align_up(len, page_size_);
     if (size == 0) return make_error(ErrorCode::InvalidSize, "size overflows");
-    void* addr = VirtualAlloc(nullptr, size, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    if (addr == nullptr) {
-      return make_os_error(ErrorCode::OsError, "VirtualAlloc", static_cast<int>(GetLastError()),
+    Result<void*> mapped = os::map(size, Protection::ReadWrite);  // VirtualAlloc
+    if (!mapped) {
+      return make_os_error(ErrorCode::OsError, "VirtualAlloc", mapped.error().os_error,
                            "could not map locked pages");
     }
+    void* addr = mapped.value();
     Status locked = platform_memory::lock(addr, size);  // VirtualLock
     *locking_success = locked.ok();
     if (!locked) {
@@ -43,7 +45,7 @@ class Win32LockedPageAllocator final : public LockedPageAllocator {
     const std::size_t size = align_up(len, page_size_);
     secure_wipe(addr, size);
     // VirtualUnlock fails harmlessly (ERROR_NOT_LOCKED) when the lock was refused.
-    (void)VirtualUnlock(addr, size);
+    (void)platform_memory::unlock(addr, size);
     if (!VirtualFree(addr, 0, MEM_RELEASE)) {
       log_message(LogLevel::Error, "free_locked: VirtualFree failed, error " +
                                        std::to_string(GetLastError()));

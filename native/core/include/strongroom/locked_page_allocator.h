@@ -1,4 +1,13 @@
-// Locked page allocator (after Bitcoin Core's LockedPageAllocator).
+// Locked page allocator (after Bitcoin Core's LockedPageAllocator): the seam
+// between the page layers and what is built on them.
+//
+//   memlock.h          syscall wrappers (mlock, munlock, madvise)
+//   platform_memory.h  pages with protection, locking and guards, on the wrappers
+//   LockedPageAllocator  this interface; the OS one is built on platform_memory
+//   Pool, ProtectedRegion  take a LockedPageAllocator& (the OS one by default)
+//
+// So a test can hand the pool or a region a fake allocator and check their
+// bookkeeping without the OS, as well as on real locked memory.
 //
 // Allocation success and lock success are reported separately so that the
 // caller chooses the policy: a wallet may refuse unlocked memory for keys and
@@ -6,10 +15,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 
 #include "strongroom/error.h"
+#include "strongroom/memory_types.h"
 
 namespace strongroom {
 
@@ -33,9 +44,31 @@ class LockedPageAllocator {
   virtual std::optional<std::size_t> limit() = 0;
 
   virtual std::size_t page_size() const = 0;
+
+  // The page operations the pool and regions compose (platform_memory.h and
+  // os.h for the OS allocator). One guard page before and after the data.
+  virtual Result<GuardedAllocation> allocate_guarded(std::size_t size, Protection protection) = 0;
+  virtual Status free_guarded(const GuardedAllocation& allocation) = 0;
+  virtual Status lock(void* ptr, std::size_t size) = 0;
+  virtual Status unlock(void* ptr, std::size_t size) = 0;
+  virtual Status protect(void* ptr, std::size_t size, Protection protection) = 0;
+  virtual bool exclude_from_crash_dumps(void* ptr, std::size_t size) = 0;
+  virtual bool exclude_from_fork(void* ptr, std::size_t size) = 0;
+  virtual void forget_crash_dump_exclusion(void* ptr) = 0;
+  // Bytes this process has locked now, as the OS reports them; nullopt when
+  // it cannot tell.
+  virtual std::optional<std::uint64_t> locked_bytes() = 0;
+
+  // lock, then exclude_from_crash_dumps and exclude_from_fork; never fails,
+  // it reports what held (a refused lock is logged as a warning).
+  SecureAttributes make_secure(void* ptr, std::size_t size);
 };
 
 // The allocator for this OS (PosixLockedPageAllocator / Win32LockedPageAllocator).
 std::unique_ptr<LockedPageAllocator> make_locked_page_allocator();
+
+// One OS allocator for the whole process, never destroyed: what pools and
+// regions use unless they are given another.
+LockedPageAllocator& os_locked_page_allocator();
 
 }  // namespace strongroom

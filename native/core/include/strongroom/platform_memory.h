@@ -1,24 +1,15 @@
 // Cross-platform page memory: allocation with protection levels,
 // locking, wiping and guard pages, implemented per OS in posix_memory.cc and
-// win32_memory.cc.
+// win32_memory.cc. On POSIX, lock/unlock go through the memlock.h wrappers;
+// the locked page allocator (locked_page_allocator.h) is built on this layer.
 #pragma once
 
 #include <cstddef>
 
 #include "strongroom/error.h"
+#include "strongroom/memory_types.h"
 
 namespace strongroom {
-
-enum class Protection {
-  NoAccess,
-  ReadOnly,
-  ReadWrite,
-  Execute,
-  ReadExecute,
-  ReadWriteExecute,
-};
-
-const char* protection_name(Protection protection);
 
 enum class AllocationType {
   Regular,    // plain anonymous pages
@@ -38,24 +29,6 @@ struct Allocation {
   bool locked = false;
   bool dump_excluded = false;
   bool fork_excluded = false;
-};
-
-// A mapping of [guard pages][data pages][guard pages]; guards are no-access.
-struct GuardedAllocation {
-  void* base = nullptr;
-  std::size_t total_size = 0;
-  unsigned char* data = nullptr;
-  std::size_t data_size = 0;  // whole pages
-  std::size_t guard_pages_before = 0;
-  std::size_t guard_pages_after = 0;
-};
-
-// What make_secure() got from the OS for a range.
-struct SecureAttributes {
-  bool locked = false;
-  bool dump_excluded = false;
-  bool fork_excluded = false;
-  Error lock_error;  // meaningful only when !locked
 };
 
 namespace platform_memory {

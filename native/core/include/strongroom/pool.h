@@ -37,6 +37,8 @@
 //   os::at_rest_protection), so sealing() is None there.
 // - A pool keeps at most one empty arena for reuse; more are wiped, unlocked
 //   and unmapped at once, and trim() gives back the last one.
+// - Arena pages come from a LockedPageAllocator (the OS one unless the pool
+//   is given another), so the bookkeeping can be tested against a fake.
 // - Optional memfd_secret(2) backing on Linux: arena pages are removed from
 //   the kernel's direct map. A pool that asked for it and could not get it
 //   falls back to anonymous memory and says why.
@@ -54,11 +56,14 @@
 #include <utility>
 
 #include "strongroom/error.h"
+#include "strongroom/locked_page_allocator.h"
 #include "strongroom/protected_region.h"
 #include "strongroom/sealing.h"
 #include "strongroom/readback.h"
 
 namespace strongroom {
+
+class ArenaGate;  // internal: opens and seals arena pages
 
 constexpr std::size_t kPoolAlignment = 8;
 constexpr std::size_t kPoolCanarySize = 8;
@@ -131,6 +136,11 @@ class Pool {
   // Errors: InvalidArgument (bad options). Arenas are made on demand, so a
   // refused lock shows up in allocate(), not here.
   static Result<std::unique_ptr<Pool>> create(const PoolOptions& options = {});
+  // The same, with arena pages from `pages` instead of the OS allocator
+  // (os_locked_page_allocator()); `pages` must outlive the pool. Sealing and
+  // memfd_secret backing still come from the OS: give a fake allocator
+  // SealingPreference::Mprotect and Backing::Anonymous.
+  static Result<std::unique_ptr<Pool>> create(const PoolOptions& options, LockedPageAllocator& pages);
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -177,18 +187,20 @@ class Pool {
   struct Arena;
 
  private:
-  explicit Pool(const PoolOptions& options);
+  Pool(const PoolOptions& options, LockedPageAllocator& pages);
+  struct Live;
+  Result<Live> live(PoolChunk chunk) const;
+  ArenaGate gate() const;
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
   Status access(PoolChunk chunk, bool write, Callback fn, void* context);
-  Status access_by_copy(unsigned char* bytes, std::size_t size, std::size_t slot, bool& written,
-                        bool write, Callback fn, void* context);
+  Status access_by_copy(const Live& chunk, bool write, Callback fn, void* context);
 
   Result<Arena*> new_arena(std::size_t need);
   void release_arena(Arena* arena);
   void arena_became_empty(Arena* arena);
-  Arena* find(PoolChunk chunk) const;
 
   PoolOptions options_;
+  LockedPageAllocator* pages_;
   Sealing sealing_ = Sealing::None;
   int pkey_ = -1;
   std::string sealing_reason_;

@@ -28,6 +28,7 @@
 #include <utility>
 
 #include "strongroom/error.h"
+#include "strongroom/locked_page_allocator.h"
 #include "strongroom/platform_memory.h"
 #include "strongroom/readback.h"
 #include "strongroom/sealing.h"
@@ -54,6 +55,11 @@ class ProtectedRegion {
   // VirtualLock refused under LockPolicy::Require), OsError (mmap, mprotect).
   static Result<std::unique_ptr<ProtectedRegion>> create(std::size_t size,
                                                          const RegionOptions& options = {});
+  // The same, with pages from `pages` instead of the OS allocator
+  // (os_locked_page_allocator()); `pages` must outlive the region. Sealing
+  // still comes from the OS: give a fake allocator SealingPreference::Mprotect.
+  static Result<std::unique_ptr<ProtectedRegion>> create(std::size_t size, const RegionOptions& options,
+                                                         LockedPageAllocator& pages);
   ~ProtectedRegion();
   ProtectedRegion(const ProtectedRegion&) = delete;
   ProtectedRegion& operator=(const ProtectedRegion&) = delete;
@@ -99,8 +105,8 @@ class ProtectedRegion {
   const GuardedAllocation& mapping() const { return memory_; }
 
  private:
-  ProtectedRegion(GuardedAllocation memory, std::size_t size)
-      : memory_(memory), size_(size) {}
+  ProtectedRegion(GuardedAllocation memory, std::size_t size, LockedPageAllocator& pages)
+      : memory_(memory), size_(size), pages_(&pages) {}
 
   // Opens the pages with `protection`, checks the canary, runs fn(bytes, size)
   // and seals again, also when fn throws.
@@ -110,9 +116,11 @@ class ProtectedRegion {
   // Closes one scope opened with `opened` (ReadOnly or ReadWrite).
   Status seal(Protection opened);
   bool canary_matches() const;
+  static Error canary_corrupted();
   static Result<std::unique_ptr<ProtectedRegion>> create_for_kernel_copy(std::size_t size,
                                                                          const RegionOptions& options,
-                                                                         std::string reason);
+                                                                         std::string reason,
+                                                                         LockedPageAllocator& pages);
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
   Status scoped_by_copy(bool write, Callback fn, void* context);
 
@@ -121,6 +129,7 @@ class ProtectedRegion {
 
   GuardedAllocation memory_;
   std::size_t size_;
+  LockedPageAllocator* pages_;
   bool locked_ = false;
   bool dump_excluded_ = false;
   bool fork_excluded_ = false;
@@ -176,8 +185,7 @@ Status ProtectedRegion::scoped(Protection protection, Fn&& fn) {
   if (!canary_matches()) {
     Status sealed = scope.close();
     if (!sealed) return sealed;
-    return make_error(ErrorCode::CanaryCorrupted,
-                      "the canary after the secret was overwritten: possible buffer overflow");
+    return canary_corrupted();
   }
   fn(static_cast<std::uint8_t*>(memory_.data), size_);
   return scope.close();

@@ -1,0 +1,41 @@
+// The value types every memory layer speaks: a protection level, a guarded
+// mapping and what securing a range got. Kept apart from platform_memory.h so that the per-OS
+// primitives (os.h) can name them without including the layer built on them.
+#pragma once
+
+#include <cstddef>
+
+#include "strongroom/error.h"
+
+namespace strongroom {
+
+enum class Protection {
+  NoAccess,
+  ReadOnly,
+  ReadWrite,
+  Execute,
+  ReadExecute,
+  ReadWriteExecute,
+};
+
+const char* protection_name(Protection protection);
+
+// A mapping of [guard pages][data pages][guard pages]; guards are no-access.
+struct GuardedAllocation {
+  void* base = nullptr;
+  std::size_t total_size = 0;
+  unsigned char* data = nullptr;
+  std::size_t data_size = 0;  // whole pages
+  std::size_t guard_pages_before = 0;
+  std::size_t guard_pages_after = 0;
+};
+
+// What make_secure() got from the OS for a range.
+struct SecureAttributes {
+  bool locked = false;
+  bool dump_excluded = false;
+  bool fork_excluded = false;
+  Error lock_error;  // meaningful only when !locked
+};
+
+}  // namespace strongroom

@@ -1,0 +1,58 @@
+#include "strongroom/arena_free_list.h"
+
+#include <iterator>
+
+namespace strongroom {
+
+ArenaFreeList::ArenaFreeList(std::uint32_t size) {
+  by_offset_.emplace(0u, size);
+  by_size_.insert({size, 0u});
+}
+
+std::uint32_t ArenaFreeList::carve(std::uint32_t length) {
+  auto fit = by_size_.lower_bound({length, 0});
+  const std::uint32_t run = fit->first;
+  const std::uint32_t offset = fit->second;
+  auto size_node = by_size_.extract(fit);
+  auto offset_node = by_offset_.extract(offset);
+  if (run > length) {
+    size_node.value() = {run - length, offset + length};
+    by_size_.insert(std::move(size_node));
+    offset_node.key() = offset + length;
+    offset_node.mapped() = run - length;
+    by_offset_.insert(std::move(offset_node));
+  }
+  return offset;
+}
+
+void ArenaFreeList::give_back(std::uint32_t offset, std::uint32_t length) {
+  auto next = by_offset_.lower_bound(offset);
+  if (next != by_offset_.end() && offset + length == next->first) {
+    by_size_.erase({next->second, next->first});
+    length += next->second;
+    next = by_offset_.erase(next);
+  }
+  if (next != by_offset_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first + prev->second == offset) {
+      by_size_.erase({prev->second, prev->first});
+      prev->second += length;
+      by_size_.insert({prev->second, prev->first});
+      return;
+    }
+  }
+  by_offset_.emplace_hint(next, offset, length);
+  by_size_.insert({length, offset});
+}
+
+std::size_t ArenaFreeList::free_bytes() const {
+  std::size_t bytes = 0;
+  for (const auto& run : by_offset_) bytes += run.second;
+  return bytes;
+}
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> ArenaFreeList::runs() const {
+  return {by_offset_.begin(), by_offset_.end()};
+}
+
+}  // namespace strongroom
