@@ -45,6 +45,7 @@ const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'dist', 'main', 'index.js');
 const strongroom = require(entry);
 const { native } = require(path.join(root, 'dist', 'main', 'native.js'));
+const benchModule = require('./bench-module').loadBenchModule();
 
 let sodium = null;
 try {
@@ -157,8 +158,8 @@ async function main() {
   const rows = {};
   rows.noop = measure((n) => {
     for (let i = 0; i < n; i++) {
-      native.bench.noop();
-      native.bench.noop();
+      benchModule.noop();
+      benchModule.noop();
     }
   }, 2_000_000);
   rows.bufferAlloc = measure((n) => {
@@ -226,7 +227,7 @@ async function main() {
 
 // ---- 2. read scope --------------------------------------------------------
 {
-  const floors = native.bench.sealingFloors(Math.round(200_000 * scale));
+  const floors = benchModule.sealingFloors(Math.round(200_000 * scale));
   const rows = { floors, pooledNative: {}, isolatedNative: {}, vaultPooled: {}, vaultIsolated: {} };
   const target = new Uint8Array(32);
   for (const method of methods) {
