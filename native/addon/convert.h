@@ -1,5 +1,5 @@
 // The addon's one conversion header: JS arguments in (byte arrays, sizes,
-// sealing names), core errors out as JS errors carrying code / errno /
+// chunk ids, sealing names), core errors out as JS errors carrying code / errno /
 // syscall, and core facts out as true / false / null. Every object file reads
 // its arguments through these, so each kind of argument is checked one way.
 #pragma once
@@ -12,6 +12,7 @@
 #include <string>
 
 #include "strongroom/error.h"
+#include "strongroom/pool.h"
 #include "strongroom/readback.h"
 #include "strongroom/sealing.h"
 
@@ -98,6 +99,19 @@ inline std::uint8_t* bytes_arg(const Napi::CallbackInfo& info, std::size_t index
   return array.Data();
 }
 
+// The one way to read a chunk argument: info[index] as the core's PoolChunk
+// id (arena id << 32 | offset, a whole number below 2^53, never an address);
+// false with a pending JS error.
+inline bool chunk_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::PoolChunk* chunk) {
+  double id = info.Length() > index && info[index].IsNumber() ? info[index].As<Napi::Number>().DoubleValue() : -1;
+  if (!(id >= 0 && id <= kMaxSafeInteger) || id != static_cast<double>(static_cast<std::uint64_t>(id))) {
+    throw_invalid(info.Env(), "expected a chunk id");
+    return false;
+  }
+  chunk->id = static_cast<std::uint64_t>(id);
+  return true;
+}
+
 // 'auto' | 'pkey' | 'kernel-copy' | 'mprotect'; false for anything else.
 inline bool parse_sealing(const std::string& name, strongroom::SealingPreference* out) {
   using strongroom::SealingPreference;
@@ -120,6 +134,10 @@ inline Napi::Value fact_value(Napi::Env env, strongroom::Fact fact) {
 template <typename Int>
 Napi::Value size_value(Napi::Env env, Int value) {
   return Napi::Number::New(env, static_cast<double>(value));
+}
+
+inline Napi::Value chunk_value(Napi::Env env, strongroom::PoolChunk chunk) {
+  return Napi::Number::New(env, static_cast<double>(chunk.id));
 }
 
 // The value, or null when there is none.

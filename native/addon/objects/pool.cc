@@ -17,20 +17,6 @@
 namespace strongroom_addon {
 namespace {
 
-bool to_chunk(const Napi::Value& value, strongroom::PoolChunk* chunk) {
-  if (!value.IsNumber()) return false;
-  double id = value.As<Napi::Number>().DoubleValue();
-  if (!(id >= 0 && id <= kMaxSafeInteger) || id != static_cast<double>(static_cast<std::uint64_t>(id))) {
-    return false;
-  }
-  chunk->id = static_cast<std::uint64_t>(id);
-  return true;
-}
-
-Napi::Value from_chunk(Napi::Env env, strongroom::PoolChunk chunk) {
-  return Napi::Number::New(env, static_cast<double>(chunk.id));
-}
-
 class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -104,15 +90,6 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     return pool_.get();
   }
 
-  // The chunk in info[0], or false with a pending error.
-  bool ChunkArg(const Napi::CallbackInfo& info, strongroom::PoolChunk* chunk) {
-    if (info.Length() < 1 || !to_chunk(info[0], chunk)) {
-      throw_invalid(info.Env(), "expected a chunk id");
-      return false;
-    }
-    return true;
-  }
-
   // A new chunk of `size` bytes, filled by fill(chunk) -> Status; freed again
   // when the fill fails, so a failed call leaves nothing allocated.
   template <typename Fill>
@@ -128,7 +105,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
       throw_error(env, filled.error());
       return env.Undefined();
     }
-    return from_chunk(env, chunk.value());
+    return chunk_value(env, chunk.value());
   }
 
   // The size in info[0], then AllocateFilled.
@@ -170,7 +147,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     Napi::Env env = info.Env();
     auto* pool = Live(env);
     strongroom::PoolChunk chunk;
-    if (pool == nullptr || !ChunkArg(info, &chunk)) return env.Undefined();
+    if (pool == nullptr || !chunk_arg(info, 0, &chunk)) return env.Undefined();
     strongroom::Status done = call(*pool, chunk);
     if (!done) throw_error(env, done.error());
     return env.Undefined();
@@ -189,7 +166,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
   std::uint8_t* ChunkBytes(const Napi::CallbackInfo& info, strongroom::Pool** pool,
                            strongroom::PoolChunk* chunk) {
     *pool = Live(info.Env());
-    if (*pool == nullptr || !ChunkArg(info, chunk)) return nullptr;
+    if (*pool == nullptr || !chunk_arg(info, 0, chunk)) return nullptr;
     auto size = (*pool)->size_of(*chunk);
     if (!size.ok()) {
       throw_error(info.Env(), size.error());
@@ -227,7 +204,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     Napi::Env env = info.Env();
     auto* pool = Live(env);
     strongroom::PoolChunk chunk;
-    if (pool == nullptr || !ChunkArg(info, &chunk)) return env.Undefined();
+    if (pool == nullptr || !chunk_arg(info, 0, &chunk)) return env.Undefined();
     auto size = pool->size_of(chunk);
     if (!size.ok()) {
       throw_error(env, size.error());
@@ -248,7 +225,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     Napi::Env env = info.Env();
     auto* pool = Live(env);
     strongroom::PoolChunk chunk;
-    if (pool == nullptr || !ChunkArg(info, &chunk)) return env.Undefined();
+    if (pool == nullptr || !chunk_arg(info, 0, &chunk)) return env.Undefined();
     auto chunk_info = pool->info(chunk);
     if (!chunk_info.ok()) {
       throw_error(env, chunk_info.error());
