@@ -143,25 +143,6 @@ export interface NativeAddon {
   poolSlotSize(size: number): number;
   poolCanarySize: number;
   defaultArenaSize: number;
-  /** Benchmark floors, measured natively. */
-  bench: {
-    noop(): void;
-    sealingFloors(iterations: number): {
-      mprotectPairNs: number;
-      pkeyPairNs: number | null;
-      /** One 32-byte pread of a sealed page through the kernel-copy descriptor. */
-      kernelCopyReadNs: number | null;
-      /** Pool allocate(32)+free in C++: the allocator's share of a JS pair. */
-      poolAllocateFreeNs: number;
-      /** The kernel-copy descriptor policies, ns per 32-byte copy; null where kernel copy is unavailable. */
-      kernelCopyDescriptorsNs: {
-        readWritePread: number | null;
-        readOnlyPread: number | null;
-        readWritePwrite: number | null;
-        reopenPwriteClose: number | null;
-      };
-    };
-  };
   /** The process-wide kernel-copy probe (runs it on first call). */
   kernelCopyStatus(): { available: boolean; reason: string | null };
   /** Test hooks; never needed by applications. */

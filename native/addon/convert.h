@@ -1,12 +1,18 @@
-// Conversions both binding files share: core errors to JS errors carrying
-// code / errno / syscall, and OS facts to true / false / null.
+// The addon's one conversion header: JS arguments in (byte arrays, sizes,
+// chunk ids, sealing names), core errors out as JS errors carrying code / errno /
+// syscall, and core facts out as true / false / null. Every object file reads
+// its arguments through these, so each kind of argument is checked one way.
 #pragma once
 
 #include <napi.h>
 
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "strongroom/error.h"
+#include "strongroom/pool.h"
 #include "strongroom/readback.h"
 #include "strongroom/sealing.h"
 
@@ -14,6 +20,11 @@ namespace strongroom_addon {
 
 using strongroom::Error;
 using strongroom::ErrorCode;
+
+// Number.MAX_SAFE_INTEGER: the largest size a JS number carries exactly.
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+// --- errors ------------------------------------------------------------------
 
 inline Napi::Error to_js_error(Napi::Env env, const Error& error) {
   Napi::Error js = Napi::Error::New(env, error.message);
@@ -29,6 +40,78 @@ inline void throw_invalid(Napi::Env env, const std::string& message) {
   throw_error(env, strongroom::make_error(ErrorCode::InvalidArgument, message));
 }
 
+// --- arguments in ------------------------------------------------------------
+
+// A number in [minimum, maximum] (NaN is in no range), truncated to an integer.
+// Throws nothing: callers that return a neutral value on bad input use it alone.
+template <typename Int>
+bool to_size(const Napi::Value& value, Int* out, double minimum = 1, double maximum = kMaxSafeInteger) {
+  if (!value.IsNumber()) return false;
+  double number = value.As<Napi::Number>().DoubleValue();
+  if (!(number >= minimum && number <= maximum)) return false;
+  *out = static_cast<Int>(number);
+  return true;
+}
+
+// Which size argument, for its errors: `usage` when info[index] is not a
+// number (InvalidArgument), "<name> out of range" when it is out of
+// [minimum, maximum] (InvalidSize).
+struct SizeRule {
+  const char* usage = "expected a size";
+  const char* name = "size";
+  double minimum = 1;
+  double maximum = kMaxSafeInteger;
+};
+
+// The one way to read a size / count argument; false with a pending JS error.
+template <typename Int>
+bool size_arg(const Napi::CallbackInfo& info, std::size_t index, Int* out, const SizeRule& rule = {}) {
+  if (info.Length() <= index || !info[index].IsNumber()) {
+    throw_invalid(info.Env(), rule.usage);
+    return false;
+  }
+  if (!to_size(info[index], out, rule.minimum, rule.maximum)) {
+    throw_error(info.Env(), strongroom::make_error(ErrorCode::InvalidSize, std::string(rule.name) + " out of range"));
+    return false;
+  }
+  return true;
+}
+
+// bytes_arg's length for "any length but zero".
+constexpr std::size_t kAnyLength = 0;
+
+// The one way to read a byte array argument: info[index] as a Uint8Array of
+// exactly `length` bytes (kAnyLength: any length above zero). Its data, and
+// its length in *actual when given; nullptr with a pending JS error.
+inline std::uint8_t* bytes_arg(const Napi::CallbackInfo& info, std::size_t index, std::size_t length,
+                               std::size_t* actual = nullptr) {
+  if (info.Length() <= index || !info[index].IsTypedArray() ||
+      info[index].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw_invalid(info.Env(), "expected a Uint8Array");
+    return nullptr;
+  }
+  Napi::Uint8Array array = info[index].As<Napi::Uint8Array>();
+  if (array.ByteLength() == 0 || (length != kAnyLength && array.ByteLength() != length)) {
+    throw_invalid(info.Env(), "expected exactly " + std::to_string(length) + " bytes");
+    return nullptr;
+  }
+  if (actual != nullptr) *actual = array.ByteLength();
+  return array.Data();
+}
+
+// The one way to read a chunk argument: info[index] as the core's PoolChunk
+// id (arena id << 32 | offset, a whole number below 2^53, never an address);
+// false with a pending JS error.
+inline bool chunk_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::PoolChunk* chunk) {
+  double id = info.Length() > index && info[index].IsNumber() ? info[index].As<Napi::Number>().DoubleValue() : -1;
+  if (!(id >= 0 && id <= kMaxSafeInteger) || id != static_cast<double>(static_cast<std::uint64_t>(id))) {
+    throw_invalid(info.Env(), "expected a chunk id");
+    return false;
+  }
+  chunk->id = static_cast<std::uint64_t>(id);
+  return true;
+}
+
 // 'auto' | 'pkey' | 'kernel-copy' | 'mprotect'; false for anything else.
 inline bool parse_sealing(const std::string& name, strongroom::SealingPreference* out) {
   using strongroom::SealingPreference;
@@ -40,9 +123,32 @@ inline bool parse_sealing(const std::string& name, strongroom::SealingPreference
   return true;
 }
 
+// --- values out --------------------------------------------------------------
+
 inline Napi::Value fact_value(Napi::Env env, strongroom::Fact fact) {
   if (fact == strongroom::Fact::Unknown) return env.Null();
   return Napi::Boolean::New(env, fact == strongroom::Fact::Yes);
+}
+
+// A count in bytes (or of anything) as a JS number.
+template <typename Int>
+Napi::Value size_value(Napi::Env env, Int value) {
+  return Napi::Number::New(env, static_cast<double>(value));
+}
+
+inline Napi::Value chunk_value(Napi::Env env, strongroom::PoolChunk chunk) {
+  return Napi::Number::New(env, static_cast<double>(chunk.id));
+}
+
+// The value, or null when there is none.
+template <typename Number>
+Napi::Value optional_number(Napi::Env env, const std::optional<Number>& value) {
+  return value ? Napi::Number::New(env, static_cast<double>(*value)) : env.Null();
+}
+
+// The string, or null when it is empty (no fallback happened, no reason).
+inline Napi::Value reason_value(Napi::Env env, const std::string& reason) {
+  return reason.empty() ? env.Null() : Napi::Value(Napi::String::New(env, reason));
 }
 
 }  // namespace strongroom_addon

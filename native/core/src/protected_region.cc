@@ -258,6 +258,21 @@ Fact ProtectedRegion::sealed_verified() const {
   return query_no_access(memory_.data, memory_.data_size);
 }
 
+RegionInfo ProtectedRegion::info() const {
+  RegionInfo info;
+  info.pages = query_range(memory_.data, memory_.data_size);
+  const std::size_t page = page_size();
+  const Fact front = memory_.guard_pages_before > 0 ? query_no_access(memory_.base, page) : Fact::No;
+  const Fact back =
+      memory_.guard_pages_after > 0 ? query_no_access(memory_.data + memory_.data_size, page) : Fact::No;
+  info.guard_pages = (front == Fact::No || back == Fact::No)     ? Fact::No
+                     : (front == Fact::Yes && back == Fact::Yes) ? Fact::Yes
+                                                                 : Fact::Unknown;
+  info.sealed = sealed_verified();
+  info.mapped_size = memory_.total_size;
+  return info;
+}
+
 // Kernel copy: the pages stay no-access; fn gets a copy in this thread's
 // locked scratch buffer, which is written back after a write scope and wiped
 // when the scope ends, also when fn throws.

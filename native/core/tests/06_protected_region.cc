@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "os_probe.h"
+#include "strongroom/page_size.h"
 #include "strongroom/protected_region.h"
 #include "strongroom/readback.h"
 #include "test.h"
@@ -322,6 +323,34 @@ TEST_CASE("the OS confirms the data pages are locked, out of dumps and forks") {
     CHECK(facts.locked == Fact::Yes);
   } else {
     CHECK(facts.locked == Fact::Unknown);
+  }
+}
+
+TEST_CASE("info(): the OS facts of the region, and a guard page opened on either side is seen") {
+  auto region = region_of(64, 3);
+  REQUIRE(region != nullptr);
+  const GuardedAllocation& m = region->mapping();
+  RegionInfo info = region->info();
+  CHECK_EQ(info.mapped_size, m.total_size);
+  CHECK(info.mapped_size >= m.data_size + 2 * page_size());
+  CHECK(info.sealed == region->sealed_verified());
+  if (kLinux) {
+    CHECK(info.pages.locked == Fact::Yes);
+    CHECK(info.pages.dump_excluded == Fact::Yes);
+    CHECK(info.pages.fork_excluded == Fact::Yes);
+    CHECK(info.guard_pages == Fact::Yes);
+    CHECK(info.sealed == Fact::Yes);
+  }
+  if (info.guard_pages == Fact::Unknown) return;  // the OS cannot be asked here
+  CHECK(info.guard_pages == Fact::Yes);
+  // "Both guard pages": opening either one alone must turn the fact to No.
+  unsigned char* front = static_cast<unsigned char*>(m.base);
+  unsigned char* back = m.data + m.data_size;
+  for (unsigned char* guard : {front, back}) {
+    REQUIRE(platform_memory::protect(guard, page_size(), Protection::ReadOnly).ok());
+    CHECK(region->info().guard_pages == Fact::No);
+    REQUIRE(platform_memory::protect(guard, page_size(), Protection::NoAccess).ok());
+    CHECK(region->info().guard_pages == Fact::Yes);
   }
 }
 

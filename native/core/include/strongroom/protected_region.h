@@ -49,6 +49,17 @@ struct RegionOptions {
   SealingPreference sealing = SealingPreference::Auto;
 };
 
+// What the OS reports about a region right now, composed in one place so a
+// binding only converts it: page flags of the data pages (smaps /
+// QueryWorkingSetEx / mach_vm_region_recurse), the guard pages' and the
+// seal's protection as the page tables (or, under pkey, PKRU) show them.
+struct RegionInfo {
+  RangeFacts pages;                  // the data pages: locked, out of dumps and forks
+  Fact guard_pages = Fact::Unknown;  // both guard pages no-access; No if either is missing or open
+  Fact sealed = Fact::Unknown;       // sealed_verified()
+  std::size_t mapped_size = 0;       // data pages and guard pages
+};
+
 class ProtectedRegion {
  public:
   // Errors: InvalidSize (0 or above options.max_size), LockFailed (mlock /
@@ -93,6 +104,8 @@ class ProtectedRegion {
   // data pages' protection (mprotect), or this thread's PKRU rights for the
   // key (pkey). Unknown where the OS cannot be asked.
   Fact sealed_verified() const;
+  // Asks the OS: slow (reads smaps on Linux), not for hot paths.
+  RegionInfo info() const;
   // NoAccess on POSIX; ReadOnly on Windows (see the comment at the top).
   static Protection at_rest_protection();
   // Opens the pages read-only for the check, then seals them again.
