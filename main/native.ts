@@ -3,21 +3,36 @@ import * as path from 'node:path';
 
 import { loadAddon } from './addon-loader';
 
+/** What the OS says about a secret's memory (for pooled storage, its arena). SecretStatus passes most of it on. */
 export interface NativeRegionFacts {
+  /** The secret's size in bytes. */
   size: number;
   lockedBytes: number;
   mappedBytes: number;
+  /** The lock call succeeded. */
   locked: boolean;
+  /** The OS says the pages are locked (smaps `lo`, QueryWorkingSetEx, macOS mach_vm_region_recurse user_wired_count); null = cannot be verified here. */
   lockVerified: boolean | null;
+  /** The OS says the pages are excluded from core dumps (smaps `dd`); null = cannot be verified here (macOS and Windows have nothing per region to read). */
   dumpExcluded: boolean | null;
+  /** The OS says forked children do not get the pages (smaps `dc`, macOS inheritance VM_INHERIT_NONE); null = cannot be verified here. */
   forkExcluded: boolean | null;
-  /** Both guard pages no-access, per the OS; null where it cannot be asked. */
+  /**
+   * Guard pages fence the secret's memory, per the OS (the pages' protection in /proc/self/maps, VirtualQuery,
+   * mach_vm_region_recurse); null where it cannot be asked. Where they sit: SecretStatus.guardPagesAround.
+   */
   guardPages: boolean | null;
-  /** The secret's pages closed right now, per the OS (or, under pkey sealing, this thread's PKRU); null where it cannot be asked. */
+  /**
+   * The secret's pages are no-access right now, per the OS (or, under pkey sealing, this thread's PKRU); null where it
+   * cannot be asked. Copies handed to read/write callbacks live in the JS heap and are not covered. Always false on
+   * Windows, where no-access would unlock the pages: they rest read-only.
+   */
   sealed: boolean | null;
+  /** How the pages are sealed at rest; see SealingMethod. */
   sealing: SealingMethod;
   /** Why the method is not a protection key (null when it is, or a method was forced). */
   sealingFallbackReason?: string | null;
+  /** The canary after the secret is unchanged (checked on every access and on free). */
   canaryIntact: boolean;
 }
 

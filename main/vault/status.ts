@@ -11,28 +11,7 @@ type RegionFactsPassedOn = Pick<
 /**
  * What the OS says about a secret's memory now. Every field but the four
  * declared here is the addon's own fact about the secret's region (for
- * pooled storage, its arena), declared once in NativeRegionFacts:
- *
- * - `locked`: the lock call succeeded.
- * - `lockVerified`: the OS says the pages are locked (smaps `lo`,
- *   QueryWorkingSetEx, macOS mach_vm_region_recurse user_wired_count);
- *   null = cannot be verified here.
- * - `dumpExcluded`: the OS says the pages are excluded from core dumps
- *   (smaps `dd`); null = cannot be verified here (macOS and Windows have
- *   nothing per region to read).
- * - `forkExcluded`: the OS says forked children do not get the pages (smaps
- *   `dc`, macOS inheritance VM_INHERIT_NONE); null = cannot be verified here.
- * - `guardPages`: guard pages fence the secret's memory, from the OS (the
- *   pages' protection in /proc/self/maps, VirtualQuery,
- *   mach_vm_region_recurse); null where it cannot be asked. Where they sit:
- *   `guardPagesAround`.
- * - `sealed`: the native pages are no-access right now. Copies handed to
- *   read/write callbacks live in the JS heap and are not covered. Always
- *   false on Windows, where no-access would unlock the pages: they rest
- *   read-only. From the OS for isolated storage; null where it cannot be
- *   asked.
- * - `sealing`: how the pages (isolated or pooled) are sealed at rest; see
- *   SealingMethod.
+ * pooled storage, its arena), documented once, in NativeRegionFacts.
  */
 export interface SecretStatus extends RegionFactsPassedOn {
   storage: Storage;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "convert.h"
+#include "floors.h"
 #include "strongroom/pool.h"
 
 namespace {

@@ -1,5 +1,5 @@
 // Benchmark floors for pool sealing: what an open+close costs with nothing
-// else around it. Lives in the core so the numbers come from C++, not JS.
+// else around it, measured in C++ so the numbers are not JS's.
 #include <chrono>
 #include <cstring>
 
@@ -7,6 +7,7 @@
 #include "pool_os.h"
 #include "strongroom/page_size.h"
 #include "strongroom/platform_memory.h"
+#include "floors.h"
 #include "strongroom/pool.h"
 
 namespace strongroom {

@@ -234,31 +234,3 @@ Status Pool::with_write(PoolChunk chunk, Fn&& fn) {
 
 }  // namespace strongroom
 
-namespace strongroom {
-
-// The raw cost of the ways to open and close secret pages, measured in
-// this process for benchmarks: an mprotect pair (no access -> read -> no
-// access) on one page, and a pkey_set pair (nullopt without protection keys).
-// Nanoseconds per pair, best of a few rounds.
-struct SealingFloors {
-  double mprotect_pair_ns = 0;
-  std::optional<double> pkey_pair_ns;
-  // One pread of 32 bytes from a sealed page through the kernel-copy
-  // descriptor (nullopt where kernel copy is unavailable): the physical floor
-  // of a kernel-copy read scope.
-  std::optional<double> kernel_copy_read_ns;
-  // Pool::allocate(32) + Pool::free in C++ (no write, no system call): the
-  // allocator's own share of a JS allocate+free pair.
-  double pool_allocate_free_ns = 0;
-  // The descriptor policies weighed for kernel copy (see the README's threat
-  // model): pread through the kept read-write descriptor and through a
-  // read-only one, pwrite through the kept one, and open+pwrite+close of a
-  // short-lived write descriptor. Empty where kernel copy is unavailable.
-  std::optional<double> kernel_copy_rw_pread_ns;
-  std::optional<double> kernel_copy_ro_pread_ns;
-  std::optional<double> kernel_copy_pwrite_ns;
-  std::optional<double> kernel_copy_reopen_pwrite_ns;
-};
-SealingFloors measure_sealing_floors(std::size_t iterations);
-
-}  // namespace strongroom
