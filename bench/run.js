@@ -90,8 +90,12 @@ async function main() {
   for (const method of methods) pools[method].destroy();
 
   const lines = [];
-  lines.push(`Strongroom benchmarks — ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.os}, Node ${results.machine.node}`);
-  lines.push(`Pool sealing here: ${autoSealing.sealing}${autoSealing.sealingFallbackReason ? ` (${autoSealing.sealingFallbackReason})` : ''}`);
+  lines.push(
+    `Strongroom benchmarks — ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.os}, Node ${results.machine.node}`,
+  );
+  lines.push(
+    `Pool sealing here: ${autoSealing.sealing}${autoSealing.sealingFallbackReason ? ` (${autoSealing.sealingFallbackReason})` : ''}`,
+  );
   lines.push('');
   for (const table of TABLES) lines.push(...table.print(results, context));
 

@@ -21,7 +21,10 @@ function targets(results, { methods, autoSealing }) {
   const kernelCopyRead = rs.vaultPooled['kernel-copy'] ?? null;
   out.push({
     target: 'pooled vault.read of a 32-byte secret under kernel-copy within 2x of one pread of /proc/self/mem',
-    measured: kernelCopyRead === null ? 'no kernel copy here' : `${fmtRatio(ratio(kernelCopyRead, rs.floors.kernelCopyReadNs))} (native readInto ${fmtRatio(ratio(rs.pooledNative['kernel-copy'], rs.floors.kernelCopyReadNs))})`,
+    measured:
+      kernelCopyRead === null
+        ? 'no kernel copy here'
+        : `${fmtRatio(ratio(kernelCopyRead, rs.floors.kernelCopyReadNs))} (native readInto ${fmtRatio(ratio(rs.pooledNative['kernel-copy'], rs.floors.kernelCopyReadNs))})`,
     met: kernelCopyRead === null ? null : ratio(kernelCopyRead, rs.floors.kernelCopyReadNs) <= 2,
   });
   const isolatedGenerate = af.vaultIsolatedGenerateBy[sealingAuto] ?? null;
@@ -42,7 +45,12 @@ function targets(results, { methods, autoSealing }) {
   });
   out.push({
     target: 'each native read scope within 3x of the floor of its sealing method',
-    measured: methods.map((m) => `${m}: pooled ${fmtRatio(ratio(rs.pooledNative[m], floorOf(rs, m)))}, isolated ${fmtRatio(ratio(rs.isolatedNative[m], floorOf(rs, m)))}`).join('; '),
+    measured: methods
+      .map(
+        (m) =>
+          `${m}: pooled ${fmtRatio(ratio(rs.pooledNative[m], floorOf(rs, m)))}, isolated ${fmtRatio(ratio(rs.isolatedNative[m], floorOf(rs, m)))}`,
+      )
+      .join('; '),
     met: Math.max(...methods.flatMap((m) => [ratio(rs.pooledNative[m], floorOf(rs, m)), ratio(rs.isolatedNative[m], floorOf(rs, m))])) <= 3,
   });
   out.push({
@@ -54,7 +62,11 @@ function targets(results, { methods, autoSealing }) {
 }
 
 function print(list) {
-  return table('Targets', ['target', 'measured', 'met'], list.map((t) => [t.target, t.measured, t.met === null ? 'not measurable here' : t.met ? 'yes' : 'NO']));
+  return table(
+    'Targets',
+    ['target', 'measured', 'met'],
+    list.map((t) => [t.target, t.measured, t.met === null ? 'not measurable here' : t.met ? 'yes' : 'NO']),
+  );
 }
 
 module.exports = { targets, print };

@@ -13,7 +13,7 @@ export function electronBinary(): { path: string } | { missing: string } {
   }
   const pathFile = path.join(packageDir, 'path.txt');
   if (!fs.existsSync(pathFile)) {
-    return { missing: 'electron\'s binary was not downloaded (installed with ELECTRON_SKIP_BINARY_DOWNLOAD, or offline)' };
+    return { missing: "electron's binary was not downloaded (installed with ELECTRON_SKIP_BINARY_DOWNLOAD, or offline)" };
   }
   const binary = path.join(packageDir, 'dist', fs.readFileSync(pathFile, 'utf8').trim());
   if (!fs.existsSync(binary)) return { missing: `electron's binary is missing at ${binary}` };
@@ -24,5 +24,5 @@ export function electronBinary(): { path: string } | { missing: string } {
 }
 
 export const HOW_TO_GET_ELECTRON =
-  'On a machine that can reach Electron\'s release downloads, `npm ci` fetches it (unset ELECTRON_SKIP_BINARY_DOWNLOAD); ' +
+  "On a machine that can reach Electron's release downloads, `npm ci` fetches it (unset ELECTRON_SKIP_BINARY_DOWNLOAD); " +
   'on Linux run `xvfb-run -a npm run test:e2e -- --project=electron`. The GitHub Actions workflow runs this project on Linux, macOS and Windows.';

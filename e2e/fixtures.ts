@@ -111,7 +111,10 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
     return handle;
   };
   const handlers = new Map<string, (event: unknown, payload: unknown) => unknown>();
-  const ipc = { handle: (c: string, fn: (event: unknown, payload: unknown) => unknown) => handlers.set(c, fn), removeHandler: (c: string) => handlers.delete(c) };
+  const ipc = {
+    handle: (c: string, fn: (event: unknown, payload: unknown) => unknown) => handlers.set(c, fn),
+    removeHandler: (c: string) => handlers.delete(c),
+  };
   const bridge = lib.registerVaultIpc(ipc, vault, { origin: CHROMIUM_ORIGIN, operations: demoOperations });
 
   // Pages are answered by the app:// protocol handler's own code (same

@@ -91,7 +91,11 @@ export function describeTarget(target: AddonTarget): string {
 }
 
 /** Loads the first candidate that exists and loads; throws ADDON_UNAVAILABLE, listing every attempt, when none does. */
-export function loadAddon<T>(root: string, target: AddonTarget = currentTarget(), load: (file: string) => unknown = require): LoadedAddon<T> {
+export function loadAddon<T>(
+  root: string,
+  target: AddonTarget = currentTarget(),
+  load: (file: string) => unknown = require,
+): LoadedAddon<T> {
   const skipped: AddonAttempt[] = [];
   for (const candidate of addonCandidates(root, target)) {
     if (!fs.existsSync(candidate.file)) {

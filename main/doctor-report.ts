@@ -27,7 +27,15 @@ export function addonUnavailableReport(error: SecureMemoryError): DoctorReport {
   const [summary, ...detail] = error.message.split('\n');
   return {
     platform: null,
-    rows: [{ check: 'native addon', value: `not loaded: ${summary}`, verdict: 'unavailable', source: 'process.dlopen', advice: detail.join('\n    ') }],
+    rows: [
+      {
+        check: 'native addon',
+        value: `not loaded: ${summary}`,
+        verdict: 'unavailable',
+        source: 'process.dlopen',
+        advice: detail.join('\n    '),
+      },
+    ],
     ok: false,
   };
 }
@@ -36,7 +44,11 @@ export function formatReport(report: DoctorReport): string {
   const header = ['check', 'value', 'verdict'];
   const table = report.rows.map((r) => [r.check, r.value, r.verdict]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)];
   const advice = report.rows.filter((r) => r.verdict !== 'ok' && r.advice);
   if (advice.length > 0) {

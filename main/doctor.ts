@@ -53,14 +53,16 @@ function lockBudgetRow(platform: ReturnType<typeof platformInfo>): DoctorRow {
   const wire = process.platform === 'darwin' ? native.wireLimits() : null;
   const rlimit = wire !== null ? native.memlockRlimit() : null;
   // macOS wires up to min(RLIMIT_MEMLOCK, vm.user_wire_limit); the global limit is every process's together.
-  const parts = wire !== null
-    ? ` (the smaller of RLIMIT_MEMLOCK ${bytes(rlimit?.limit ?? null)} and vm.user_wire_limit ${bytes(wire.perProcess)}; vm.global_user_wire_limit ${bytes(wire.global)} is shared by every process)`
-    : '';
-  const source = process.platform === 'win32'
-    ? 'GetProcessWorkingSetSize'
-    : process.platform === 'darwin'
-      ? 'getrlimit(RLIMIT_MEMLOCK), sysctlbyname(vm.user_wire_limit, vm.global_user_wire_limit), mach_vm_region_recurse (wired entries)'
-      : 'getrlimit(RLIMIT_MEMLOCK), /proc/self/status VmLck';
+  const parts =
+    wire !== null
+      ? ` (the smaller of RLIMIT_MEMLOCK ${bytes(rlimit?.limit ?? null)} and vm.user_wire_limit ${bytes(wire.perProcess)}; vm.global_user_wire_limit ${bytes(wire.global)} is shared by every process)`
+      : '';
+  const source =
+    process.platform === 'win32'
+      ? 'GetProcessWorkingSetSize'
+      : process.platform === 'darwin'
+        ? 'getrlimit(RLIMIT_MEMLOCK), sysctlbyname(vm.user_wire_limit, vm.global_user_wire_limit), mach_vm_region_recurse (wired entries)'
+        : 'getrlimit(RLIMIT_MEMLOCK), /proc/self/status VmLck';
   return {
     check: 'lock budget',
     value: `${bytes(limit)}${parts}${locked}`,
@@ -85,7 +87,12 @@ function sealingRow(method: SecretStatus['sealing'], reason: string | null): Doc
     case 'pkey':
       return { check, value: 'pkey: memory protection key, opened per thread', verdict: 'ok', source };
     case 'kernel-copy':
-      return { check, value: `kernel-copy: pages never opened, scopes copy through the kernel${reason ? ` (${reason})` : ''}`, verdict: 'ok', source };
+      return {
+        check,
+        value: `kernel-copy: pages never opened, scopes copy through the kernel${reason ? ` (${reason})` : ''}`,
+        verdict: 'ok',
+        source,
+      };
     case 'mprotect':
       return {
         check,
@@ -145,21 +152,45 @@ export function runDoctor(): DoctorReport {
             source: process.platform === 'win32' ? 'VirtualLock (QueryWorkingSetEx did not confirm)' : 'mlock',
           },
     );
-    rows.push(fact('dump exclusion', status.dumpExcluded, 'secret pages are out of core dumps', 'the OS ignored MADV_DONTDUMP',
-      process.platform === 'darwin' ? 'macOS has no per-region exclusion: core dumps are off only with RLIMIT_CORE 0 (see core dumps)' : 'cannot be set or checked per region on this OS',
-      process.platform === 'darwin' ? 'n/a on macOS' : readbackSource,
-      process.platform === 'linux' ? 'a kernel without MADV_DONTDUMP: call hardening.disableCoreDumps()' : 'call hardening.disableCoreDumps() where supported; Windows: see the docs on WER'));
-    rows.push(fact('fork hygiene', status.forkExcluded, 'forked children do not get secret pages',
-      process.platform === 'darwin' ? 'the OS ignored minherit(VM_INHERIT_NONE)' : 'the OS ignored MADV_DONTFORK',
-      'not applicable or not checkable on this OS', readbackSource,
-      'secrets may be copied into children made with fork(); prefer spawn'));
-    const sealValue = status.sealing === 'none'
-      ? 'guarded; read-only at rest (no-access would unlock the pages on Windows)'
-      : status.sealed === true ? 'guarded, sealed at rest (the OS confirms)' : status.sealed === null ? 'guarded; the seal cannot be checked on this OS' : 'guarded, but NOT sealed';
+    rows.push(
+      fact(
+        'dump exclusion',
+        status.dumpExcluded,
+        'secret pages are out of core dumps',
+        'the OS ignored MADV_DONTDUMP',
+        process.platform === 'darwin'
+          ? 'macOS has no per-region exclusion: core dumps are off only with RLIMIT_CORE 0 (see core dumps)'
+          : 'cannot be set or checked per region on this OS',
+        process.platform === 'darwin' ? 'n/a on macOS' : readbackSource,
+        process.platform === 'linux'
+          ? 'a kernel without MADV_DONTDUMP: call hardening.disableCoreDumps()'
+          : 'call hardening.disableCoreDumps() where supported; Windows: see the docs on WER',
+      ),
+    );
+    rows.push(
+      fact(
+        'fork hygiene',
+        status.forkExcluded,
+        'forked children do not get secret pages',
+        process.platform === 'darwin' ? 'the OS ignored minherit(VM_INHERIT_NONE)' : 'the OS ignored MADV_DONTFORK',
+        'not applicable or not checkable on this OS',
+        readbackSource,
+        'secrets may be copied into children made with fork(); prefer spawn',
+      ),
+    );
+    const sealValue =
+      status.sealing === 'none'
+        ? 'guarded; read-only at rest (no-access would unlock the pages on Windows)'
+        : status.sealed === true
+          ? 'guarded, sealed at rest (the OS confirms)'
+          : status.sealed === null
+            ? 'guarded; the seal cannot be checked on this OS'
+            : 'guarded, but NOT sealed';
     rows.push({
       check: 'guard pages + seal',
       value: `${sealValue}${status.canaryIntact ? ', canary intact' : ', CANARY CORRUPTED'}`,
-      verdict: status.guardPages !== false && status.canaryIntact && (status.sealed !== false || status.sealing === 'none') ? 'ok' : 'degraded',
+      verdict:
+        status.guardPages !== false && status.canaryIntact && (status.sealed !== false || status.sealing === 'none') ? 'ok' : 'degraded',
       source: protectionSource,
     });
     rows.push(sealingRow(status.sealing, status.sealingFallbackReason));
@@ -178,7 +209,13 @@ export function runDoctor(): DoctorReport {
 
   const before = hardening.status();
   if (before.coreDumps === 'unknown') {
-    rows.push({ check: 'core dumps', value: 'no RLIMIT_CORE on this OS', verdict: 'unavailable', source: 'n/a', advice: 'crash dumps are Windows Error Reporting\'s: see the docs' });
+    rows.push({
+      check: 'core dumps',
+      value: 'no RLIMIT_CORE on this OS',
+      verdict: 'unavailable',
+      source: 'n/a',
+      advice: "crash dumps are Windows Error Reporting's: see the docs",
+    });
   } else {
     let after: string;
     let verdict: Verdict = 'ok';
@@ -212,13 +249,34 @@ export function runDoctor(): DoctorReport {
     } catch {
       secretmem = null;
     }
-    rows.push(fact('memfd_secret', secretmem, 'available: pages can be removed from the kernel direct map', 'not available', 'probe failed', 'memfd_secret(2)',
-      'needs Linux 5.14+ with CONFIG_SECRETMEM (and secretmem.enable=1 before 6.5)'));
+    rows.push(
+      fact(
+        'memfd_secret',
+        secretmem,
+        'available: pages can be removed from the kernel direct map',
+        'not available',
+        'probe failed',
+        'memfd_secret(2)',
+        'needs Linux 5.14+ with CONFIG_SECRETMEM (and secretmem.enable=1 before 6.5)',
+      ),
+    );
   }
 
   if (process.platform === 'win32') {
-    rows.push({ check: 'Windows working set', value: bytes(before.lockBudget.limit), verdict: (before.lockBudget.limit ?? 0) >= MiB ? 'ok' : 'degraded', source: 'GetProcessWorkingSetSize', advice: 'call hardening.reserveLockBudget(bytes) at startup' });
-    rows.push({ check: 'Windows error mode', value: `0x${(before.windowsErrorMode ?? 0).toString(16)}`, verdict: 'ok', source: 'GetErrorMode', advice: 'hardening.suppressWindowsErrorDialogs() hides crash dialogs (UX, not security)' });
+    rows.push({
+      check: 'Windows working set',
+      value: bytes(before.lockBudget.limit),
+      verdict: (before.lockBudget.limit ?? 0) >= MiB ? 'ok' : 'degraded',
+      source: 'GetProcessWorkingSetSize',
+      advice: 'call hardening.reserveLockBudget(bytes) at startup',
+    });
+    rows.push({
+      check: 'Windows error mode',
+      value: `0x${(before.windowsErrorMode ?? 0).toString(16)}`,
+      verdict: 'ok',
+      source: 'GetErrorMode',
+      advice: 'hardening.suppressWindowsErrorDialogs() hides crash dialogs (UX, not security)',
+    });
   }
 
   return { platform, rows, ok: lockOk };

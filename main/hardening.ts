@@ -113,7 +113,10 @@ export const hardening = Object.freeze({
   /** Windows SetErrorMode: returns the previous mode. UNSUPPORTED elsewhere. */
   setWindowsErrorMode(mode: number): number {
     if (!Number.isInteger(mode) || mode < 0 || mode > 0xffffffff) {
-      throw new SecureMemoryError('INVALID_ARGUMENT', `setWindowsErrorMode(mode): mode must be a 32-bit unsigned integer, got ${String(mode)}`);
+      throw new SecureMemoryError(
+        'INVALID_ARGUMENT',
+        `setWindowsErrorMode(mode): mode must be a 32-bit unsigned integer, got ${String(mode)}`,
+      );
     }
     return callNative(() => native.setWindowsErrorMode(mode));
   },

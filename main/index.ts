@@ -7,8 +7,14 @@ export type { VaultOptions, LockPolicy, Storage } from './options';
 export type { Backing, SecretOptions } from './options';
 export { hardening, WINDOWS_ERROR_MODE, type HardeningStatus, type CoreDumpsGuard } from './hardening';
 export { registerVaultIpc, type Operation, type VaultIpc, type VaultIpcOptions } from './ipc/register';
-export { BRIDGE_METHODS, CHANNEL_PREFIX, type StrongroomBridge, type SecretRef, type BridgeStatus, type BridgeSecretStatus } from '../bridge/contract';
-
+export {
+  BRIDGE_METHODS,
+  CHANNEL_PREFIX,
+  type StrongroomBridge,
+  type SecretRef,
+  type BridgeStatus,
+  type BridgeSecretStatus,
+} from '../bridge/contract';
 
 // A library entry only: it never starts an app. Since Electron 28 the app's
 // main script is loaded through Node's ESM loader, where require.main is

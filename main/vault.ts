@@ -252,7 +252,13 @@ export class SecretVault {
   }
 
   #options() {
-    return { lockPolicy: this.lockPolicy, storage: this.storage, backing: this.backing, sealing: this.sealing, maxSecretSize: this.maxSecretSize };
+    return {
+      lockPolicy: this.lockPolicy,
+      storage: this.storage,
+      backing: this.backing,
+      sealing: this.sealing,
+      maxSecretSize: this.maxSecretSize,
+    };
   }
 
   #usedPool: NativePool | undefined;

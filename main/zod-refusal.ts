@@ -19,6 +19,9 @@ export function refusalFromZod(
 ): SecureMemoryError {
   const issue = error.issues[0];
   const path = issue.path.length > 0 ? issue.path.join('.') : undefined;
-  const sized = sizeKey !== undefined && issue.path[0] === sizeKey && typeof (input as Record<string, unknown> | null | undefined)?.[sizeKey] === 'number';
+  const sized =
+    sizeKey !== undefined &&
+    issue.path[0] === sizeKey &&
+    typeof (input as Record<string, unknown> | null | undefined)?.[sizeKey] === 'number';
   return new SecureMemoryError(sized ? 'INVALID_SIZE' : 'INVALID_ARGUMENT', describe(path, issue.message));
 }

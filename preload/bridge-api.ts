@@ -20,7 +20,10 @@ export type Invoke = (channel: string, payload: unknown) => Promise<unknown>;
  * argument list) and the request it sends for them, after checking them.
  */
 type RequestBuilders = {
-  [M in BridgeMethod]: { arity: readonly [min: BridgeArgs<M>['length'], max: BridgeArgs<M>['length']]; build: (args: unknown[]) => BridgeRequest<M> };
+  [M in BridgeMethod]: {
+    arity: readonly [min: BridgeArgs<M>['length'], max: BridgeArgs<M>['length']];
+    build: (args: unknown[]) => BridgeRequest<M>;
+  };
 };
 
 const REQUESTS: RequestBuilders = {
@@ -43,7 +46,8 @@ const REQUESTS: RequestBuilders = {
 function unwrap<T>(response: unknown): T {
   const r = response as BridgeResponse<T> | null;
   if (r !== null && typeof r === 'object' && r.ok === true) return r.value;
-  const error = r !== null && typeof r === 'object' && r.ok === false ? r.error : { code: 'OS_ERROR', message: 'malformed bridge response' };
+  const error =
+    r !== null && typeof r === 'object' && r.ok === false ? r.error : { code: 'OS_ERROR', message: 'malformed bridge response' };
   // contextBridge copies Errors without custom properties: the code travels in the message.
   throw new Error(`${error.code}: ${error.message}`);
 }

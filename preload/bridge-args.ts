@@ -65,15 +65,19 @@ export function checkPlainData(value: unknown, what: string): void {
         for (const key of Reflect.ownKeys(v)) {
           if (array && key === 'length') continue;
           if (typeof key !== 'string') throw new BridgeArgumentError(`${what}${where} has a symbol key`);
-          if (array && !/^(0|[1-9][0-9]*)$/.test(key)) throw new BridgeArgumentError(`${what}${where} is an array with a named property ${key}`);
-          if (!array && (key === '__proto__' || key === 'constructor' || key === 'prototype')) throw new BridgeArgumentError(`${what}${where} has a forbidden key ${key}`);
+          if (array && !/^(0|[1-9][0-9]*)$/.test(key))
+            throw new BridgeArgumentError(`${what}${where} is an array with a named property ${key}`);
+          if (!array && (key === '__proto__' || key === 'constructor' || key === 'prototype'))
+            throw new BridgeArgumentError(`${what}${where} has a forbidden key ${key}`);
           const descriptor = Object.getOwnPropertyDescriptor(v, key)!;
           if (!('value' in descriptor)) throw new BridgeArgumentError(`${what}${where}.${key} is a getter or setter, not data`);
           bytes += key.length * 2;
           walk(descriptor.value, depth + 1, array ? `${where}[${key}]` : `${where}.${key}`);
         }
       } else {
-        throw new BridgeArgumentError(`${what}${where} is ${describe(v)}, not plain data (only objects, arrays, Uint8Arrays and primitives)`);
+        throw new BridgeArgumentError(
+          `${what}${where} is ${describe(v)}, not plain data (only objects, arrays, Uint8Arrays and primitives)`,
+        );
       }
     } else {
       throw new BridgeArgumentError(`${what}${where} is ${describe(v)}, which cannot be sent`);
@@ -99,24 +103,28 @@ export function checkSize(method: string, size: unknown): number {
 
 export function checkId(method: string, id: unknown): string {
   if (typeof id !== 'string') throw new BridgeArgumentError(`${method}(id): id must be a string, got ${describe(id)}`);
-  if (id.length > ARG_LIMITS.maxIdLength) throw new BridgeArgumentError(`${method}(id): id is longer than ${ARG_LIMITS.maxIdLength} characters`);
+  if (id.length > ARG_LIMITS.maxIdLength)
+    throw new BridgeArgumentError(`${method}(id): id is longer than ${ARG_LIMITS.maxIdLength} characters`);
   return id;
 }
 
 export function checkOperationName(name: unknown): string {
   if (typeof name !== 'string') throw new BridgeArgumentError(`run(operation): operation must be a string, got ${describe(name)}`);
-  if (name.length > ARG_LIMITS.maxIdLength) throw new BridgeArgumentError(`run(operation): operation is longer than ${ARG_LIMITS.maxIdLength} characters`);
+  if (name.length > ARG_LIMITS.maxIdLength)
+    throw new BridgeArgumentError(`run(operation): operation is longer than ${ARG_LIMITS.maxIdLength} characters`);
   return name;
 }
 
 /** A secret to import: text, or bytes as a Uint8Array (not a plain array, not another view). */
 export function checkImportInput(input: unknown): { text: string } | { bytes: Uint8Array } {
   if (typeof input === 'string') {
-    if (input.length * 3 > ARG_LIMITS.maxBytes) throw new BridgeArgumentError(`importSecret(input): the text is longer than ${ARG_LIMITS.maxBytes} bytes`);
+    if (input.length * 3 > ARG_LIMITS.maxBytes)
+      throw new BridgeArgumentError(`importSecret(input): the text is longer than ${ARG_LIMITS.maxBytes} bytes`);
     return { text: input };
   }
   if (isUint8Array(input)) {
-    if (input.byteLength > ARG_LIMITS.maxBytes) throw new BridgeArgumentError(`importSecret(input): more than ${ARG_LIMITS.maxBytes} bytes`);
+    if (input.byteLength > ARG_LIMITS.maxBytes)
+      throw new BridgeArgumentError(`importSecret(input): more than ${ARG_LIMITS.maxBytes} bytes`);
     return { bytes: input };
   }
   throw new BridgeArgumentError(`importSecret(input): input must be a Uint8Array or a string, got ${describe(input)}`);

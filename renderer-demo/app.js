@@ -94,11 +94,34 @@
     rows.push(statusRow('row-dump', 'Seed pages excluded from core dumps', f('dumpExcluded'), dumpSource));
     rows.push(statusRow('row-fork', 'Seed pages kept from forked children', f('forkExcluded'), forkSource));
     rows.push(statusRow('row-guard', 'Guard pages around the seed', facts ? facts.guardPages : 'n/a', protection));
-    rows.push(statusRow('row-sealed', 'Sealed (no access) at rest', facts ? (facts.sealing === 'none' ? null : facts.sealed) : 'n/a', facts && facts.sealing === 'none' ? 'Windows keeps locked pages read-only' : protection));
+    rows.push(
+      statusRow(
+        'row-sealed',
+        'Sealed (no access) at rest',
+        facts ? (facts.sealing === 'none' ? null : facts.sealed) : 'n/a',
+        facts && facts.sealing === 'none' ? 'Windows keeps locked pages read-only' : protection,
+      ),
+    );
     rows.push(statusRow('row-canary', 'Canary after the seed intact', facts ? facts.canaryIntact : 'n/a', 'checked on every access'));
     const coreDumps = h.coreDumps === 'unknown' ? null : h.coreDumps === 'disabled';
-    rows.push(statusRow('row-coredumps', 'Core dumps disabled (RLIMIT_CORE guard)', p.os === 'win32' ? 'n/a' : coreDumps, h.rlimitCore ? `RLIMIT_CORE soft ${h.rlimitCore.soft === null ? 'unlimited' : h.rlimitCore.soft}${h.dumpable === null ? '' : `, dumpable ${h.dumpable}`}${darwin ? ' (the only core-dump switch on macOS)' : ''}` : 'getrlimit'));
-    rows.push(statusRow('row-errormode', 'Windows error dialogs suppressed', p.os === 'win32' ? (h.windowsErrorMode !== null ? (h.windowsErrorMode & 0x8003) === 0x8003 : null) : 'n/a', p.os === 'win32' ? `GetErrorMode 0x${(h.windowsErrorMode || 0).toString(16)}` : 'Windows only'));
+    rows.push(
+      statusRow(
+        'row-coredumps',
+        'Core dumps disabled (RLIMIT_CORE guard)',
+        p.os === 'win32' ? 'n/a' : coreDumps,
+        h.rlimitCore
+          ? `RLIMIT_CORE soft ${h.rlimitCore.soft === null ? 'unlimited' : h.rlimitCore.soft}${h.dumpable === null ? '' : `, dumpable ${h.dumpable}`}${darwin ? ' (the only core-dump switch on macOS)' : ''}`
+          : 'getrlimit',
+      ),
+    );
+    rows.push(
+      statusRow(
+        'row-errormode',
+        'Windows error dialogs suppressed',
+        p.os === 'win32' ? (h.windowsErrorMode !== null ? (h.windowsErrorMode & 0x8003) === 0x8003 : null) : 'n/a',
+        p.os === 'win32' ? `GetErrorMode 0x${(h.windowsErrorMode || 0).toString(16)}` : 'Windows only',
+      ),
+    );
     $('status-rows').replaceChildren(...rows);
 
     const used = h.lockBudget.used;
@@ -164,7 +187,9 @@
   $('verify').addEventListener('click', () =>
     act(async () => {
       const result = await bridge.run('wallet.verify', walletId, { message: $('message').value, signature: $('signature').value });
-      $('verify-result').textContent = result.valid ? `Valid: signed by ${result.signer}` : `Not valid for this wallet (signer ${result.signer || 'unknown'})`;
+      $('verify-result').textContent = result.valid
+        ? `Valid: signed by ${result.signer}`
+        : `Not valid for this wallet (signer ${result.signer || 'unknown'})`;
       $('verify-result').className = result.valid ? 'valid' : 'invalid';
     }),
   );

@@ -11,7 +11,14 @@ const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'dist', 'preload');
 const common = { bundle: true, platform: 'browser', target: 'chrome120', logLevel: 'warning', absWorkingDir: root };
 
-const { metafile } = esbuild.buildSync({ ...common, entryPoints: ['preload/strongroom.preload.ts'], format: 'cjs', external: ['electron'], metafile: true, outfile: path.join(out, 'strongroom.preload.bundle.js') });
+const { metafile } = esbuild.buildSync({
+  ...common,
+  entryPoints: ['preload/strongroom.preload.ts'],
+  format: 'cjs',
+  external: ['electron'],
+  metafile: true,
+  outfile: path.join(out, 'strongroom.preload.bundle.js'),
+});
 
 // The preload shares bridge/contract.ts with main, whose request schemas use
 // zod; the bundle must keep only the contract's plain parts. Anything from
@@ -20,7 +27,9 @@ const output = Object.values(metafile.outputs)[0];
 const foreign = Object.keys(output.inputs).filter((file) => !/^(bridge|preload)\//.test(file));
 const imports = output.imports.map((i) => i.path).filter((name) => name !== 'electron');
 if (foreign.length > 0 || imports.length > 0) {
-  console.error(`build-preload: the sandboxed preload bundle must hold only bridge/ and preload/ code, but it has ${foreign.length + imports.length} more files: ${[...foreign, ...imports].slice(0, 5).join(', ')}`);
+  console.error(
+    `build-preload: the sandboxed preload bundle must hold only bridge/ and preload/ code, but it has ${foreign.length + imports.length} more files: ${[...foreign, ...imports].slice(0, 5).join(', ')}`,
+  );
   process.exit(1);
 }
 

@@ -25,10 +25,12 @@ function loads(file) {
 }
 
 function fail(why) {
-  const toolchain = {
-    win32: 'Visual Studio 2019 or later with "Desktop development with C++", and CMake >= 3.15',
-    darwin: 'the Xcode command line tools (xcode-select --install) and CMake >= 3.15 (brew install cmake)',
-  }[process.platform] ?? 'CMake >= 3.15 and a C++17 compiler (Debian/Ubuntu: apt-get install cmake g++; Fedora: dnf install cmake gcc-c++)';
+  const toolchain =
+    {
+      win32: 'Visual Studio 2019 or later with "Desktop development with C++", and CMake >= 3.15',
+      darwin: 'the Xcode command line tools (xcode-select --install) and CMake >= 3.15 (brew install cmake)',
+    }[process.platform] ??
+    'CMake >= 3.15 and a C++17 compiler (Debian/Ubuntu: apt-get install cmake g++; Fedora: dnf install cmake gcc-c++)';
   console.error(
     `strongroom: no prebuilt binary loads for ${target}${libc ? ` (${libc})` : ''}, and it cannot be built from source: ${why}\n` +
       `strongroom: building from source needs ${toolchain}, plus the npm packages cmake-js and node-addon-api\n` +
@@ -50,10 +52,12 @@ try {
 const cmake = spawnSync('cmake', ['--version'], { encoding: 'utf8' });
 const version = /cmake version (\d+)\.(\d+)/.exec(cmake.stdout ?? '');
 if (!version) fail('CMake was not found on PATH');
-if (Number(version[1]) < 3 || (Number(version[1]) === 3 && Number(version[2]) < 15)) fail(`CMake ${version[1]}.${version[2]} is older than 3.15`);
+if (Number(version[1]) < 3 || (Number(version[1]) === 3 && Number(version[2]) < 15))
+  fail(`CMake ${version[1]}.${version[2]} is older than 3.15`);
 if (process.platform !== 'win32') {
   const compilers = [process.env.CXX, 'c++', 'g++', 'clang++'].filter(Boolean);
-  if (!compilers.some((cxx) => spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status === 0)) fail(`no C++ compiler was found (tried ${compilers.join(', ')})`);
+  if (!compilers.some((cxx) => spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status === 0))
+    fail(`no C++ compiler was found (tried ${compilers.join(', ')})`);
 }
 
 const build = spawnSync(process.execPath, [cmakeJs, 'compile', '-O', 'build/addon'], { cwd: root, stdio: 'inherit' });

@@ -34,7 +34,11 @@ function ensureInstalled() {
   if (fs.existsSync(entry) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return;
   console.log('lint:electron: installing Electronegativity into tools/electronegativity (npm ci)');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const run = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: toolDir, stdio: 'inherit', shell: process.platform === 'win32' });
+  const run = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: toolDir,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (run.status !== 0) fail('npm ci in tools/electronegativity failed');
   fs.writeFileSync(stamp, digest);
 }
@@ -57,8 +61,13 @@ function scan() {
     const cli = path.join(toolDir, 'node_modules', '@doyensec', 'electronegativity', pkg.bin.electronegativity);
     // English messages, whatever the machine's locale: the allow-list matches them.
     const env = { ...process.env, LANG: 'en_US.UTF-8', LC_ALL: 'en_US.UTF-8', LANGUAGE: 'en_US' };
-    const run = spawnSync(process.execPath, [cli, '-i', path.join(stage, 'app'), '-r', '-v', 'false', '-e', electronVersion(), '-o', output], { encoding: 'utf8', env });
-    if (run.status !== 0 || !fs.existsSync(output)) fail(`electronegativity did not finish (status ${run.status}):\n${run.stdout}\n${run.stderr}`);
+    const run = spawnSync(
+      process.execPath,
+      [cli, '-i', path.join(stage, 'app'), '-r', '-v', 'false', '-e', electronVersion(), '-o', output],
+      { encoding: 'utf8', env },
+    );
+    if (run.status !== 0 || !fs.existsSync(output))
+      fail(`electronegativity did not finish (status ${run.status}):\n${run.stdout}\n${run.stderr}`);
     const sarif = JSON.parse(fs.readFileSync(output, 'utf8'));
     return sarif.runs[0].results.map((r) => {
       const location = r.locations?.[0]?.physicalLocation;
@@ -81,15 +90,23 @@ const allowList = JSON.parse(fs.readFileSync(path.join(toolDir, 'allow-list.json
 const used = new Set();
 const unexplained = [];
 for (const finding of findings) {
-  const index = allowList.findIndex((a) => a.check === finding.check && a.file === finding.file && (a.message === undefined || a.message === finding.message));
+  const index = allowList.findIndex(
+    (a) => a.check === finding.check && a.file === finding.file && (a.message === undefined || a.message === finding.message),
+  );
   if (index === -1) unexplained.push(finding);
   else used.add(index);
 }
 for (const finding of findings) {
-  const allowed = allowList.find((a) => a.check === finding.check && a.file === finding.file && (a.message === undefined || a.message === finding.message));
-  console.log(`${allowed ? 'allowed' : 'FINDING'}  ${finding.check}  ${finding.file}${finding.line ? `:${finding.line}` : ''}${allowed ? '' : `  ${finding.message}`}`);
+  const allowed = allowList.find(
+    (a) => a.check === finding.check && a.file === finding.file && (a.message === undefined || a.message === finding.message),
+  );
+  console.log(
+    `${allowed ? 'allowed' : 'FINDING'}  ${finding.check}  ${finding.file}${finding.line ? `:${finding.line}` : ''}${allowed ? '' : `  ${finding.message}`}`,
+  );
 }
 const stale = allowList.filter((_, i) => !used.has(i));
 for (const entry of stale) console.log(`STALE    ${entry.check}  ${entry.file}  (allow-listed, no longer found: remove it)`);
-console.log(`lint:electron: ${findings.length} findings over ${SOURCES.join(', ')}; ${findings.length - unexplained.length} allow-listed as false positives, ${unexplained.length} unexplained, ${stale.length} stale allow-list entries`);
+console.log(
+  `lint:electron: ${findings.length} findings over ${SOURCES.join(', ')}; ${findings.length - unexplained.length} allow-listed as false positives, ${unexplained.length} unexplained, ${stale.length} stale allow-list entries`,
+);
 if (unexplained.length > 0 || stale.length > 0) process.exit(1);

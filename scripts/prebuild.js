@@ -47,7 +47,11 @@ else if (platform === 'darwin') run('strip', ['-x', file]);
 let floor = '';
 if (platform === 'linux') {
   const objdump = spawnSync('objdump', ['-T', file], { encoding: 'utf8' });
-  const versions = [...(objdump.stdout ?? '').matchAll(/GLIBC_(\d+)\.(\d+)(?:\.(\d+))?/g)].map((m) => [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]);
+  const versions = [...(objdump.stdout ?? '').matchAll(/GLIBC_(\d+)\.(\d+)(?:\.(\d+))?/g)].map((m) => [
+    Number(m[1]),
+    Number(m[2]),
+    Number(m[3] ?? 0),
+  ]);
   versions.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
   const newest = versions.at(-1);
   floor = newest ? `; needs glibc >= ${newest.filter((n, i) => i < 2 || n > 0).join('.')} (built on ${glibc})` : '';

@@ -32,7 +32,12 @@ function step(name, fn) {
 function run(command, args, options = {}) {
   // npm is npm.cmd on Windows, which Node spawns only through a shell.
   const shell = process.platform === 'win32' && command === 'npm';
-  const result = spawnSync(command, shell ? args.map((a) => JSON.stringify(a)) : args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, shell, ...options });
+  const result = spawnSync(command, shell ? args.map((a) => JSON.stringify(a)) : args, {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    shell,
+    ...options,
+  });
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} exited ${result.status ?? result.signal}\n${result.stdout}\n${result.stderr}`);
   }
@@ -40,11 +45,14 @@ function run(command, args, options = {}) {
 }
 
 // A user machine without a toolchain: every program on PATH except these.
-const TOOLCHAIN = /^(cmake|ctest|cpack|ccmake|make|gmake|ninja|cc|c\+\+|gcc|g\+\+|cpp|clang|clang\+\+|ld|(x86_64|aarch64|i686)-.*-(gcc|g\+\+|c\+\+|cc)(-\d+)?|(gcc|g\+\+|clang|clang\+\+|cpp)-\d+(\.\d+)?)$/;
+const TOOLCHAIN =
+  /^(cmake|ctest|cpack|ccmake|make|gmake|ninja|cc|c\+\+|gcc|g\+\+|cpp|clang|clang\+\+|ld|(x86_64|aarch64|i686)-.*-(gcc|g\+\+|c\+\+|cc)(-\d+)?|(gcc|g\+\+|clang|clang\+\+|cpp)-\d+(\.\d+)?)$/;
 function toolFreePath() {
   const bin = path.join(work, 'bin');
   fs.mkdirSync(bin);
-  const dirs = [path.dirname(process.execPath), ...(process.env.PATH ?? '').split(path.delimiter)].filter((d, i, all) => d && all.indexOf(d) === i);
+  const dirs = [path.dirname(process.execPath), ...(process.env.PATH ?? '').split(path.delimiter)].filter(
+    (d, i, all) => d && all.indexOf(d) === i,
+  );
   for (const dir of dirs) {
     let entries = [];
     try {
@@ -64,8 +72,15 @@ if (process.platform === 'win32') {
   console.log('test:consumer: the tool-free PATH is built from POSIX bin folders; the Windows job runs the same install without it');
 }
 const bin = process.platform === 'win32' ? null : toolFreePath();
-const env = { ...process.env, ...(bin ? { PATH: bin } : {}), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-for (const key of Object.keys(env)) if (/^npm_(lifecycle|package|config_(?!audit|fund|update_notifier|cache|userconfig))/.test(key)) delete env[key];
+const env = {
+  ...process.env,
+  ...(bin ? { PATH: bin } : {}),
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
+for (const key of Object.keys(env))
+  if (/^npm_(lifecycle|package|config_(?!audit|fund|update_notifier|cache|userconfig))/.test(key)) delete env[key];
 
 const target = `${process.platform}-${process.arch}`;
 let tarball;
@@ -83,16 +98,30 @@ step('npm pack', () => {
   const [info] = JSON.parse(out.stdout);
   tarball = path.join(work, info.filename);
   const files = info.files.map((f) => f.path);
-  const forbidden = files.filter((f) => /^(build|test|e2e|bench|renderer-demo|examples|\.github|\.ci)\/|^dist\/(test|renderer-demo|main\/app)\/|\.(o|obj|a|lib|pdb|tsbuildinfo)$/.test(f));
+  const forbidden = files.filter((f) =>
+    /^(build|test|e2e|bench|renderer-demo|examples|\.github|\.ci)\/|^dist\/(test|renderer-demo|main\/app)\/|\.(o|obj|a|lib|pdb|tsbuildinfo)$/.test(
+      f,
+    ),
+  );
   if (forbidden.length) throw new Error(`build leftovers, tests or demo code in the tarball:\n${forbidden.join('\n')}`);
-  for (const needed of ['LICENSE', 'package.json', 'dist/main/index.js', 'dist/main/index.d.ts', 'dist/main/electron/index.js', 'dist/preload/strongroom.preload.bundle.js', 'dist/preload/renderer.d.ts', 'scripts/install.js']) {
+  for (const needed of [
+    'LICENSE',
+    'package.json',
+    'dist/main/index.js',
+    'dist/main/index.d.ts',
+    'dist/main/electron/index.js',
+    'dist/preload/strongroom.preload.bundle.js',
+    'dist/preload/renderer.d.ts',
+    'scripts/install.js',
+  ]) {
     if (!files.includes(needed)) throw new Error(`${needed} is missing from the tarball`);
   }
   if (!files.some((f) => f.startsWith(`prebuilds/${target}/`))) throw new Error(`no prebuilds/${target}/ in the tarball`);
   // A source map must carry its sources: the .ts files are not shipped.
   for (const map of files.filter((f) => f.endsWith('.map'))) {
     const { sources, sourcesContent } = JSON.parse(fs.readFileSync(path.join(root, map), 'utf8'));
-    if (!Array.isArray(sourcesContent) || sourcesContent.length !== sources.length || sourcesContent.some((c) => typeof c !== 'string')) throw new Error(`${map} does not carry its sources`);
+    if (!Array.isArray(sourcesContent) || sourcesContent.length !== sources.length || sourcesContent.some((c) => typeof c !== 'string'))
+      throw new Error(`${map} does not carry its sources`);
   }
   return `${info.filename}, ${files.length} files, ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked`;
 });
@@ -169,7 +198,10 @@ const runIn = (dir, script) => {
 step('a CommonJS script generates, reads, inspects and destroys a secret', () => runIn(app, 'use.cjs'));
 step('an ES module script does the same with named imports', () => runIn(app, 'use.mjs'));
 step('strongroom doctor runs from the installed package', () => {
-  const out = spawnSync(process.execPath, [path.join(app, 'node_modules', 'strongroom', 'bin', 'strongroom.js'), 'doctor', '--json'], { encoding: 'utf8', env });
+  const out = spawnSync(process.execPath, [path.join(app, 'node_modules', 'strongroom', 'bin', 'strongroom.js'), 'doctor', '--json'], {
+    encoding: 'utf8',
+    env,
+  });
   const report = JSON.parse(out.stdout);
   if (report.rows[0].check !== 'native addon' || report.rows[0].verdict !== 'ok') throw new Error(out.stdout);
   if (!report.rows[0].value.startsWith('prebuild:')) throw new Error(`loaded ${report.rows[0].value}, not the prebuild`);
@@ -179,7 +211,8 @@ step('strongroom doctor runs from the installed package', () => {
 step('npm install with install scripts on: the install step builds nothing where a prebuild loads', () => {
   const withScripts = makeApp('with-scripts');
   const seconds = timedInstall(withScripts, tarball, []);
-  if (fs.existsSync(path.join(withScripts, 'node_modules', 'strongroom', 'build'))) throw new Error('the install step built the addon although a prebuild loads');
+  if (fs.existsSync(path.join(withScripts, 'node_modules', 'strongroom', 'build')))
+    throw new Error('the install step built the addon although a prebuild loads');
   runIn(withScripts, 'use.cjs');
   return `${seconds.toFixed(1)} s`;
 });
@@ -194,7 +227,10 @@ const link = (name) => {
 link('typescript');
 link('@types/node');
 const tsc = path.join(app, 'node_modules', 'typescript', 'bin', 'tsc');
-const resolutions = { node16: { module: 'node16', moduleResolution: 'node16' }, bundler: { module: 'preserve', moduleResolution: 'bundler' } };
+const resolutions = {
+  node16: { module: 'node16', moduleResolution: 'node16' },
+  bundler: { module: 'preserve', moduleResolution: 'bundler' },
+};
 function typeCheck(file, types, lib) {
   for (const [name, options] of Object.entries(resolutions)) {
     const dir = path.join(app, `tsc-${path.basename(file, '.ts')}-${name}`);
@@ -202,7 +238,19 @@ function typeCheck(file, types, lib) {
     fs.copyFileSync(path.join(fixtures, file), path.join(dir, file));
     fs.writeFileSync(
       path.join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { ...options, target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, types, lib, esModuleInterop: true }, files: [file] }),
+      JSON.stringify({
+        compilerOptions: {
+          ...options,
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types,
+          lib,
+          esModuleInterop: true,
+        },
+        files: [file],
+      }),
     );
     run(process.execPath, [tsc, '-p', dir], { cwd: dir, env });
   }
@@ -211,14 +259,18 @@ step('tsc: a Node-only consumer (no electron installed), node16 and bundler', ()
   if (fs.existsSync(path.join(app, 'node_modules', 'electron'))) throw new Error('electron must not be installed for this check');
   typeCheck('node-consumer.ts', ['node'], ['ES2022']);
 });
-step('tsc: a renderer consumer (DOM only, window.strongroom from strongroom/renderer)', () => typeCheck('renderer-consumer.ts', [], ['ES2022', 'DOM']));
+step('tsc: a renderer consumer (DOM only, window.strongroom from strongroom/renderer)', () =>
+  typeCheck('renderer-consumer.ts', [], ['ES2022', 'DOM']),
+);
 step('tsc: an Electron main-process consumer (electron types installed)', () => {
   link('electron');
   typeCheck('main-consumer.ts', ['node'], ['ES2022', 'DOM']); // electron.d.ts itself needs DOM types
 });
 
 step('publint: no errors', () => {
-  const out = run(process.execPath, [path.join(root, 'node_modules', 'publint', 'src', 'cli.js'), 'run', tarball, '--level', 'warning'], { cwd: work });
+  const out = run(process.execPath, [path.join(root, 'node_modules', 'publint', 'src', 'cli.js'), 'run', tarball, '--level', 'warning'], {
+    cwd: work,
+  });
   return out.stdout.trim().split('\n').at(-1);
 });
 step('@arethetypeswrong/cli: no problems', () => {
@@ -237,9 +289,20 @@ step('side by side: sodium-native installed the same way', () => {
 });
 
 if (trees.strongroom && trees['sodium-native']) {
-  const row = (name) => `| ${name} | ${installSeconds[name].toFixed(2)} s | ${trees[name].count} | ${(trees[name].bytes / 1024 / 1024).toFixed(1)} MiB |`;
-  console.log(['', '| package | install (offline, --ignore-scripts, median of 3) | runtime packages | node_modules size |', '|---|---|---|---|', row('strongroom'), row('sodium-native')].join('\n'));
-  console.log(`ratio strongroom / sodium-native: install time ${(installSeconds.strongroom / installSeconds['sodium-native']).toFixed(2)}x, size ${(trees.strongroom.bytes / trees['sodium-native'].bytes).toFixed(2)}x`);
+  const row = (name) =>
+    `| ${name} | ${installSeconds[name].toFixed(2)} s | ${trees[name].count} | ${(trees[name].bytes / 1024 / 1024).toFixed(1)} MiB |`;
+  console.log(
+    [
+      '',
+      '| package | install (offline, --ignore-scripts, median of 3) | runtime packages | node_modules size |',
+      '|---|---|---|---|',
+      row('strongroom'),
+      row('sodium-native'),
+    ].join('\n'),
+  );
+  console.log(
+    `ratio strongroom / sodium-native: install time ${(installSeconds.strongroom / installSeconds['sodium-native']).toFixed(2)}x, size ${(trees.strongroom.bytes / trees['sodium-native'].bytes).toFixed(2)}x`,
+  );
 }
 
 if (failures.length) {

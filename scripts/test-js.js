@@ -8,7 +8,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const dir = path.resolve(__dirname, '..', 'dist', 'test', 'js');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f));
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.test.js'))
+  .sort()
+  .map((f) => path.join(dir, f));
 if (files.length === 0) {
   console.error(`test:js: no compiled tests in ${dir} (npm run build first)`);
   process.exit(1);

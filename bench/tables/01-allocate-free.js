@@ -89,13 +89,33 @@ function print(results, { methods, autoSealing }) {
   const allocRows = [
     ['empty Node-API call pair (floor)', fmtNs(af.noop), sodiumCol(af.noop), '1.00×'],
     ['Buffer.alloc(32) (unprotected)', fmtNs(af.bufferAlloc), sodiumCol(af.bufferAlloc), noopCol(af.bufferAlloc)],
-    ['pool allocate+free (allocator alone: no write, no syscall)', fmtNs(af.poolAllocator.auto), sodiumCol(af.poolAllocator.auto), noopCol(af.poolAllocator.auto)],
-    ['  of which C++ Pool::allocate+free (measured in C++)', fmtNs(rs.floors.poolAllocateFreeNs), '', noopCol(rs.floors.poolAllocateFreeNs)],
+    [
+      'pool allocate+free (allocator alone: no write, no syscall)',
+      fmtNs(af.poolAllocator.auto),
+      sodiumCol(af.poolAllocator.auto),
+      noopCol(af.poolAllocator.auto),
+    ],
+    [
+      '  of which C++ Pool::allocate+free (measured in C++)',
+      fmtNs(rs.floors.poolAllocateFreeNs),
+      '',
+      noopCol(rs.floors.poolAllocateFreeNs),
+    ],
   ];
   for (const method of methods) {
-    allocRows.push([`pool generate+free, ${method}`, fmtNs(af.poolGenerate[method]), sodiumCol(af.poolGenerate[method]), noopCol(af.poolGenerate[method])]);
+    allocRows.push([
+      `pool generate+free, ${method}`,
+      fmtNs(af.poolGenerate[method]),
+      sodiumCol(af.poolGenerate[method]),
+      noopCol(af.poolGenerate[method]),
+    ]);
   }
-  allocRows.push([`vault.import(32 B)+destroy, pooled, auto = ${sealingAuto}`, fmtNs(af.vaultPooledImport), sodiumCol(af.vaultPooledImport), noopCol(af.vaultPooledImport)]);
+  allocRows.push([
+    `vault.import(32 B)+destroy, pooled, auto = ${sealingAuto}`,
+    fmtNs(af.vaultPooledImport),
+    sodiumCol(af.vaultPooledImport),
+    noopCol(af.vaultPooledImport),
+  ]);
   for (const method of methods) {
     const t = af.vaultPooledGenerateBy[method];
     allocRows.push([`vault.generate(32)+destroy, pooled, ${method}`, fmtNs(t), sodiumCol(t), noopCol(t)]);

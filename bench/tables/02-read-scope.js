@@ -9,7 +9,13 @@ const { fmtNs, fmtRatio, ratio, table } = require('../format');
 const { measure, scale } = require('../measure');
 
 function run({ strongroom, native, pools, methods }) {
-  const rows = { floors: floors.sealingFloors(Math.round(200_000 * scale)), pooledNative: {}, isolatedNative: {}, vaultPooled: {}, vaultIsolated: {} };
+  const rows = {
+    floors: floors.sealingFloors(Math.round(200_000 * scale)),
+    pooledNative: {},
+    isolatedNative: {},
+    vaultPooled: {},
+    vaultIsolated: {},
+  };
   const target = new Uint8Array(32);
   for (const method of methods) {
     const pool = pools[method];
@@ -42,7 +48,13 @@ function run({ strongroom, native, pools, methods }) {
 
 /** The floor a read scope under `method` is compared with. */
 function floorOf(rs, method) {
-  return method === 'pkey' ? rs.floors.pkeyPairNs : method === 'kernel-copy' ? rs.floors.kernelCopyReadNs : method === 'mprotect' ? rs.floors.mprotectPairNs : null;
+  return method === 'pkey'
+    ? rs.floors.pkeyPairNs
+    : method === 'kernel-copy'
+      ? rs.floors.kernelCopyReadNs
+      : method === 'mprotect'
+        ? rs.floors.mprotectPairNs
+        : null;
 }
 
 function print(results, { methods }) {
@@ -50,10 +62,20 @@ function print(results, { methods }) {
   const lines = [];
   const readRows = [
     ['floor: pkey_set pair (C++)', fmtNs(rs.floors.pkeyPairNs), '', rs.floors.pkeyPairNs === null ? 'n/a: no protection keys here' : ''],
-    ['floor: one 32-byte pread of /proc/self/mem (C++)', fmtNs(rs.floors.kernelCopyReadNs), '', rs.floors.kernelCopyReadNs === null ? 'n/a: no kernel copy here' : ''],
+    [
+      'floor: one 32-byte pread of /proc/self/mem (C++)',
+      fmtNs(rs.floors.kernelCopyReadNs),
+      '',
+      rs.floors.kernelCopyReadNs === null ? 'n/a: no kernel copy here' : '',
+    ],
     ['floor: mprotect pair (C++)', fmtNs(rs.floors.mprotectPairNs), '', ''],
   ];
-  for (const [label, key] of [['pooled readInto', 'pooledNative'], ['isolated readInto', 'isolatedNative'], ['vault.read, pooled', 'vaultPooled'], ['vault.read, isolated', 'vaultIsolated']]) {
+  for (const [label, key] of [
+    ['pooled readInto', 'pooledNative'],
+    ['isolated readInto', 'isolatedNative'],
+    ['vault.read, pooled', 'vaultPooled'],
+    ['vault.read, isolated', 'vaultIsolated'],
+  ]) {
     for (const method of methods) {
       const t = rs[key][method];
       readRows.push([`${label}, ${method}`, fmtNs(t), fmtNs(floorOf(rs, method)), fmtRatio(ratio(t, floorOf(rs, method)))]);
@@ -64,12 +86,20 @@ function print(results, { methods }) {
   const kd = rs.floors.kernelCopyDescriptorsNs;
   if (kd.readWritePread !== null) {
     lines.push(
-      table('2b. kernel-copy descriptor policies (32 bytes, one sealed page, C++)', ['what', 'time', 'vs pread on the kept descriptor'], [
-        ['pread, kept read-write descriptor (used)', fmtNs(kd.readWritePread), '1.00×'],
-        ['pread, separate read-only descriptor', fmtNs(kd.readOnlyPread), fmtRatio(ratio(kd.readOnlyPread, kd.readWritePread))],
-        ['pwrite, kept read-write descriptor (used)', fmtNs(kd.readWritePwrite), fmtRatio(ratio(kd.readWritePwrite, kd.readWritePread))],
-        ['open + pwrite + close, short-lived write descriptor', fmtNs(kd.reopenPwriteClose), fmtRatio(ratio(kd.reopenPwriteClose, kd.readWritePread))],
-      ]),
+      table(
+        '2b. kernel-copy descriptor policies (32 bytes, one sealed page, C++)',
+        ['what', 'time', 'vs pread on the kept descriptor'],
+        [
+          ['pread, kept read-write descriptor (used)', fmtNs(kd.readWritePread), '1.00×'],
+          ['pread, separate read-only descriptor', fmtNs(kd.readOnlyPread), fmtRatio(ratio(kd.readOnlyPread, kd.readWritePread))],
+          ['pwrite, kept read-write descriptor (used)', fmtNs(kd.readWritePwrite), fmtRatio(ratio(kd.readWritePwrite, kd.readWritePread))],
+          [
+            'open + pwrite + close, short-lived write descriptor',
+            fmtNs(kd.reopenPwriteClose),
+            fmtRatio(ratio(kd.reopenPwriteClose, kd.readWritePread)),
+          ],
+        ],
+      ),
     );
     lines.push('');
   }

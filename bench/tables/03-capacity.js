@@ -39,11 +39,11 @@ function print(results) {
       ? [name, 'n/a', 'n/a', c.skipped ?? c.error]
       : [name, String(c.created), String(c.lockedVerified), c.note ?? (c.stoppedBy ? `stopped by ${c.stoppedBy}` : '')];
   return [
-    table('3. 32-byte secrets locked under RLIMIT_MEMLOCK = 8 MiB (unprivileged child, counted from the OS)', ['storage', 'created', 'OS-verified locked', 'note'], [
-      capRow('pooled', cap.pooled),
-      capRow('isolated', cap.isolated),
-      capRow('sodium_malloc', cap.sodium),
-    ]),
+    table(
+      '3. 32-byte secrets locked under RLIMIT_MEMLOCK = 8 MiB (unprivileged child, counted from the OS)',
+      ['storage', 'created', 'OS-verified locked', 'note'],
+      [capRow('pooled', cap.pooled), capRow('isolated', cap.isolated), capRow('sodium_malloc', cap.sodium)],
+    ),
     '',
   ];
 }

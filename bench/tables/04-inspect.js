@@ -23,10 +23,14 @@ function run({ strongroom }) {
 function print(results) {
   const inspect = results.inspect;
   return [
-    table(`4. inspect() with ${inspect.live.toLocaleString('en')} live secrets`, ['storage', 'time per inspect', 'vs pooled'], [
-      ['pooled', fmtNs(inspect.pooled), '1.00×'],
-      ['isolated', fmtNs(inspect.isolated), fmtRatio(ratio(inspect.isolated, inspect.pooled))],
-    ]),
+    table(
+      `4. inspect() with ${inspect.live.toLocaleString('en')} live secrets`,
+      ['storage', 'time per inspect', 'vs pooled'],
+      [
+        ['pooled', fmtNs(inspect.pooled), '1.00×'],
+        ['isolated', fmtNs(inspect.isolated), fmtRatio(ratio(inspect.isolated, inspect.pooled))],
+      ],
+    ),
     '',
   ];
 }

@@ -48,8 +48,10 @@ function run({ strongroom }) {
     afterDestroyBeforeTrim: afterDestroy,
     after,
     statsBackAtBaseline:
-      after.stats.secrets === before.stats.secrets && after.stats.bytes === before.stats.bytes &&
-      after.stats.lockedBytes === before.stats.lockedBytes && after.pool.chunks === 0,
+      after.stats.secrets === before.stats.secrets &&
+      after.stats.bytes === before.stats.bytes &&
+      after.stats.lockedBytes === before.stats.lockedBytes &&
+      after.pool.chunks === 0,
     vmLckBackAtBaseline: after.vmLck === before.vmLck,
   };
 }
@@ -57,12 +59,22 @@ function run({ strongroom }) {
 function print(results) {
   const ch = results.churn;
   return [
-    table(`5. ${ch.operations.toLocaleString('en')}-operation pooled churn (generate/destroy, ≤1,000 live, 16–64 B)`, ['when', 'VmLck', 'RSS', 'vault secrets', 'pool chunks / arenas'], [
-      ['before', kib(ch.before.vmLck), kib(ch.before.rss), String(ch.before.stats.secrets), '0 / 0'],
-      ['during (end of churn)', kib(ch.duringVmLck), '', '', ''],
-      ['all destroyed, before trim', kib(ch.afterDestroyBeforeTrim.vmLck), '', '0', `0 / ${ch.afterDestroyBeforeTrim.arenas} (spare)`],
-      ['after destroyAll (trims)', kib(ch.after.vmLck), kib(ch.after.rss), String(ch.after.stats.secrets), `${ch.after.pool.chunks} / ${ch.after.pool.arenas}`],
-    ]),
+    table(
+      `5. ${ch.operations.toLocaleString('en')}-operation pooled churn (generate/destroy, ≤1,000 live, 16–64 B)`,
+      ['when', 'VmLck', 'RSS', 'vault secrets', 'pool chunks / arenas'],
+      [
+        ['before', kib(ch.before.vmLck), kib(ch.before.rss), String(ch.before.stats.secrets), '0 / 0'],
+        ['during (end of churn)', kib(ch.duringVmLck), '', '', ''],
+        ['all destroyed, before trim', kib(ch.afterDestroyBeforeTrim.vmLck), '', '0', `0 / ${ch.afterDestroyBeforeTrim.arenas} (spare)`],
+        [
+          'after destroyAll (trims)',
+          kib(ch.after.vmLck),
+          kib(ch.after.rss),
+          String(ch.after.stats.secrets),
+          `${ch.after.pool.chunks} / ${ch.after.pool.arenas}`,
+        ],
+      ],
+    ),
     '',
     `churn: ${fmtNs(ch.nsPerOperation)} per operation; VmLck back at baseline: ${ch.vmLckBackAtBaseline}; stats back at baseline: ${ch.statsBackAtBaseline}`,
   ];

@@ -81,7 +81,14 @@ test('the renderer has no require, process or ipcRenderer', async ({ app }) => {
       Buffer: typeof w.Buffer,
     };
   });
-  expect(globals).toEqual({ require: 'undefined', process: 'undefined', ipcRenderer: 'undefined', module: 'undefined', electron: 'undefined', Buffer: 'undefined' });
+  expect(globals).toEqual({
+    require: 'undefined',
+    process: 'undefined',
+    ipcRenderer: 'undefined',
+    module: 'undefined',
+    electron: 'undefined',
+    Buffer: 'undefined',
+  });
 });
 
 test("the page runs under the app's CSP: no inline script, no connections", async ({ app }) => {
@@ -150,7 +157,13 @@ test("a secret's bytes never reach the DOM or any bridge response", async ({ app
   const haystacks = [JSON.stringify(results), await page.content(), JSON.stringify(app.responses ?? [])];
   if (app.responses) expect(app.responses.length).toBeGreaterThan(5);
   for (const secret of secrets) {
-    const forms = [secret.toString('hex'), secret.toString('base64'), secret.toString('base64url'), JSON.stringify([...secret]).slice(1, -1), secret.toString('hex').slice(0, 16)];
+    const forms = [
+      secret.toString('hex'),
+      secret.toString('base64'),
+      secret.toString('base64url'),
+      JSON.stringify([...secret]).slice(1, -1),
+      secret.toString('hex').slice(0, 16),
+    ];
     for (const haystack of haystacks) {
       for (const form of forms) expect(haystack.toLowerCase()).not.toContain(form.toLowerCase());
     }
@@ -159,13 +172,32 @@ test("a secret's bytes never reach the DOM or any bridge response", async ({ app
 
 test('ids from another window and forged ids are refused', async ({ app }) => {
   const id = await createWallet(app);
-  const forged = await app.page.evaluate(() => window.strongroom.inspect('AAAAAAAAAAAAAAAAAAAAAA').then(() => 'accepted', (e: Error) => e.message));
+  const forged = await app.page.evaluate(() =>
+    window.strongroom.inspect('AAAAAAAAAAAAAAAAAAAAAA').then(
+      () => 'accepted',
+      (e: Error) => e.message,
+    ),
+  );
   expect(forged).toMatch(/^INVALID_HANDLE: /);
-  const mangled = await app.page.evaluate((h) => window.strongroom.run('wallet.account', `${h.slice(0, -1)}${h.endsWith('A') ? 'B' : 'A'}`).then(() => 'accepted', (e: Error) => e.message), id);
+  const mangled = await app.page.evaluate(
+    (h) =>
+      window.strongroom.run('wallet.account', `${h.slice(0, -1)}${h.endsWith('A') ? 'B' : 'A'}`).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      ),
+    id,
+  );
   expect(mangled).toMatch(/^INVALID_HANDLE: /);
   test.skip(!app.openWindow, 'the demo app opens one window only (window.open is denied); the chromium project checks a second window');
   const other = await app.openWindow!();
-  const foreign = await other.evaluate((h) => window.strongroom.run('wallet.sign', h, { message: 'steal' }).then(() => 'accepted', (e: Error) => e.message), id);
+  const foreign = await other.evaluate(
+    (h) =>
+      window.strongroom.run('wallet.sign', h, { message: 'steal' }).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      ),
+    id,
+  );
   expect(foreign).toMatch(/^INVALID_HANDLE: no such secret in this page/);
   expect(await other.evaluate(() => window.strongroom.list())).toEqual([]);
   // The owner still has it.
@@ -195,7 +227,12 @@ test('malformed calls from the page get clear errors', async ({ app }) => {
     ];
     const out: string[] = [];
     for (const [method, args] of attempts) {
-      out.push(await api[method](...args).then((v) => `accepted ${method} ${JSON.stringify(args)} -> ${JSON.stringify(v)}`, (e: Error) => e.message));
+      out.push(
+        await api[method](...args).then(
+          (v) => `accepted ${method} ${JSON.stringify(args)} -> ${JSON.stringify(v)}`,
+          (e: Error) => e.message,
+        ),
+      );
     }
     return out;
   }, id);

@@ -64,7 +64,8 @@ export interface AppRequest {
  */
 export function createAppRequestHandler(root: string, host: string): (request: AppRequest) => Promise<Response> {
   const absoluteRoot = path.resolve(root);
-  const notFound = () => new Response('not found', { status: 404, headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' } });
+  const notFound = () =>
+    new Response('not found', { status: 404, headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' } });
   return async (request) => {
     let url: URL;
     try {

@@ -90,7 +90,10 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
       try {
         const bytes = 'bytes' in input ? input.bytes : (encoded = new TextEncoder().encode(input.text));
         if (bytes.byteLength > limits.maxSecretSize) {
-          throw new SecureMemoryError('INVALID_SIZE', `importSecret: a secret is 1 to ${limits.maxSecretSize} bytes (text counts as UTF-8)`);
+          throw new SecureMemoryError(
+            'INVALID_SIZE',
+            `importSecret: a secret is 1 to ${limits.maxSecretSize} bytes (text counts as UTF-8)`,
+          );
         }
         return registry.adopt(caller, () => vault.import(bytes), bytes.byteLength);
       } finally {
@@ -117,7 +120,10 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
         measureData(result, 'result', limits.maxResultBytes);
       } catch (error) {
         if ((error as SecureMemoryError).code === 'LIMIT_EXCEEDED') {
-          throw new SecureMemoryError('LIMIT_EXCEEDED', `operation ${request.operation}'s result is larger than maxResultBytes (${limits.maxResultBytes} bytes)`);
+          throw new SecureMemoryError(
+            'LIMIT_EXCEEDED',
+            `operation ${request.operation}'s result is larger than maxResultBytes (${limits.maxResultBytes} bytes)`,
+          );
         }
         throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${request.operation}'s result is not plain, bounded data`);
       }

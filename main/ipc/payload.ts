@@ -135,7 +135,8 @@ export function measureData(value: unknown, what: string, maxBytes: number): num
  * library or echoed in a message.
  */
 export function parseImportPayload(payload: unknown, maxSecretSize: number): ImportRequest {
-  const shape = () => new SecureMemoryError('INVALID_ARGUMENT', 'importSecret: the payload must be { bytes: Uint8Array } or { text: string }');
+  const shape = () =>
+    new SecureMemoryError('INVALID_ARGUMENT', 'importSecret: the payload must be { bytes: Uint8Array } or { text: string }');
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || isUint8Array(payload)) throw shape();
   const proto = Object.getPrototypeOf(payload);
   if (proto !== Object.prototype && proto !== null) throw shape();
@@ -194,7 +195,12 @@ export function wipeReceived(payload: unknown): void {
 export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown, method: BridgeMethod): z.output<S> {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
-    throw refusalFromZod(parsed.error, payload, method === 'generate' ? 'size' : undefined, (path, message) => `${method}${path === undefined ? '' : ` ${path}`}: ${message}`);
+    throw refusalFromZod(
+      parsed.error,
+      payload,
+      method === 'generate' ? 'size' : undefined,
+      (path, message) => `${method}${path === undefined ? '' : ` ${path}`}: ${message}`,
+    );
   }
   return parsed.data;
 }

@@ -50,24 +50,26 @@ export interface IpcMainLike {
   removeHandler(channel: string): void;
 }
 
-export function registerVaultIpc(
-  ipcMain: IpcMainLike,
-  vault: SecretVault,
-  options: VaultIpcOptions,
-): VaultIpc {
+export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, options: VaultIpcOptions): VaultIpc {
   if (!(vault instanceof SecretVault)) throw new SecureMemoryError('INVALID_ARGUMENT', 'registerVaultIpc needs a SecretVault');
-  if (options === null || typeof options !== 'object') throw new SecureMemoryError('INVALID_ARGUMENT', 'registerVaultIpc needs options with an origin');
+  if (options === null || typeof options !== 'object')
+    throw new SecureMemoryError('INVALID_ARGUMENT', 'registerVaultIpc needs options with an origin');
   const origin = parseAppOrigin(options.origin);
   const limits: BridgeLimits = { ...DEFAULT_LIMITS, ...options.limits };
   for (const [key, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new SecureMemoryError('INVALID_ARGUMENT', `limits.${key} must be a positive integer`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new SecureMemoryError('INVALID_ARGUMENT', `limits.${key} must be a positive integer`);
   }
   if (limits.maxSecretSize > vault.maxSecretSize) {
-    throw new SecureMemoryError('INVALID_ARGUMENT', `limits.maxSecretSize (${limits.maxSecretSize}) exceeds the vault's maxSecretSize (${vault.maxSecretSize})`);
+    throw new SecureMemoryError(
+      'INVALID_ARGUMENT',
+      `limits.maxSecretSize (${limits.maxSecretSize}) exceeds the vault's maxSecretSize (${vault.maxSecretSize})`,
+    );
   }
   const operations = new Map<string, Operation>();
   const registerOperation = (name: string, operation: Operation): void => {
-    if (typeof name !== 'string' || !OPERATION_NAME.test(name)) throw new SecureMemoryError('INVALID_ARGUMENT', `operation name ${JSON.stringify(name)} must match ${OPERATION_NAME}`);
+    if (typeof name !== 'string' || !OPERATION_NAME.test(name))
+      throw new SecureMemoryError('INVALID_ARGUMENT', `operation name ${JSON.stringify(name)} must match ${OPERATION_NAME}`);
     if (typeof operation !== 'function') throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${name} must be a function`);
     if (operations.has(name)) throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${name} is already registered`);
     operations.set(name, operation);

@@ -132,7 +132,8 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
     const contents = event.sender as unknown as BridgeWebContents;
     if (watched.has(contents.id)) return;
     // Without its events the bridge could not tell when a page ends: refused.
-    if (typeof contents.on !== 'function' || typeof contents.once !== 'function') throw new SecureMemoryError('FORBIDDEN', 'sender refused: not a webContents');
+    if (typeof contents.on !== 'function' || typeof contents.once !== 'function')
+      throw new SecureMemoryError('FORBIDDEN', 'sender refused: not a webContents');
     watched.add(contents.id);
     generations.set(contents.id, generations.get(contents.id) ?? 0);
     const documentEnded = (why: string) => {
@@ -168,7 +169,10 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
       throw new SecureMemoryError('LIMIT_EXCEEDED', `this window already holds ${limits.maxSecretsPerWindow} secrets; destroy some first`);
     }
     if (secrets.size >= limits.maxBridgeSecrets || bridgeBytes + size > limits.maxBridgeBytes) {
-      throw new SecureMemoryError('LIMIT_EXCEEDED', `the bridge holds its limit of secrets for all windows (${limits.maxBridgeSecrets} secrets, ${limits.maxBridgeBytes} bytes)`);
+      throw new SecureMemoryError(
+        'LIMIT_EXCEEDED',
+        `the bridge holds its limit of secrets for all windows (${limits.maxBridgeSecrets} secrets, ${limits.maxBridgeBytes} bytes)`,
+      );
     }
     const handle = create();
     const id = randomBytes(16).toString('base64url');
@@ -188,7 +192,7 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
     adopt,
     destroyOwned,
     forgetWindow,
-    count: (owner) => (owner === undefined ? secrets.size : perWindow.get(owner)?.size ?? 0),
+    count: (owner) => (owner === undefined ? secrets.size : (perWindow.get(owner)?.size ?? 0)),
     dispose: () => {
       const { count, failures } = destroyEach(secrets.keys());
       perWindow.clear();

@@ -43,7 +43,14 @@ export function parseAppOrigin(origin: string): ParsedOrigin {
   } catch {
     throw new SecureMemoryError('INVALID_ARGUMENT', `app origin ${JSON.stringify(origin)} is not a URL`);
   }
-  if (url.host === '' || url.username !== '' || url.password !== '' || (url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+  if (
+    url.host === '' ||
+    url.username !== '' ||
+    url.password !== '' ||
+    (url.pathname !== '' && url.pathname !== '/') ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
     throw new SecureMemoryError('INVALID_ARGUMENT', `app origin must be scheme://host[:port], got ${JSON.stringify(origin)}`);
   }
   if (url.protocol === 'file:' || url.protocol === 'about:' || url.protocol === 'data:' || url.protocol === 'blob:') {

@@ -34,7 +34,9 @@ inline Napi::Error to_js_error(Napi::Env env, const Error& error) {
   return js;
 }
 
-inline void throw_error(Napi::Env env, const Error& error) { to_js_error(env, error).ThrowAsJavaScriptException(); }
+inline void throw_error(Napi::Env env, const Error& error) {
+  to_js_error(env, error).ThrowAsJavaScriptException();
+}
 
 inline void throw_invalid(Napi::Env env, const std::string& message) {
   throw_error(env, strongroom::make_error(ErrorCode::InvalidArgument, message));
@@ -115,11 +117,16 @@ inline bool chunk_arg(const Napi::CallbackInfo& info, std::size_t index, strongr
 // 'auto' | 'pkey' | 'kernel-copy' | 'mprotect'; false for anything else.
 inline bool parse_sealing(const std::string& name, strongroom::SealingPreference* out) {
   using strongroom::SealingPreference;
-  if (name == "auto") *out = SealingPreference::Auto;
-  else if (name == "pkey") *out = SealingPreference::Pkey;
-  else if (name == "kernel-copy") *out = SealingPreference::KernelCopy;
-  else if (name == "mprotect") *out = SealingPreference::Mprotect;
-  else return false;
+  if (name == "auto")
+    *out = SealingPreference::Auto;
+  else if (name == "pkey")
+    *out = SealingPreference::Pkey;
+  else if (name == "kernel-copy")
+    *out = SealingPreference::KernelCopy;
+  else if (name == "mprotect")
+    *out = SealingPreference::Mprotect;
+  else
+    return false;
   return true;
 }
 

@@ -14,7 +14,9 @@ namespace {
 using namespace strongroom_addon;
 
 // An empty Node-API call: the floor any native operation pays.
-Napi::Value Noop(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+Napi::Value Noop(const Napi::CallbackInfo& info) {
+  return info.Env().Undefined();
+}
 
 // sealingFloors(iterations): ns per open+close pair, measured in C++.
 Napi::Value SealingFloors(const Napi::CallbackInfo& info) {

@@ -8,7 +8,14 @@ import * as path from 'node:path';
 import { app, ipcMain, session } from 'electron';
 
 import { hardening, SecretVault } from '../../main';
-import { createHardenedWindow, hardenAllWebContents, hardenSession, registerAppScheme, registerVaultIpc, serveDirectory } from '../../main/electron';
+import {
+  createHardenedWindow,
+  hardenAllWebContents,
+  hardenSession,
+  registerAppScheme,
+  registerVaultIpc,
+  serveDirectory,
+} from '../../main/electron';
 import { demoOperations } from './operations';
 
 const SCHEME = 'app';

@@ -90,7 +90,9 @@ export const walletOperations: Record<string, Operation> = {
     let signer: string | null = null;
     if (v === 27 || v === 28) {
       try {
-        const recovered = secp256k1.Signature.fromCompact(bytes.subarray(0, 64)).addRecoveryBit(v - 27).recoverPublicKey(personalMessageHash(message));
+        const recovered = secp256k1.Signature.fromCompact(bytes.subarray(0, 64))
+          .addRecoveryBit(v - 27)
+          .recoverPublicKey(personalMessageHash(message));
         signer = addressOf(recovered.toRawBytes(true));
       } catch {
         signer = null;

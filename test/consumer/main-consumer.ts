@@ -3,7 +3,14 @@ import * as path from 'node:path';
 
 import { app, ipcMain, session } from 'electron';
 import { SecretVault } from 'strongroom';
-import { createHardenedWindow, hardenAllWebContents, hardenSession, registerAppScheme, registerVaultIpc, serveDirectory } from 'strongroom/electron';
+import {
+  createHardenedWindow,
+  hardenAllWebContents,
+  hardenSession,
+  registerAppScheme,
+  registerVaultIpc,
+  serveDirectory,
+} from 'strongroom/electron';
 
 registerAppScheme('app');
 hardenAllWebContents();

@@ -12,7 +12,10 @@ const status = vault.inspect(handle);
 assert.equal(status.size, 32);
 assert.equal(status.canaryIntact, true);
 vault.destroy(handle);
-assert.throws(() => vault.inspect(handle), (e) => e instanceof SecureMemoryError && e.code === 'INVALID_HANDLE');
+assert.throws(
+  () => vault.inspect(handle),
+  (e) => e instanceof SecureMemoryError && e.code === 'INVALID_HANDLE',
+);
 assert.ok(platformInfo().pageSize >= 4096);
 assert.ok(fs.existsSync(require.resolve('strongroom/preload')), 'strongroom/preload resolves to the bundled preload');
 assert.equal(require('strongroom/package.json').name, 'strongroom');

@@ -27,9 +27,18 @@ test('a prebuild for the platform, arch and libc comes first, then the local bui
     { kind: 'prebuild', file: path.join(root, 'prebuilds', 'linux-x64', 'strongroom.napi.glibc.node') },
     { kind: 'local build', file: path.join(root, 'build', 'addon', 'Release', 'strongroom.node') },
   ]);
-  assert.equal(addonCandidates(root, { platform: 'linux', arch: 'arm64', libc: 'musl' })[0]?.file, path.join(root, 'prebuilds', 'linux-arm64', 'strongroom.napi.musl.node'));
-  assert.equal(addonCandidates(root, { platform: 'darwin', arch: 'arm64', libc: null })[0]?.file, path.join(root, 'prebuilds', 'darwin-arm64', 'strongroom.napi.node'));
-  assert.equal(addonCandidates(root, { platform: 'win32', arch: 'x64', libc: null })[0]?.file, path.join(root, 'prebuilds', 'win32-x64', 'strongroom.napi.node'));
+  assert.equal(
+    addonCandidates(root, { platform: 'linux', arch: 'arm64', libc: 'musl' })[0]?.file,
+    path.join(root, 'prebuilds', 'linux-arm64', 'strongroom.napi.musl.node'),
+  );
+  assert.equal(
+    addonCandidates(root, { platform: 'darwin', arch: 'arm64', libc: null })[0]?.file,
+    path.join(root, 'prebuilds', 'darwin-arm64', 'strongroom.napi.node'),
+  );
+  assert.equal(
+    addonCandidates(root, { platform: 'win32', arch: 'x64', libc: null })[0]?.file,
+    path.join(root, 'prebuilds', 'win32-x64', 'strongroom.napi.node'),
+  );
 });
 
 test('in a packaged app the addon is loaded from app.asar.unpacked, by absolute path', () => {
@@ -50,7 +59,7 @@ test('a prebuild that fails to load falls back to the local build, and says why'
     'build/addon/Release/strongroom.node': 'local',
   });
   const loaded = loadAddon<string>(root, linux, (file) => {
-    if (file.includes('prebuilds')) throw new Error('/lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.99\' not found\n(required by ...)');
+    if (file.includes('prebuilds')) throw new Error("/lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.99' not found\n(required by ...)");
     return fs.readFileSync(file, 'utf8');
   });
   assert.equal(loaded.addon, 'local');
@@ -83,7 +92,8 @@ test('nothing to load: ADDON_UNAVAILABLE names the target, every path tried and 
         assert.ok(error instanceof SecureMemoryError);
         assert.equal(error.code, 'ADDON_UNAVAILABLE');
         assert.match(error.message, new RegExp(`for ${target.platform}-${target.arch}`));
-        for (const candidate of addonCandidates(root, target)) assert.ok(error.message.includes(`${candidate.file}: not found`), error.message);
+        for (const candidate of addonCandidates(root, target))
+          assert.ok(error.message.includes(`${candidate.file}: not found`), error.message);
         assert.match(error.message, expect);
         assert.match(error.message, /CMake >= 3\.15/);
         assert.match(error.message, /npm rebuild strongroom/);
@@ -104,7 +114,8 @@ test('strongroom doctor diagnoses a missing addon: what was tried, why, the fix;
   // The package without any binary: what a user gets after --ignore-scripts
   // on a platform with no prebuild, or with prebuilds/ pruned away.
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-no-addon-'));
-  for (const part of ['package.json', 'bin', path.join('dist', 'bridge'), path.join('dist', 'main')]) fs.cpSync(path.join(packageRoot, part), path.join(stage, part), { recursive: true });
+  for (const part of ['package.json', 'bin', path.join('dist', 'bridge'), path.join('dist', 'main')])
+    fs.cpSync(path.join(packageRoot, part), path.join(stage, part), { recursive: true });
   const cli = path.join(stage, 'bin', 'strongroom.js');
 
   const table = spawnSync(process.execPath, [cli, 'doctor'], { encoding: 'utf8' });
@@ -126,7 +137,9 @@ test('strongroom doctor diagnoses a missing addon: what was tried, why, the fix;
   assert.match(report.rows[0].advice, /npm rebuild strongroom/);
 
   // And the library itself refuses with the same code, not "Cannot find module".
-  const load = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(stage)}) } catch (e) { console.log(e.name, e.code) }`], { encoding: 'utf8' });
+  const load = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(stage)}) } catch (e) { console.log(e.name, e.code) }`], {
+    encoding: 'utf8',
+  });
   assert.equal(load.stdout.trim(), 'SecureMemoryError ADDON_UNAVAILABLE');
 });
 
@@ -154,7 +167,10 @@ test('the install step: builds nothing where the prebuild loads; names strongroo
     spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.js')], {
       encoding: 'utf8',
       // Windows' Node needs SystemRoot to start at all.
-      env: { ...(process.env.SystemRoot ? { SystemRoot: process.env.SystemRoot } : {}), PATH: fs.mkdtempSync(path.join(os.tmpdir(), 'empty-path-')) },
+      env: {
+        ...(process.env.SystemRoot ? { SystemRoot: process.env.SystemRoot } : {}),
+        PATH: fs.mkdtempSync(path.join(os.tmpdir(), 'empty-path-')),
+      },
     });
 
   if (addonSource.kind === 'prebuild') {

@@ -50,16 +50,20 @@ test('macOS: memlockLimit is the smaller of RLIMIT_MEMLOCK and vm.user_wire_limi
   assert.equal(platformInfo().memlockLimit, rlimit === null ? wire : Math.min(rlimit, wire));
 });
 
-test('macOS: lockedBytes (wired map entries) grows by the pages a secret locks, and shrinks back', { skip: !isDarwin && 'macOS wired-entry read-back' }, () => {
-  const page = platformInfo().pageSize;
-  const before = platformInfo().lockedBytes;
-  assert.equal(typeof before, 'number', 'mach_vm_region_recurse gives the wired bytes');
-  const vault = new SecretVault();
-  const h = vault.generate(32);
-  assert.equal(platformInfo().lockedBytes! - before!, page);
-  vault.destroy(h);
-  assert.equal(platformInfo().lockedBytes, before);
-});
+test(
+  'macOS: lockedBytes (wired map entries) grows by the pages a secret locks, and shrinks back',
+  { skip: !isDarwin && 'macOS wired-entry read-back' },
+  () => {
+    const page = platformInfo().pageSize;
+    const before = platformInfo().lockedBytes;
+    assert.equal(typeof before, 'number', 'mach_vm_region_recurse gives the wired bytes');
+    const vault = new SecretVault();
+    const h = vault.generate(32);
+    assert.equal(platformInfo().lockedBytes! - before!, page);
+    vault.destroy(h);
+    assert.equal(platformInfo().lockedBytes, before);
+  },
+);
 
 test('the addon cannot create external ArrayBuffers (V8 memory cage)', (t) => {
   // The binary this process loaded: a prebuild where one exists, else the local build.
@@ -67,7 +71,7 @@ test('the addon cannot create external ArrayBuffers (V8 memory cage)', (t) => {
   assert.ok(fs.existsSync(addon), `addon not found at ${addon}`);
   const nm = process.platform === 'linux' ? which('nm') : null; // ELF dynamic symbols: nm -D
   if (nm === null) {
-    t.skip('needs Linux and nm (binutils) to list the addon\'s dynamic imports');
+    t.skip("needs Linux and nm (binutils) to list the addon's dynamic imports");
     return;
   }
   const symbols = spawnSync(nm, ['-D', '--undefined-only', addon], { encoding: 'utf8' });

@@ -34,7 +34,11 @@ test('read wipes the copy when fn throws, and the error reaches the caller', () 
   );
   assert.deepEqual(Array.from(leaked!), [0, 0, 0]);
   assert.equal(vault.inspect(h).sealed, true);
-  assert.deepEqual(vault.read(h, (v) => Array.from(v)), [5, 6, 7], 'the secret itself is intact');
+  assert.deepEqual(
+    vault.read(h, (v) => Array.from(v)),
+    [5, 6, 7],
+    'the secret itself is intact',
+  );
   vault.destroy(h);
 });
 
@@ -47,7 +51,10 @@ test('write stores what fn leaves in the view; the copy is wiped', () => {
     view.set([1, 2, 3, 4]);
   });
   assert.deepEqual(Array.from(leaked!), [0, 0, 0, 0]);
-  assert.deepEqual(vault.read(h, (v) => Array.from(v)), [1, 2, 3, 4]);
+  assert.deepEqual(
+    vault.read(h, (v) => Array.from(v)),
+    [1, 2, 3, 4],
+  );
   vault.destroy(h);
 });
 
@@ -60,7 +67,10 @@ test('a write whose fn throws changes nothing', () => {
       throw new Error('abort');
     }),
   );
-  assert.deepEqual(vault.read(h, (v) => Array.from(v)), [1, 1]);
+  assert.deepEqual(
+    vault.read(h, (v) => Array.from(v)),
+    [1, 1],
+  );
   vault.destroy(h);
 });
 
@@ -86,7 +96,11 @@ test('a fn that returns a Promise is refused with INVALID_ARGUMENT and its copy 
       }),
     isCode('INVALID_ARGUMENT'),
   );
-  assert.deepEqual(vault.read(h, (v) => Array.from(v)), [3, 3], 'the refused write was not stored');
+  assert.deepEqual(
+    vault.read(h, (v) => Array.from(v)),
+    [3, 3],
+    'the refused write was not stored',
+  );
   const thenable = { then() {} };
   assert.throws(() => vault.read(h, () => thenable), isCode('INVALID_ARGUMENT'));
   vault.destroy(h);
@@ -124,8 +138,14 @@ test('re-entrancy: reads nest; write, destroy and read are refused inside a writ
   });
   // After the scopes, everything is allowed again.
   vault.write(h, (v) => v.set([4, 4]));
-  assert.deepEqual(vault.read(h, (v) => Array.from(v)), [4, 4]);
-  assert.deepEqual(vault.read(other, (v) => Array.from(v)), [8]);
+  assert.deepEqual(
+    vault.read(h, (v) => Array.from(v)),
+    [4, 4],
+  );
+  assert.deepEqual(
+    vault.read(other, (v) => Array.from(v)),
+    [8],
+  );
   vault.destroyAll();
 });
 
@@ -146,7 +166,10 @@ test('destroyAll is refused inside a scope, so a write can never land in a freed
     isCode('INVALID_ARGUMENT'),
   );
   assert.equal(created, false);
-  assert.deepEqual(keeper.read(other, (v) => [...new Set(v)]), [0x11]);
+  assert.deepEqual(
+    keeper.read(other, (v) => [...new Set(v)]),
+    [0x11],
+  );
   assert.equal(vault.has(a), true, 'the refused destroyAll left the secret alone');
   vault.read(a, () => assert.throws(() => vault.destroyAll(), isCode('INVALID_ARGUMENT')));
   assert.equal(vault.destroyAll(), 1);

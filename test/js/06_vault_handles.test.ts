@@ -8,22 +8,14 @@ function invalidHandle(error: unknown): boolean {
   return error instanceof SecureMemoryError && error.code === 'INVALID_HANDLE';
 }
 
-test('destroyed handles, other vaults\' handles and look-alikes are INVALID_HANDLE', () => {
+test("destroyed handles, other vaults' handles and look-alikes are INVALID_HANDLE", () => {
   const vault = new SecretVault();
   const other = new SecretVault();
   const h = vault.generate(8);
   const foreign = other.generate(8);
   const before = vault.stats();
 
-  const lookalikes: unknown[] = [
-    {},
-    Object.create(SecretHandle.prototype),
-    Object.freeze({ ...h }),
-    undefined,
-    null,
-    1,
-    'handle',
-  ];
+  const lookalikes: unknown[] = [{}, Object.create(SecretHandle.prototype), Object.freeze({ ...h }), undefined, null, 1, 'handle'];
   for (const fake of [foreign, ...lookalikes]) {
     assert.throws(() => vault.read(fake as never, () => 0), invalidHandle);
     assert.throws(() => vault.write(fake as never, () => 0), invalidHandle);

@@ -29,66 +29,74 @@ import {
   type Range,
 } from './support/proc-maps';
 
-test('generate(32): the OS shows the pages locked and out of dumps; destroy gives them back', { skip: !isLinux && 'smaps/VmLck read-back is Linux-only' }, () => {
-  const page = platformInfo().pageSize;
-  const vault = new SecretVault();
-  const baseline = vmLck()!;
-  const h = vault.generate(32);
-  assert.ok(vmLck()! - baseline >= page, 'VmLck grew by at least one page');
-  const status = vault.inspect(h);
-  assert.deepEqual(
-    {
-      size: status.size,
-      storage: status.storage,
-      locked: status.locked,
-      lockVerified: status.lockVerified,
-      dumpExcluded: status.dumpExcluded,
-      forkExcluded: status.forkExcluded,
-      guardPages: status.guardPages,
-      sealed: status.sealed,
-      canaryIntact: status.canaryIntact,
-      // A protection key where the CPU has one, else kernel copy, else mprotect: all seal.
-      sealing: status.sealing === 'pkey' || status.sealing === 'kernel-copy' ? 'mprotect' : status.sealing,
-    },
-    {
-      size: 32,
-      storage: 'isolated',
-      locked: true,
-      lockVerified: true,
-      dumpExcluded: true,
-      forkExcluded: true,
-      guardPages: true,
-      sealed: true,
-      canaryIntact: true,
-      sealing: 'mprotect',
-    },
-  );
-  assert.equal(vault.stats().lockedBytes, page);
-  vault.destroy(h);
-  assert.equal(vmLck(), baseline, 'VmLck back to its baseline');
-});
-
-test('macOS: a fresh secret, isolated or pooled, is wired, guarded, sealed and kept from forks, as mach_vm_region_recurse reports', { skip: !isDarwin && 'macOS read-back' }, () => {
-  for (const storage of ['isolated', 'pooled'] as const) {
-    const vault = new SecretVault({ storage });
-    const status = vault.inspect(vault.generate(32));
+test(
+  'generate(32): the OS shows the pages locked and out of dumps; destroy gives them back',
+  { skip: !isLinux && 'smaps/VmLck read-back is Linux-only' },
+  () => {
+    const page = platformInfo().pageSize;
+    const vault = new SecretVault();
+    const baseline = vmLck()!;
+    const h = vault.generate(32);
+    assert.ok(vmLck()! - baseline >= page, 'VmLck grew by at least one page');
+    const status = vault.inspect(h);
     assert.deepEqual(
       {
+        size: status.size,
+        storage: status.storage,
         locked: status.locked,
         lockVerified: status.lockVerified,
+        dumpExcluded: status.dumpExcluded,
+        forkExcluded: status.forkExcluded,
         guardPages: status.guardPages,
         sealed: status.sealed,
-        forkExcluded: status.forkExcluded,
-        // macOS has no per-region dump exclusion: never claimed.
-        dumpExcluded: status.dumpExcluded,
-        sealing: status.sealing,
+        canaryIntact: status.canaryIntact,
+        // A protection key where the CPU has one, else kernel copy, else mprotect: all seal.
+        sealing: status.sealing === 'pkey' || status.sealing === 'kernel-copy' ? 'mprotect' : status.sealing,
       },
-      { locked: true, lockVerified: true, guardPages: true, sealed: true, forkExcluded: true, dumpExcluded: null, sealing: 'mprotect' },
-      storage,
+      {
+        size: 32,
+        storage: 'isolated',
+        locked: true,
+        lockVerified: true,
+        dumpExcluded: true,
+        forkExcluded: true,
+        guardPages: true,
+        sealed: true,
+        canaryIntact: true,
+        sealing: 'mprotect',
+      },
     );
-    vault.destroyAll();
-  }
-});
+    assert.equal(vault.stats().lockedBytes, page);
+    vault.destroy(h);
+    assert.equal(vmLck(), baseline, 'VmLck back to its baseline');
+  },
+);
+
+test(
+  'macOS: a fresh secret, isolated or pooled, is wired, guarded, sealed and kept from forks, as mach_vm_region_recurse reports',
+  { skip: !isDarwin && 'macOS read-back' },
+  () => {
+    for (const storage of ['isolated', 'pooled'] as const) {
+      const vault = new SecretVault({ storage });
+      const status = vault.inspect(vault.generate(32));
+      assert.deepEqual(
+        {
+          locked: status.locked,
+          lockVerified: status.lockVerified,
+          guardPages: status.guardPages,
+          sealed: status.sealed,
+          forkExcluded: status.forkExcluded,
+          // macOS has no per-region dump exclusion: never claimed.
+          dumpExcluded: status.dumpExcluded,
+          sealing: status.sealing,
+        },
+        { locked: true, lockVerified: true, guardPages: true, sealed: true, forkExcluded: true, dumpExcluded: null, sealing: 'mprotect' },
+        storage,
+      );
+      vault.destroyAll();
+    }
+  },
+);
 
 test('inspect never claims what the OS did not confirm: every fact matches smaps and maps', (t) => {
   if (!isLinux) {
@@ -216,7 +224,11 @@ test('inspect follows the OS, not its own record, when another process undoes th
     const { page } = hello;
     for (const [name, { status, os }] of Object.entries(hello.before)) {
       assert.deepEqual(reportedFacts(status), os, `${name} before: inspect() and smaps/maps agree`);
-      assert.deepEqual(os, { lockVerified: true, dumpExcluded: true, forkExcluded: true, guardPages: true, sealed: true }, `${name} before: fully protected`);
+      assert.deepEqual(
+        os,
+        { lockVerified: true, dumpExcluded: true, forkExcluded: true, guardPages: true, sealed: true },
+        `${name} before: fully protected`,
+      );
     }
     // Undo, from outside, what the vault did: dump and fork advice, the lock,
     // the front guard page and (isolated, sealed with mprotect) the seal. The
@@ -245,13 +257,20 @@ test('inspect follows the OS, not its own record, when another process undoes th
     });
     const output = run.stdout + run.stderr;
     if (/ptrace: Operation not permitted/.test(output)) return skipUnlessCI(t, `${ptraceRefusedReason()}: ${output.trim()}`);
-    for (let i = 1; i <= calls.length; i++) assert.match(output, new RegExp(`^\\$${i} = 0$`, 'm'), `gdb call ${calls[i - 1]} returned 0: ${output}`);
+    for (let i = 1; i <= calls.length; i++)
+      assert.match(output, new RegExp(`^\\$${i} = 0$`, 'm'), `gdb call ${calls[i - 1]} returned 0: ${output}`);
 
     const facts = nextLine(child, 'facts ');
     child.kill('SIGUSR2');
     const after = JSON.parse(await facts) as Record<'isolated' | 'pooled', BothWays>;
     for (const [name, { status, os }] of Object.entries(after)) {
-      const expected = { lockVerified: false, dumpExcluded: false, forkExcluded: false, guardPages: false, sealed: name === 'isolated' && unseal ? false : true };
+      const expected = {
+        lockVerified: false,
+        dumpExcluded: false,
+        forkExcluded: false,
+        guardPages: false,
+        sealed: name === 'isolated' && unseal ? false : true,
+      };
       assert.deepEqual(os, expected, `${name} after: smaps/maps show what gdb undid`);
       assert.deepEqual(reportedFacts(status), os, `${name} after: inspect() follows the OS`);
       assert.equal(status.locked, true, `${name} after: locked is the lock call's own record, which did succeed`);

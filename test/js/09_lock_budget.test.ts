@@ -64,7 +64,7 @@ test("'require': generate fails with LOCK_FAILED once the budget is used; earlie
   assert.match(out.failure.message, /RLIMIT_MEMLOCK|ulimit/);
   assert.equal(out.intact, true, 'earlier secrets read back intact');
   assert.equal(out.refusedCode, 'LOCK_FAILED');
-  assert.equal(out.refusedKept, true, 'a failed import leaves the caller\'s bytes as they were');
+  assert.equal(out.refusedKept, true, "a failed import leaves the caller's bytes as they were");
   assert.equal(out.stats.secrets, out.created, 'the failed call left no secret behind');
   assert.equal(out.stats.unlockedSecrets, 0);
 });
@@ -98,7 +98,7 @@ test("'best-effort': the secret is created unlocked, inspect says so, and a warn
   );
 });
 
-test('a worker that loads strongroom and exits leaves the main thread\'s onLog working', (t) => {
+test("a worker that loads strongroom and exits leaves the main thread's onLog working", (t) => {
   if (!isLinux) return t.skip('RLIMIT_MEMLOCK children are set up with prlimit (Linux)');
   const prlimit = which('prlimit');
   if (prlimit === null) return t.skip('prlimit (util-linux) is not installed');
@@ -125,5 +125,8 @@ test('a worker that loads strongroom and exits leaves the main thread\'s onLog w
   );
   assert.equal(child.status, 0, child.stderr);
   const { logs } = JSON.parse(child.stdout.trim()) as { logs: { level: string; message: string }[] };
-  assert.ok(logs.some((e) => e.level === 'warn' && /not locked/.test(e.message)), `main still hears the core: ${JSON.stringify(logs)}`);
+  assert.ok(
+    logs.some((e) => e.level === 'warn' && /not locked/.test(e.message)),
+    `main still hears the core: ${JSON.stringify(logs)}`,
+  );
 });

@@ -36,9 +36,12 @@ test('status() reports RLIMIT_CORE and dumpable as the OS has them', { skip: !is
   assert.equal(status.lockBudget.used, platformInfo().lockedBytes);
 });
 
-test('disableCoreDumpsGuard lowers RLIMIT_CORE to 0 and restore() puts back exactly what was there', { skip: !posix && 'no RLIMIT_CORE on Windows' }, () => {
-  // In a child, so the test process keeps its own limits whatever happens.
-  const child = runNode(`
+test(
+  'disableCoreDumpsGuard lowers RLIMIT_CORE to 0 and restore() puts back exactly what was there',
+  { skip: !posix && 'no RLIMIT_CORE on Windows' },
+  () => {
+    // In a child, so the test process keeps its own limits whatever happens.
+    const child = runNode(`
     const h = strongroom.hardening;
     // The OS's own view where it offers one (/proc on Linux); elsewhere status() alone.
     const limits = () => { try { return /^Max core file size\\s+(\\S+)\\s+(\\S+)/m.exec(require('fs').readFileSync('/proc/self/limits', 'utf8')).slice(1, 3); } catch { return null; } };
@@ -50,21 +53,22 @@ test('disableCoreDumpsGuard lowers RLIMIT_CORE to 0 and restore() puts back exac
     guard.restore(); // second restore: no-op
     console.log(JSON.stringify({ before, during, after }));
   `);
-  assert.equal(child.status, 0, child.stderr);
-  const { before, during, after } = JSON.parse(child.stdout);
-  assert.equal(during.status.coreDumps, 'disabled');
-  assert.equal(during.status.rlimitCore.soft, 0);
-  assert.deepEqual(after.status.rlimitCore, before.status.rlimitCore);
-  if (isLinux) {
-    assert.equal(during.limits[0], '0', 'the OS reads back a soft limit of 0');
-    assert.equal(during.limits[1], before.limits[1], 'the hard limit is untouched');
-  }
-  if (isLinux) assert.equal(during.status.dumpable, false);
-  assert.equal(during.active, true);
-  assert.deepEqual(after.limits, before.limits);
-  assert.equal(after.status.dumpable, before.status.dumpable);
-  assert.equal(after.active, false);
-});
+    assert.equal(child.status, 0, child.stderr);
+    const { before, during, after } = JSON.parse(child.stdout);
+    assert.equal(during.status.coreDumps, 'disabled');
+    assert.equal(during.status.rlimitCore.soft, 0);
+    assert.deepEqual(after.status.rlimitCore, before.status.rlimitCore);
+    if (isLinux) {
+      assert.equal(during.limits[0], '0', 'the OS reads back a soft limit of 0');
+      assert.equal(during.limits[1], before.limits[1], 'the hard limit is untouched');
+    }
+    if (isLinux) assert.equal(during.status.dumpable, false);
+    assert.equal(during.active, true);
+    assert.deepEqual(after.limits, before.limits);
+    assert.equal(after.status.dumpable, before.status.dumpable);
+    assert.equal(after.active, false);
+  },
+);
 
 // Root reads and traces anything (CAP_SYS_PTRACE), so as root the children
 // and their readers run as nobody. A child is started as nobody rather than
@@ -143,7 +147,11 @@ test('a non-dumpable process refuses a same-user gdb that attaches to its contro
   const [control, hardened] = await Promise.all([startChild(false, env, preload), startChild(true, env, preload)]);
   try {
     assert.deepEqual(control.ready, { preloaded: true, dumpable: true }, 'the control loaded the preload and is dumpable');
-    assert.deepEqual(hardened.ready, { preloaded: true, dumpable: false }, 'the hardened child loaded the preload, then became non-dumpable');
+    assert.deepEqual(
+      hardened.ready,
+      { preloaded: true, dumpable: false },
+      'the hardened child loaded the preload, then became non-dumpable',
+    );
     const attached = attachAs(control.child.pid!);
     if (/ptrace: Operation not permitted/.test(attached)) {
       // Without a working control the hardened refusal below would prove nothing.
@@ -158,32 +166,50 @@ test('a non-dumpable process refuses a same-user gdb that attaches to its contro
   }
 });
 
-test('withCoreDumpsDisabled restores after fn returns, throws, or its Promise settles', { skip: !posix && 'no RLIMIT_CORE on Windows' }, async () => {
-  const before = hardening.status();
-  assert.equal(hardening.withCoreDumpsDisabled(() => hardening.status().coreDumps), 'disabled');
-  assert.deepEqual(hardening.status(), before);
-  assert.throws(() => hardening.withCoreDumpsDisabled(() => {
-    throw new Error('inner');
-  }), /inner/);
-  assert.deepEqual(hardening.status(), before);
-  const inside = await hardening.withCoreDumpsDisabled(async () => {
-    await new Promise((r) => setTimeout(r, 5));
-    return hardening.status().coreDumps;
-  });
-  assert.equal(inside, 'disabled');
-  assert.deepEqual(hardening.status(), before);
-  await assert.rejects(hardening.withCoreDumpsDisabled(() => Promise.reject(new Error('late'))), /late/);
-  assert.deepEqual(hardening.status(), before);
-  assert.throws(() => hardening.withCoreDumpsDisabled('nope' as never), isCode('INVALID_ARGUMENT'));
-});
+test(
+  'withCoreDumpsDisabled restores after fn returns, throws, or its Promise settles',
+  { skip: !posix && 'no RLIMIT_CORE on Windows' },
+  async () => {
+    const before = hardening.status();
+    assert.equal(
+      hardening.withCoreDumpsDisabled(() => hardening.status().coreDumps),
+      'disabled',
+    );
+    assert.deepEqual(hardening.status(), before);
+    assert.throws(
+      () =>
+        hardening.withCoreDumpsDisabled(() => {
+          throw new Error('inner');
+        }),
+      /inner/,
+    );
+    assert.deepEqual(hardening.status(), before);
+    const inside = await hardening.withCoreDumpsDisabled(async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      return hardening.status().coreDumps;
+    });
+    assert.equal(inside, 'disabled');
+    assert.deepEqual(hardening.status(), before);
+    await assert.rejects(
+      hardening.withCoreDumpsDisabled(() => Promise.reject(new Error('late'))),
+      /late/,
+    );
+    assert.deepEqual(hardening.status(), before);
+    assert.throws(() => hardening.withCoreDumpsDisabled('nope' as never), isCode('INVALID_ARGUMENT'));
+  },
+);
 
-test('Windows error-mode helpers are UNSUPPORTED off Windows, and check their argument', { skip: !posix && 'Windows runs them for real' }, () => {
-  assert.throws(() => hardening.setWindowsErrorMode(1), isCode('UNSUPPORTED'));
-  assert.throws(() => hardening.suppressWindowsErrorDialogs(), isCode('UNSUPPORTED'));
-  for (const bad of [-1, 1.5, 2 ** 32, '1', null]) {
-    assert.throws(() => hardening.setWindowsErrorMode(bad as never), isCode('INVALID_ARGUMENT'));
-  }
-});
+test(
+  'Windows error-mode helpers are UNSUPPORTED off Windows, and check their argument',
+  { skip: !posix && 'Windows runs them for real' },
+  () => {
+    assert.throws(() => hardening.setWindowsErrorMode(1), isCode('UNSUPPORTED'));
+    assert.throws(() => hardening.suppressWindowsErrorDialogs(), isCode('UNSUPPORTED'));
+    for (const bad of [-1, 1.5, 2 ** 32, '1', null]) {
+      assert.throws(() => hardening.setWindowsErrorMode(bad as never), isCode('INVALID_ARGUMENT'));
+    }
+  },
+);
 
 test('reserveLockBudget raises RLIMIT_MEMLOCK up to the hard limit and reports what it got', (t) => {
   if (!isLinux) return t.skip('prlimit sets up the child (Linux)');

@@ -74,8 +74,14 @@ test('read, write and import work as with isolated storage; import wipes the sou
   const vault = new SecretVault({ storage: 'pooled' });
   const source = Uint8Array.from({ length: 33 }, (_, i) => i + 1);
   const h = vault.import(source);
-  assert.ok(source.every((b) => b === 0), 'the source is wiped');
-  assert.deepEqual(vault.read(h, (v) => Array.from(v)), Array.from({ length: 33 }, (_, i) => i + 1));
+  assert.ok(
+    source.every((b) => b === 0),
+    'the source is wiped',
+  );
+  assert.deepEqual(
+    vault.read(h, (v) => Array.from(v)),
+    Array.from({ length: 33 }, (_, i) => i + 1),
+  );
   vault.write(h, (v) => v.fill(7));
   assert.ok(vault.read(h, (v) => v.every((b) => b === 7)));
   assert.equal(vault.inspect(h).canaryIntact, true);
@@ -108,38 +114,46 @@ test('storage per call overrides the vault; options are validated', () => {
   pooledVault.destroyAll();
 });
 
-test('1,000 pooled secrets lock one arena, not 1,000 pages; the OS confirms each; destroyAll gives it back', { skip: !isLinux && 'VmLck is Linux-only' }, () => {
-  const vault = new SecretVault({ storage: 'pooled' });
-  vault.destroyAll(); // trims any arena left by earlier tests
-  const baseline = vmLck()!;
-  const handles = Array.from({ length: 1000 }, () => vault.generate(32));
-  const grew = vmLck()! - baseline;
-  assert.ok(grew > 0 && grew <= ARENA, `VmLck grew by ${grew} bytes (one arena is ${ARENA})`);
-  const info = vault.poolInfo()!;
-  assert.equal(info.chunks, 1000);
-  assert.equal(info.used, 1000 * 40, 'a 32-byte secret costs 40 locked bytes');
-  assert.equal(info.chunksLocked, 1000, 'the OS says every arena holding them is locked');
-  assert.equal(info.locked, info.total);
-  const distinct = new Set(handles.map((h) => vault.read(h, (v) => Buffer.from(v).toString('hex'))));
-  assert.equal(distinct.size, 1000, 'every secret holds its own bytes');
-  assert.equal(vault.destroyAll(), 1000);
-  assert.equal(vault.poolInfo()!.arenas, 0, 'empty arenas went back to the OS');
-  assert.equal(vmLck(), baseline, 'VmLck back to its baseline');
-});
+test(
+  '1,000 pooled secrets lock one arena, not 1,000 pages; the OS confirms each; destroyAll gives it back',
+  { skip: !isLinux && 'VmLck is Linux-only' },
+  () => {
+    const vault = new SecretVault({ storage: 'pooled' });
+    vault.destroyAll(); // trims any arena left by earlier tests
+    const baseline = vmLck()!;
+    const handles = Array.from({ length: 1000 }, () => vault.generate(32));
+    const grew = vmLck()! - baseline;
+    assert.ok(grew > 0 && grew <= ARENA, `VmLck grew by ${grew} bytes (one arena is ${ARENA})`);
+    const info = vault.poolInfo()!;
+    assert.equal(info.chunks, 1000);
+    assert.equal(info.used, 1000 * 40, 'a 32-byte secret costs 40 locked bytes');
+    assert.equal(info.chunksLocked, 1000, 'the OS says every arena holding them is locked');
+    assert.equal(info.locked, info.total);
+    const distinct = new Set(handles.map((h) => vault.read(h, (v) => Buffer.from(v).toString('hex'))));
+    assert.equal(distinct.size, 1000, 'every secret holds its own bytes');
+    assert.equal(vault.destroyAll(), 1000);
+    assert.equal(vault.poolInfo()!.arenas, 0, 'empty arenas went back to the OS');
+    assert.equal(vmLck(), baseline, 'VmLck back to its baseline');
+  },
+);
 
-test('100,000 pooled generate/destroy cycles leave stats, pool and VmLck at their baselines', { skip: !isLinux && 'VmLck is Linux-only' }, () => {
-  const vault = new SecretVault({ storage: 'pooled' });
-  vault.destroyAll();
-  const lockedBefore = vmLck();
-  const statsBefore = vault.stats();
-  for (let i = 0; i < 100_000; i++) vault.destroy(vault.generate(32));
-  const after = vault.stats();
-  assert.deepEqual({ ...after, created: 0, destroyed: 0 }, { ...statsBefore, created: 0, destroyed: 0 });
-  assert.equal(vault.poolInfo()!.chunks, 0);
-  assert.ok(vault.poolInfo()!.arenas <= 1, 'at most one spare arena kept');
-  vault.destroyAll();
-  assert.equal(vmLck(), lockedBefore);
-});
+test(
+  '100,000 pooled generate/destroy cycles leave stats, pool and VmLck at their baselines',
+  { skip: !isLinux && 'VmLck is Linux-only' },
+  () => {
+    const vault = new SecretVault({ storage: 'pooled' });
+    vault.destroyAll();
+    const lockedBefore = vmLck();
+    const statsBefore = vault.stats();
+    for (let i = 0; i < 100_000; i++) vault.destroy(vault.generate(32));
+    const after = vault.stats();
+    assert.deepEqual({ ...after, created: 0, destroyed: 0 }, { ...statsBefore, created: 0, destroyed: 0 });
+    assert.equal(vault.poolInfo()!.chunks, 0);
+    assert.ok(vault.poolInfo()!.arenas <= 1, 'at most one spare arena kept');
+    vault.destroyAll();
+    assert.equal(vmLck(), lockedBefore);
+  },
+);
 
 test("backing: 'secretmem' where the kernel has memfd_secret, else an honest fallback", () => {
   const vault = new SecretVault({ storage: 'pooled', backing: 'secretmem' });
@@ -156,7 +170,10 @@ test("backing: 'secretmem' where the kernel has memfd_secret, else an honest fal
     assert.equal(status.backing, 'anonymous');
     assert.ok(info.backingFallbackReason, 'the fallback says why');
   }
-  assert.equal(vault.read(h, (v) => v.length), 32);
+  assert.equal(
+    vault.read(h, (v) => v.length),
+    32,
+  );
   vault.destroyAll();
 });
 

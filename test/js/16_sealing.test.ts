@@ -74,7 +74,10 @@ test('every available method round-trips generate, import, read, write and destr
       const h = vault.import(source);
       assert.deepEqual(Array.from(source), [0, 0, 0, 0, 0]);
       vault.write(h, (v) => v.reverse());
-      assert.deepEqual(vault.read(h, (v) => Array.from(v)), [5, 4, 3, 2, 1]);
+      assert.deepEqual(
+        vault.read(h, (v) => Array.from(v)),
+        [5, 4, 3, 2, 1],
+      );
       vault.destroy(h);
       vault.destroy(g);
       assert.equal(vault.stats().secrets, 0);
@@ -123,7 +126,10 @@ test('a refused probe falls back to mprotect and says why, in poolInfo(), inspec
 });
 
 test('doctor names the sealing method', () => {
-  const run = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'strongroom.js'), 'doctor', '--json'], { encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'strongroom.js'), 'doctor', '--json'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(run.status, 0, run.stderr);
   const row = JSON.parse(run.stdout).rows.find((r: { check: string }) => r.check === 'sealing method');
   assert.ok(row, 'a sealing method row');

@@ -37,8 +37,20 @@ test('fails closed for null frames, sub-frames and every other origin', () => {
 });
 
 test('the app origin itself must be a bare scheme://host', () => {
-  for (const bad of ['', 'strongroom', 'file:///x', 'about:blank', 'app://strongroom/index.html', 'app://u:p@strongroom', 'app://strongroom?x']) {
-    assert.throws(() => parseAppOrigin(bad), (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_ARGUMENT', bad);
+  for (const bad of [
+    '',
+    'strongroom',
+    'file:///x',
+    'about:blank',
+    'app://strongroom/index.html',
+    'app://u:p@strongroom',
+    'app://strongroom?x',
+  ]) {
+    assert.throws(
+      () => parseAppOrigin(bad),
+      (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_ARGUMENT',
+      bad,
+    );
   }
   assert.equal(parseAppOrigin('app://strongroom').serialized, 'app://strongroom');
   assert.equal(parseAppOrigin('app://strongroom/').serialized, 'app://strongroom');

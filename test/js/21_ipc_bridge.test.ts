@@ -155,7 +155,7 @@ test('operations: unknown names, non-data results, async results and throwing op
   await rejectsWith(api.run('fn', ref.id), 'INVALID_ARGUMENT');
   await rejectsWith(api.run('later', ref.id), 'INVALID_ARGUMENT');
   const failed = await rejectsWith(api.run('boom', ref.id), 'OPERATION_FAILED');
-  assert.doesNotMatch(failed.message, /secret was/, 'the operation\'s message (secret-derived) is not forwarded');
+  assert.doesNotMatch(failed.message, /secret was/, "the operation's message (secret-derived) is not forwarded");
   assert.throws(() => bridge.registerOperation('fingerprint', () => 1), /already registered/);
   assert.throws(() => bridge.registerOperation('bad name!', () => 1), /must match/);
   bridge.registerOperation('added', () => 'late');
@@ -166,7 +166,8 @@ test('operations: unknown names, non-data results, async results and throwing op
 test('hostile payloads get clear errors and leave the vault unchanged', async () => {
   const { vault, ipc, bridge } = setup();
   const contents = new FakeWebContents();
-  const send = (method: string, payload: unknown) => ipc.invoke(eventFrom(contents), `strongroom:${method}`, payload) as Promise<{ ok: boolean; error?: { code: string; message: string } }>;
+  const send = (method: string, payload: unknown) =>
+    ipc.invoke(eventFrom(contents), `strongroom:${method}`, payload) as Promise<{ ok: boolean; error?: { code: string; message: string } }>;
   const before = vault.stats();
   const cases: [string, unknown][] = [
     ['generate', { size: '32' }],
@@ -194,7 +195,14 @@ test('hostile payloads get clear errors and leave the vault unchanged', async ()
     ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: JSON.parse('[[[[[[[[[[[1]]]]]]]]]]]') }],
     ['run', { operation: 'x'.repeat(65), id: 'AAAAAAAAAAAAAAAAAAAAAA' }],
     ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: Object.assign([1, 2], { isAdmin: true }) }],
-    ['run', { operation: 'fingerprint', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: Object.defineProperty([1], '__proto__', { value: { isAdmin: true }, enumerable: true }) }],
+    [
+      'run',
+      {
+        operation: 'fingerprint',
+        id: 'AAAAAAAAAAAAAAAAAAAAAA',
+        args: Object.defineProperty([1], '__proto__', { value: { isAdmin: true }, enumerable: true }),
+      },
+    ],
     ['list', { unexpected: true }],
     ['status', 'hello'],
   ];
@@ -212,7 +220,12 @@ test('hostile payloads get clear errors and leave the vault unchanged', async ()
 test('a refused sender changes nothing: sub-frames, other origins, no frame', async () => {
   const { vault, window, bridge } = setup();
   const before = vault.stats();
-  for (const frame of [null, { url: `${ORIGIN}/x`, origin: ORIGIN, parent: topFrame() }, topFrame('app://strongroom.evil/'), topFrame('file:///index.html')]) {
+  for (const frame of [
+    null,
+    { url: `${ORIGIN}/x`, origin: ORIGIN, parent: topFrame() },
+    topFrame('app://strongroom.evil/'),
+    topFrame('file:///index.html'),
+  ]) {
     const { api } = window(frame);
     await rejectsWith(api.generate(8), 'FORBIDDEN');
     await rejectsWith(api.status(), 'FORBIDDEN');
@@ -231,31 +244,42 @@ test('registerVaultIpc refuses bad setup', () => {
   assert.equal(ipc.handlers.size, 0);
 });
 
-test('importSecret leaves no copy of the secret anywhere in main\'s readable memory', { skip: isLinux ? false : 'reads /proc/self/maps and /proc/self/mem (Linux only)' }, () => {
-  // A child imports a random secret through the real handler, then scans all
-  // of its own readable memory for it (raw, hex, HEX, base64, base64url, JSON
-  // array and JSON object forms) while the secret lives and after destroy.
-  const child = path.join(__dirname, 'secret-copies.child.js');
-  const run = spawnSync(process.execPath, ['--expose-gc', child], { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(run.status, 0, run.stderr);
-  const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  assert.ok(line, run.stdout + run.stderr);
-  type Scan = { counts: Record<string, number>; scannedBytes: number; unreadable: string[] };
-  const result = JSON.parse(line.slice('RESULT '.length)) as { wiped: boolean; alive: Scan; destroyed: Scan; control: Scan; vaultSecrets: number };
-  const forms = ['raw', 'hex', 'HEX', 'base64', 'base64url', 'json-array', 'json-object'];
-  const none = Object.fromEntries(forms.map((f) => [f, 0]));
-  assert.equal(result.wiped, true, 'the bytes main received are wiped by the import');
-  assert.deepEqual(result.alive.counts, none, 'while the secret lives, no readable copy in any form');
-  assert.deepEqual(result.destroyed.counts, none, 'after destroy, no copy in any form');
-  assert.equal(result.vaultSecrets, 0);
-  for (const scan of [result.alive, result.destroyed, result.control]) {
-    assert.ok(scan.scannedBytes > 16 * 1024 * 1024, `scanned ${scan.scannedBytes} bytes`);
-    // Only the kernel's vvar pages refuse reads; anything else unread would be a hole in the search.
-    for (const entry of scan.unreadable) assert.match(entry, /\[(vvar|vvar_vclock|vsyscall)\]/, entry);
-  }
-  // The search itself works: copies made on purpose are found, in every form.
-  for (const form of forms) assert.ok(result.control.counts[form] >= 1, `control copy found as ${form}: ${JSON.stringify(result.control.counts)}`);
-});
+test(
+  "importSecret leaves no copy of the secret anywhere in main's readable memory",
+  { skip: isLinux ? false : 'reads /proc/self/maps and /proc/self/mem (Linux only)' },
+  () => {
+    // A child imports a random secret through the real handler, then scans all
+    // of its own readable memory for it (raw, hex, HEX, base64, base64url, JSON
+    // array and JSON object forms) while the secret lives and after destroy.
+    const child = path.join(__dirname, 'secret-copies.child.js');
+    const run = spawnSync(process.execPath, ['--expose-gc', child], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    assert.ok(line, run.stdout + run.stderr);
+    type Scan = { counts: Record<string, number>; scannedBytes: number; unreadable: string[] };
+    const result = JSON.parse(line.slice('RESULT '.length)) as {
+      wiped: boolean;
+      alive: Scan;
+      destroyed: Scan;
+      control: Scan;
+      vaultSecrets: number;
+    };
+    const forms = ['raw', 'hex', 'HEX', 'base64', 'base64url', 'json-array', 'json-object'];
+    const none = Object.fromEntries(forms.map((f) => [f, 0]));
+    assert.equal(result.wiped, true, 'the bytes main received are wiped by the import');
+    assert.deepEqual(result.alive.counts, none, 'while the secret lives, no readable copy in any form');
+    assert.deepEqual(result.destroyed.counts, none, 'after destroy, no copy in any form');
+    assert.equal(result.vaultSecrets, 0);
+    for (const scan of [result.alive, result.destroyed, result.control]) {
+      assert.ok(scan.scannedBytes > 16 * 1024 * 1024, `scanned ${scan.scannedBytes} bytes`);
+      // Only the kernel's vvar pages refuse reads; anything else unread would be a hole in the search.
+      for (const entry of scan.unreadable) assert.match(entry, /\[(vvar|vvar_vclock|vsyscall)\]/, entry);
+    }
+    // The search itself works: copies made on purpose are found, in every form.
+    for (const form of forms)
+      assert.ok(result.control.counts[form] >= 1, `control copy found as ${form}: ${JSON.stringify(result.control.counts)}`);
+  },
+);
 
 test('a failed wipe when a window closes still destroys its other secrets and never throws into Electron', async () => {
   const { vault, window, bridge } = setup();
@@ -289,10 +313,18 @@ test('operation args: arrays may carry no named properties (they survive a struc
   const { api, contents } = window();
   const ref = await api.generate(8);
   const named = Object.assign([1, 2], { isAdmin: true });
-  const protoKey = Object.defineProperty([1], '__proto__', { value: { isAdmin: true }, enumerable: true, configurable: true, writable: true });
+  const protoKey = Object.defineProperty([1], '__proto__', {
+    value: { isAdmin: true },
+    enumerable: true,
+    configurable: true,
+    writable: true,
+  });
   // Sent past the bridge (which refuses these too) to check main's own check.
   for (const args of [named, protoKey, { nested: [named] }]) {
-    const response = (await ipc.invoke(eventFrom(contents), 'strongroom:run', { operation: 'length', id: ref.id, args })) as { ok: boolean; error: { code: string; message: string } };
+    const response = (await ipc.invoke(eventFrom(contents), 'strongroom:run', { operation: 'length', id: ref.id, args })) as {
+      ok: boolean;
+      error: { code: string; message: string };
+    };
     assert.equal(response.ok, false);
     assert.equal(response.error.code, 'INVALID_ARGUMENT');
     assert.match(response.error.message, /named property/);

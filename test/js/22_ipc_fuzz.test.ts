@@ -26,26 +26,45 @@ function randomValue(rand: () => number, depth = 0): unknown {
   const pick = Math.floor(rand() * (depth > 2 ? 9 : 13));
   const int = () => Math.floor(rand() * 5000) - 100;
   switch (pick) {
-    case 0: return undefined;
-    case 1: return null;
-    case 2: return rand() < 0.5;
-    case 3: return int();
-    case 4: return [NaN, Infinity, -Infinity, 2 ** 53, -0, 1e308, 0.5][Math.floor(rand() * 7)];
-    case 5: return 'x'.repeat(Math.floor(rand() * 40));
-    case 6: return Buffer.from(Array.from({ length: 22 }, () => Math.floor(rand() * 256))).toString('base64url').slice(0, 22);
-    case 7: return new Uint8Array(Math.floor(rand() * 20));
-    case 8: return ['__proto__', 'constructor', 'fingerprint', 'run', ''][Math.floor(rand() * 5)];
-    case 9: return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
+    case 0:
+      return undefined;
+    case 1:
+      return null;
+    case 2:
+      return rand() < 0.5;
+    case 3:
+      return int();
+    case 4:
+      return [NaN, Infinity, -Infinity, 2 ** 53, -0, 1e308, 0.5][Math.floor(rand() * 7)];
+    case 5:
+      return 'x'.repeat(Math.floor(rand() * 40));
+    case 6:
+      return Buffer.from(Array.from({ length: 22 }, () => Math.floor(rand() * 256)))
+        .toString('base64url')
+        .slice(0, 22);
+    case 7:
+      return new Uint8Array(Math.floor(rand() * 20));
+    case 8:
+      return ['__proto__', 'constructor', 'fingerprint', 'run', ''][Math.floor(rand() * 5)];
+    case 9:
+      return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
     case 10: {
       const keys = ['size', 'id', 'bytes', 'text', 'operation', 'args', '__proto__', 'constructor', 'extra'];
       const out: Record<string, unknown> = {};
       for (let i = Math.floor(rand() * 4); i > 0; i--) {
-        Object.defineProperty(out, keys[Math.floor(rand() * keys.length)], { value: randomValue(rand, depth + 1), enumerable: true, configurable: true, writable: true });
+        Object.defineProperty(out, keys[Math.floor(rand() * keys.length)], {
+          value: randomValue(rand, depth + 1),
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
       }
       return out;
     }
-    case 11: return { size: int() };
-    default: return { operation: 'fingerprint', id: randomValue(rand, depth + 1), args: randomValue(rand, depth + 1) };
+    case 11:
+      return { size: int() };
+    default:
+      return { operation: 'fingerprint', id: randomValue(rand, depth + 1), args: randomValue(rand, depth + 1) };
   }
 }
 

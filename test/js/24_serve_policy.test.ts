@@ -10,7 +10,15 @@ const root = path.resolve('/srv/app/renderer-demo');
 test('the app protocol serves files inside its root and nothing outside', () => {
   assert.equal(resolveInside(root, '/index.html'), path.join(root, 'index.html'));
   assert.equal(resolveInside(root, '/css/a.css'), path.join(root, 'css', 'a.css'));
-  for (const escape of ['/../secret.txt', '/..%2f..%2fetc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/a/../../b', '/\0.html', '/%00', '/%E0%A4%A']) {
+  for (const escape of [
+    '/../secret.txt',
+    '/..%2f..%2fetc/passwd',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/a/../../b',
+    '/\0.html',
+    '/%00',
+    '/%E0%A4%A',
+  ]) {
     const resolved = resolveInside(root, escape);
     assert.ok(resolved === null || resolved.startsWith(`${root}${path.sep}`), `${escape} -> ${resolved}`);
   }

@@ -25,9 +25,13 @@ test('wallet.account derives the EIP-55 address independently reproduced here', 
 test('sign then verify through a vault; a tampered message or signature does not verify', () => {
   const vault = new SecretVault();
   const h = vault.import(seed());
-  const signed = vault.read(h, (s) => walletOperations['wallet.sign'](s, { message: 'hello strongroom' })) as { signature: string; address: string };
+  const signed = vault.read(h, (s) => walletOperations['wallet.sign'](s, { message: 'hello strongroom' })) as {
+    signature: string;
+    address: string;
+  };
   assert.match(signed.signature, /^0x[0-9a-f]{130}$/);
-  const verify = (message: string, signature: string) => vault.read(h, (s) => walletOperations['wallet.verify'](s, { message, signature })) as { valid: boolean; signer: string | null };
+  const verify = (message: string, signature: string) =>
+    vault.read(h, (s) => walletOperations['wallet.verify'](s, { message, signature })) as { valid: boolean; signer: string | null };
   assert.equal(verify('hello strongroom', signed.signature).valid, true);
   assert.equal(verify('hello strongroom', signed.signature).signer, signed.address);
   assert.equal(verify('hello strongroom!', signed.signature).valid, false);
@@ -38,7 +42,10 @@ test('sign then verify through a vault; a tampered message or signature does not
 
 test('operations refuse bad arguments with INVALID_ARGUMENT', () => {
   for (const args of [undefined, {}, { message: '' }, { message: 'x'.repeat(1025) }, { message: 42 }]) {
-    assert.throws(() => walletOperations['wallet.sign'](seed(), args), (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_ARGUMENT');
+    assert.throws(
+      () => walletOperations['wallet.sign'](seed(), args),
+      (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_ARGUMENT',
+    );
   }
   assert.throws(() => walletOperations['wallet.verify'](seed(), { message: 'm', signature: '0x12' }), /130 hex digits/);
 });

@@ -38,7 +38,10 @@ function loadAsElectronDoes(entry: string): Report {
     "process.stdout.write('REPORT ' + JSON.stringify(await globalThis.__strongroomStandInReport()) + '\\n');",
     'process.exit(0);',
   ].join('\n');
-  const run = spawnSync(process.execPath, ['--require', standIn, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, ['--require', standIn, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(run.status, 0, run.stderr);
   const line = run.stdout.split('\n').find((l) => l.startsWith('REPORT '));
   assert.ok(line, run.stdout + run.stderr);

@@ -16,7 +16,6 @@ after(uninstall);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helpers = require('../../main/electron') as typeof import('../../main/electron');
 
-
 const SECURITY_HEADERS = {
   'content-security-policy': helpers.CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
@@ -39,9 +38,23 @@ test('hardenSession: every permission request, check and device request is denie
   helpers.hardenSession(session.defaultSession);
   for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen', 'hid', 'usb']) {
     const answers: unknown[] = [];
-    (record.permissionRequestHandler as (wc: unknown, p: string, cb: (granted: boolean) => void, details: unknown) => void)({}, permission, (granted) => answers.push(granted), {});
+    (record.permissionRequestHandler as (wc: unknown, p: string, cb: (granted: boolean) => void, details: unknown) => void)(
+      {},
+      permission,
+      (granted) => answers.push(granted),
+      {},
+    );
     assert.deepEqual(answers, [false], `request ${permission}`);
-    assert.equal((record.permissionCheckHandler as (wc: unknown, p: string, origin: string, details: unknown) => boolean)({}, permission, 'app://strongroom', {}), false, `check ${permission}`);
+    assert.equal(
+      (record.permissionCheckHandler as (wc: unknown, p: string, origin: string, details: unknown) => boolean)(
+        {},
+        permission,
+        'app://strongroom',
+        {},
+      ),
+      false,
+      `check ${permission}`,
+    );
   }
   assert.equal((record.devicePermissionHandler as (details: unknown) => boolean)({ deviceType: 'usb', origin: 'app://strongroom' }), false);
 });
@@ -112,11 +125,15 @@ test('the app:// handler: exact headers on every answer, 404 for missing, escapi
       return { status: response.status, headers, body: await response.text() };
     };
     for (const url of ['app://strongroom/index.html', 'app://strongroom/']) {
-      assert.deepEqual(await get(url), {
-        status: 200,
-        headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' },
-        body: '<!doctype html><p>hi</p>',
-      }, url);
+      assert.deepEqual(
+        await get(url),
+        {
+          status: 200,
+          headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' },
+          body: '<!doctype html><p>hi</p>',
+        },
+        url,
+      );
     }
     assert.deepEqual((await get('app://strongroom/css/a.css')).headers, { ...SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8' });
     const notFound = { status: 404, headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }, body: 'not found' };

@@ -98,10 +98,14 @@ test('bad arguments are refused in the bridge with INVALID_ARGUMENT, and nothing
       threw = true;
     }
     assert.equal(threw, false, `${label} rejects, it does not throw synchronously`);
-    await assert.rejects(result as Promise<unknown>, (e: unknown) => e instanceof Error && /^INVALID_ARGUMENT: .{10,}/.test(e.message), label);
+    await assert.rejects(
+      result as Promise<unknown>,
+      (e: unknown) => e instanceof Error && /^INVALID_ARGUMENT: .{10,}/.test(e.message),
+      label,
+    );
     assert.deepEqual(sent, [], `${label}: nothing was sent`);
   }
-  assert.equal(getterRan, false, 'a getter on the page\'s object is never run by the bridge');
+  assert.equal(getterRan, false, "a getter on the page's object is never run by the bridge");
 });
 
 test('good arguments are sent as exactly these payloads', async () => {
@@ -140,10 +144,13 @@ test('good arguments are sent as exactly these payloads', async () => {
   for (const [, payload] of sent) assert.doesNotThrow(() => structuredClone(payload));
 });
 
-test('the bridge checks types only: sizes and ids it passes on are main\'s to refuse', async () => {
+test("the bridge checks types only: sizes and ids it passes on are main's to refuse", async () => {
   const { api, sent } = recordingApi();
   await api.generate(0);
   await api.generate(1e9);
   await api.inspect('not an id');
-  assert.deepEqual(sent.map(([, p]) => p), [{ size: 0 }, { size: 1e9 }, { id: 'not an id' }]);
+  assert.deepEqual(
+    sent.map(([, p]) => p),
+    [{ size: 0 }, { size: 1e9 }, { id: 'not an id' }],
+  );
 });

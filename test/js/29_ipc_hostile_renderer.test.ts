@@ -70,7 +70,12 @@ test('importSecret checks type and byte length first: a bare or oversized Uint8A
   const response = deliver(contents, 'importSecret', bare.proxy);
   assert.equal(response.ok, false);
   assert.ok(bare.touches() <= 2, `main touched the bare array ${bare.touches()} times`);
-  for (const payload of [new Uint8Array(64 * 1024), { bytes: new Uint8Array(64 * 1024) }, { text: 'k'.repeat(64 * 1024) }, Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`key${i}`, i]))]) {
+  for (const payload of [
+    new Uint8Array(64 * 1024),
+    { bytes: new Uint8Array(64 * 1024) },
+    { text: 'k'.repeat(64 * 1024) },
+    Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`key${i}`, i])),
+  ]) {
     const refused = await send(contents, 'importSecret', payload);
     assert.equal(refused.ok, false);
     assert.ok(refused.error!.message.length <= 200, `a ${refused.error!.message.length}-character message`);
@@ -116,7 +121,8 @@ test('dispose and forgetWindow destroy everything, then report every failed wipe
     const { vault, bridge, deliver } = setup();
     const one = new FakeWebContents();
     const two = new FakeWebContents();
-    for (const contents of how === 'dispose' ? [one, two, one, two] : [one, one, one, one]) assert.equal(deliver(contents, 'generate', { size: 8 }).ok, true);
+    for (const contents of how === 'dispose' ? [one, two, one, two] : [one, one, one, one])
+      assert.equal(deliver(contents, 'generate', { size: 8 }).ok, true);
     const destroy = vault.destroy.bind(vault);
     let calls = 0;
     vault.destroy = (handle) => {
@@ -126,7 +132,10 @@ test('dispose and forgetWindow destroy everything, then report every failed wipe
     try {
       assert.throws(
         () => (how === 'dispose' ? bridge.dispose() : bridge.forgetWindow(one.id)),
-        (e: unknown) => e instanceof SecureMemoryError && e.code === 'CANARY_CORRUPTED' && /all 4 secrets were destroyed, and 2 reported a failure: CANARY_CORRUPTED, CANARY_CORRUPTED/.test(e.message),
+        (e: unknown) =>
+          e instanceof SecureMemoryError &&
+          e.code === 'CANARY_CORRUPTED' &&
+          /all 4 secrets were destroyed, and 2 reported a failure: CANARY_CORRUPTED, CANARY_CORRUPTED/.test(e.message),
       );
     } finally {
       vault.destroy = destroy;
@@ -142,20 +151,81 @@ test('every refused importSecret wipes the bytes main received, and the UTF-8 co
   const contents = new FakeWebContents();
   const filled = (n: number) => new Uint8Array(n).fill(0x5a);
   const cases: [string, () => { payload: unknown; views: Uint8Array[] }, FakeFrame | null | undefined][] = [
-    ['over the limit', () => { const b = filled(65); return { payload: { bytes: b }, views: [b] }; }, undefined],
-    ['an extra key', () => { const b = filled(8); return { payload: { bytes: b, extra: 1 }, views: [b] }; }, undefined],
-    ['a bare Uint8Array', () => { const b = filled(8); return { payload: b, views: [b] }; }, undefined],
-    ['nested', () => { const b = filled(8); return { payload: { bytes: [b] }, views: [b] }; }, undefined],
-    ['under a wrong key', () => { const b = filled(8); return { payload: { secret: b }, views: [b] }; }, undefined],
-    ['a view of a larger buffer', () => { const buffer = new ArrayBuffer(4096); new Uint8Array(buffer).fill(0x5a); return { payload: { bytes: new Uint8Array(buffer, 0, 65) }, views: [new Uint8Array(buffer)] }; }, undefined],
-    ['a refused sender', () => { const b = filled(8); return { payload: { bytes: b }, views: [b] }; }, topFrame('app://evil/')],
-    ['no sender frame', () => { const b = filled(8); return { payload: { bytes: b }, views: [b] }; }, null],
+    [
+      'over the limit',
+      () => {
+        const b = filled(65);
+        return { payload: { bytes: b }, views: [b] };
+      },
+      undefined,
+    ],
+    [
+      'an extra key',
+      () => {
+        const b = filled(8);
+        return { payload: { bytes: b, extra: 1 }, views: [b] };
+      },
+      undefined,
+    ],
+    [
+      'a bare Uint8Array',
+      () => {
+        const b = filled(8);
+        return { payload: b, views: [b] };
+      },
+      undefined,
+    ],
+    [
+      'nested',
+      () => {
+        const b = filled(8);
+        return { payload: { bytes: [b] }, views: [b] };
+      },
+      undefined,
+    ],
+    [
+      'under a wrong key',
+      () => {
+        const b = filled(8);
+        return { payload: { secret: b }, views: [b] };
+      },
+      undefined,
+    ],
+    [
+      'a view of a larger buffer',
+      () => {
+        const buffer = new ArrayBuffer(4096);
+        new Uint8Array(buffer).fill(0x5a);
+        return { payload: { bytes: new Uint8Array(buffer, 0, 65) }, views: [new Uint8Array(buffer)] };
+      },
+      undefined,
+    ],
+    [
+      'a refused sender',
+      () => {
+        const b = filled(8);
+        return { payload: { bytes: b }, views: [b] };
+      },
+      topFrame('app://evil/'),
+    ],
+    [
+      'no sender frame',
+      () => {
+        const b = filled(8);
+        return { payload: { bytes: b }, views: [b] };
+      },
+      null,
+    ],
   ];
   for (const [name, make, frame] of cases) {
     const { payload, views } = make();
     const response = deliver(contents, 'importSecret', payload, frame);
     assert.equal(response.ok, false, name);
-    for (const view of views) assert.ok(view.every((b) => b === 0), `${name}: main's copy is wiped`);
+    for (const view of views)
+      assert.ok(
+        view.every((b) => b === 0),
+        `${name}: main's copy is wiped`,
+      );
   }
   // Text whose UTF-8 is over the limit: TextEncoder's copy is wiped too.
   const encode = TextEncoder.prototype.encode;
@@ -171,7 +241,10 @@ test('every refused importSecret wipes the bytes main received, and the UTF-8 co
     TextEncoder.prototype.encode = encode;
   }
   assert.equal(outputs.length, 1);
-  assert.ok(outputs[0].every((b) => b === 0), 'the refused text\'s UTF-8 copy is wiped');
+  assert.ok(
+    outputs[0].every((b) => b === 0),
+    "the refused text's UTF-8 copy is wiped",
+  );
   // Accepted bytes are wiped too (the vault holds the only copy).
   const accepted = filled(16);
   assert.equal(deliver(contents, 'importSecret', { bytes: accepted }).ok, true);
@@ -194,7 +267,7 @@ test('secrets belong to the document that made them: a started, cancelled or dow
   const next = await send(contents, 'list');
   assert.deepEqual(next.value, [], 'the next document inherits nothing');
   for (const id of [kept.id, late.id]) assert.equal((await send(contents, 'inspect', { id })).error!.code, 'INVALID_HANDLE');
-  assert.equal(vault.stats().secrets, 0, 'the old document\'s secrets are destroyed when it ends');
+  assert.equal(vault.stats().secrets, 0, "the old document's secrets are destroyed when it ends");
 
   // A cross-process navigation: the new frame is current before the commit event reaches the bridge.
   const mine = (await send(contents, 'generate', { size: 8 })).value as { id: string };
@@ -204,9 +277,13 @@ test('secrets belong to the document that made them: a started, cancelled or dow
   const fromOld = await send(contents, 'run', { operation: 'size', id: mine.id, args: null }, oldFrame);
   assert.equal(fromOld.error!.code, 'FORBIDDEN', 'the replaced frame may no longer call');
   const fromNew = await send(contents, 'run', { operation: 'size', id: mine.id, args: null }, newFrame);
-  assert.equal(fromNew.error!.code, 'INVALID_HANDLE', 'the new document cannot use the old one\'s id');
+  assert.equal(fromNew.error!.code, 'INVALID_HANDLE', "the new document cannot use the old one's id");
   assert.deepEqual((await send(contents, 'list', undefined, newFrame)).value, []);
-  assert.equal(((await send(contents, 'status', undefined, newFrame)).value as { window: { secrets: number } }).window.secrets, 0, 'not even a count of the old document\'s');
+  assert.equal(
+    ((await send(contents, 'status', undefined, newFrame)).value as { window: { secrets: number } }).window.secrets,
+    0,
+    "not even a count of the old document's",
+  );
   contents.commitNavigation(newFrame);
   assert.equal(vault.stats().secrets, 0);
   bridge.dispose();
@@ -254,7 +331,7 @@ test('a process-wide budget bounds secrets and bytes across all windows', async 
   assert.ok(defaults.maxBridgeBytes >= defaults.maxSecretSize);
 });
 
-test('a refused oversized result states the limit, never the result\'s size', async () => {
+test("a refused oversized result states the limit, never the result's size", async () => {
   const grow: Operation = (secret) => 'x'.repeat(40_000 + secret[0] * 100);
   const { bridge, send } = setup({ operations: { grow }, limits: { maxResultBytes: 1000 } });
   const contents = new FakeWebContents();

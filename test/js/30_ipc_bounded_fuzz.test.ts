@@ -106,12 +106,17 @@ function hostileValues(): [string, () => unknown][] {
 /** Where a hostile value goes in each channel's payload. */
 function placements(method: string, v: unknown): unknown[] {
   switch (method) {
-    case 'generate': return [v, { size: v }];
-    case 'importSecret': return [v, { bytes: v }, { text: v }];
+    case 'generate':
+      return [v, { size: v }];
+    case 'importSecret':
+      return [v, { bytes: v }, { text: v }];
     case 'inspect':
-    case 'destroy': return [v, { id: v }];
-    case 'run': return [v, { operation: 'echo', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: v }, { operation: v, id: v, args: null }];
-    default: return [v];
+    case 'destroy':
+      return [v, { id: v }];
+    case 'run':
+      return [v, { operation: 'echo', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: v }, { operation: v, id: v, args: null }];
+    default:
+      return [v];
   }
 }
 
@@ -126,7 +131,11 @@ function setup(operations: Record<string, Operation> = { echo: (_s, args) => arg
 
 function wellFormedRefusal(response: Response, what: string): void {
   assert.equal(response.ok, false, `${what}: refused`);
-  assert.match(response.error!.code, /^(INVALID_ARGUMENT|INVALID_SIZE|INVALID_HANDLE|LIMIT_EXCEEDED)$/, `${what}: ${response.error!.code} ${response.error!.message}`);
+  assert.match(
+    response.error!.code,
+    /^(INVALID_ARGUMENT|INVALID_SIZE|INVALID_HANDLE|LIMIT_EXCEEDED)$/,
+    `${what}: ${response.error!.code} ${response.error!.message}`,
+  );
   assert.ok(response.error!.message.length <= MAX_ERROR_MESSAGE, `${what}: a ${response.error!.message.length}-character message`);
 }
 
@@ -172,19 +181,21 @@ test('random payloads (2,000 per channel, seeded): each answered within the boun
   const rand = prng(20261130);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const hostile = hostileValues().filter(([name]) => !/16 MiB|100,000|1 MiB/.test(name));
-  const leaf = (): unknown => pick<() => unknown>([
-    () => Math.floor(rand() * 5000) - 100,
-    () => pick([NaN, Infinity, 2 ** 53, -0, 0.5, undefined, null, true]),
-    () => 'x'.repeat(Math.floor(rand() * 40)),
-    () => new Uint8Array(Math.floor(rand() * 5000)),
-    () => pick(hostile)[1](),
-  ])();
+  const leaf = (): unknown =>
+    pick<() => unknown>([
+      () => Math.floor(rand() * 5000) - 100,
+      () => pick([NaN, Infinity, 2 ** 53, -0, 0.5, undefined, null, true]),
+      () => 'x'.repeat(Math.floor(rand() * 40)),
+      () => new Uint8Array(Math.floor(rand() * 5000)),
+      () => pick(hostile)[1](),
+    ])();
   const value = (depth: number): unknown => {
     const r = rand();
     if (depth > 3 || r < 0.4) return leaf();
     if (r < 0.7) return Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1));
     const o: Record<string, unknown> = {};
-    for (let i = Math.floor(rand() * 4); i > 0; i--) o[pick(['size', 'id', 'bytes', 'text', 'operation', 'args', 'extra'])] = value(depth + 1);
+    for (let i = Math.floor(rand() * 4); i > 0; i--)
+      o[pick(['size', 'id', 'bytes', 'text', 'operation', 'args', 'extra'])] = value(depth + 1);
     return o;
   };
   const { vault, bridge, deliver } = setup();
@@ -218,15 +229,36 @@ test('random payloads (2,000 per channel, seeded): each answered within the boun
 test('operations that throw anything, or return hostile results, answer with fixed, short messages and no secret', () => {
   const hex = (s: Uint8Array) => Buffer.from(s).toString('hex');
   const operations: Record<string, Operation> = {
-    throwsError: (s) => { throw new Error(`secret ${hex(s)}`); },
-    throwsStrongroom: (s) => { new SecretVault().generate(1e12 + s[0]); },
-    throwsString: (s) => { throw hex(s); },
-    throwsHostile: () => { throw { get message() { throw new Error('no'); }, toString() { throw new Error('no'); } }; },
-    throwsSymbol: () => { throw Symbol('x'); },
+    throwsError: (s) => {
+      throw new Error(`secret ${hex(s)}`);
+    },
+    throwsStrongroom: (s) => {
+      new SecretVault().generate(1e12 + s[0]);
+    },
+    throwsString: (s) => {
+      throw hex(s);
+    },
+    throwsHostile: () => {
+      throw {
+        get message() {
+          throw new Error('no');
+        },
+        toString() {
+          throw new Error('no');
+        },
+      };
+    },
+    throwsSymbol: () => {
+      throw Symbol('x');
+    },
     returnsSparse: () => sparse(2 ** 32 - 1),
     returnsDeep: () => nested(1000, true),
     returnsHuge: (s) => 'x'.repeat(100_000 + s[0]),
-    returnsGetter: (s) => ({ get leak() { return hex(s); } }),
+    returnsGetter: (s) => ({
+      get leak() {
+        return hex(s);
+      },
+    }),
     returnsPromise: () => Promise.resolve(1),
     returnsFunction: () => () => 1,
     returnsManyKeys: () => manyKeys(100_000),
@@ -247,8 +279,13 @@ test('operations that throw anything, or return hostile results, answer with fix
         assert.ok(response.error!.message.length <= MAX_ERROR_MESSAGE, name);
         assert.doesNotMatch(response.error!.message, new RegExp(secretHex), name);
         // The only number a message may hold is a configured limit.
-        assert.doesNotMatch(response.error!.message.replace(/\b65536\b/g, ''), /\d{3,}/, `${name}: no sizes or derived numbers: ${response.error!.message}`);
-        if (name.startsWith('throws')) assert.deepEqual(response.error, { code: 'OPERATION_FAILED', message: 'run: the operation failed' }, name);
+        assert.doesNotMatch(
+          response.error!.message.replace(/\b65536\b/g, ''),
+          /\d{3,}/,
+          `${name}: no sizes or derived numbers: ${response.error!.message}`,
+        );
+        if (name.startsWith('throws'))
+          assert.deepEqual(response.error, { code: 'OPERATION_FAILED', message: 'run: the operation failed' }, name);
         else assert.match(response.error!.code, /^(INVALID_ARGUMENT|LIMIT_EXCEEDED)$/, name);
         casesRun++;
       }
@@ -297,7 +334,7 @@ test('failing wipes during dispose (random windows, random failures): everything
         else {
           assert.ok(thrown instanceof SecureMemoryError);
           assert.match(thrown.message, new RegExp(`all ${created} secrets were destroyed, and ${failures} reported a failure`));
-          assert.equal(((thrown.cause as AggregateError).errors).length, failures);
+          assert.equal((thrown.cause as AggregateError).errors.length, failures);
         }
       }
     } finally {
@@ -325,7 +362,21 @@ test('navigation races (random event orders): no secret outlives its document or
       current = new Set();
     };
     for (let step = 0; step < 30; step++) {
-      const action = pick(['generate', 'generate', 'use', 'use', 'list', 'start', 'commit', 'swap', 'errorPage', 'subframeError', 'inPage', 'crash', 'oldFrame']);
+      const action = pick([
+        'generate',
+        'generate',
+        'use',
+        'use',
+        'list',
+        'start',
+        'commit',
+        'swap',
+        'errorPage',
+        'subframeError',
+        'inPage',
+        'crash',
+        'oldFrame',
+      ]);
       switch (action) {
         case 'generate': {
           const r = deliver(contents, 'generate', { size: 8 });
@@ -333,8 +384,14 @@ test('navigation races (random event orders): no secret outlives its document or
           break;
         }
         case 'use':
-          for (const id of current) assert.equal(deliver(contents, 'run', { operation: 'echo', id, args: null }).ok, true, 'the current document can use its own');
-          for (const id of ended) assert.equal(deliver(contents, 'run', { operation: 'echo', id, args: null }).error?.code, 'INVALID_HANDLE', 'nobody can use an ended document\'s id');
+          for (const id of current)
+            assert.equal(deliver(contents, 'run', { operation: 'echo', id, args: null }).ok, true, 'the current document can use its own');
+          for (const id of ended)
+            assert.equal(
+              deliver(contents, 'run', { operation: 'echo', id, args: null }).error?.code,
+              'INVALID_HANDLE',
+              "nobody can use an ended document's id",
+            );
           break;
         case 'list':
           assert.deepEqual(new Set((deliver(contents, 'list', undefined).value as { id: string }[]).map((r) => r.id)), current);
@@ -353,7 +410,16 @@ test('navigation races (random event orders): no secret outlives its document or
           endDocument();
           break;
         case 'errorPage':
-          contents.emit('did-fail-provisional-load', {}, -105, 'ERR_NAME_NOT_RESOLVED', 'https://x.invalid/', true, frame.processId, frame.routingId);
+          contents.emit(
+            'did-fail-provisional-load',
+            {},
+            -105,
+            'ERR_NAME_NOT_RESOLVED',
+            'https://x.invalid/',
+            true,
+            frame.processId,
+            frame.routingId,
+          );
           endDocument();
           break;
         case 'crash':
@@ -365,16 +431,26 @@ test('navigation races (random event orders): no secret outlives its document or
           retired.push(frame);
           frame = topFrame(`${ORIGIN}/index.html`, ORIGIN, frame.processId! + 1, 1);
           contents.mainFrame = frame;
-          for (const id of current) assert.equal(deliver(contents, 'inspect', { id }).error?.code, 'INVALID_HANDLE', 'the new document cannot use the old one\'s ids');
+          for (const id of current)
+            assert.equal(
+              deliver(contents, 'inspect', { id }).error?.code,
+              'INVALID_HANDLE',
+              "the new document cannot use the old one's ids",
+            );
           contents.commitNavigation(frame);
           endDocument();
           break;
         }
         case 'oldFrame':
-          for (const old of retired) assert.equal(deliver(contents, 'generate', { size: 8 }, old).error?.code, 'FORBIDDEN', 'a replaced frame may not call');
+          for (const old of retired)
+            assert.equal(deliver(contents, 'generate', { size: 8 }, old).error?.code, 'FORBIDDEN', 'a replaced frame may not call');
           break;
       }
-      assert.equal(bridge.secretCount(contents.id), current.size, `round ${round} step ${step} (${action}): only the current document's secrets are alive`);
+      assert.equal(
+        bridge.secretCount(contents.id),
+        current.size,
+        `round ${round} step ${step} (${action}): only the current document's secrets are alive`,
+      );
       casesRun++;
     }
     contents.emit('destroyed');
@@ -413,7 +489,11 @@ test('every importSecret payload is wiped, accepted or refused, whatever its sha
     const frame = pick<FakeFrame | null | undefined>([undefined, undefined, undefined, null, topFrame('app://evil/')]);
     const response = deliver(contents, 'importSecret', payload, frame);
     if (response.ok) accepted++;
-    for (const view of views) assert.ok(view.every((b) => b === 0), `#${i}: main's copy is wiped (${response.ok ? 'accepted' : response.error!.code})`);
+    for (const view of views)
+      assert.ok(
+        view.every((b) => b === 0),
+        `#${i}: main's copy is wiped (${response.ok ? 'accepted' : response.error!.code})`,
+      );
     if (accepted > 0 && i % 50 === 0) bridge.forgetWindow(contents.id);
     casesRun++;
   }

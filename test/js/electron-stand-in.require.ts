@@ -14,13 +14,21 @@ async function report(): Promise<unknown> {
     windows: record.windows.map(({ options, urls, contents }) => {
       const navigation = { prevented: false, preventDefault: () => (navigation.prevented = true) };
       contents.emit('will-navigate', navigation, 'https://elsewhere.example/');
-      return { options, urls, windowOpen: contents.windowOpenHandler?.({ url: 'https://elsewhere.example/' }) ?? null, navigationPrevented: navigation.prevented };
+      return {
+        options,
+        urls,
+        windowOpen: contents.windowOpenHandler?.({ url: 'https://elsewhere.example/' }) ?? null,
+        navigationPrevented: navigation.prevented,
+      };
     }),
     ipcChannels: [...record.ipcHandlers.keys()].sort(),
     protocolSchemes: [...record.protocolHandlers.keys()],
     sessionHandlers: [record.permissionRequestHandler, record.permissionCheckHandler, record.devicePermissionHandler].map((h) => typeof h),
     appListeners: electron.app.eventNames().map(String).sort(),
-    index: served === null ? null : { status: served.status, csp: served.headers.get('content-security-policy'), body: (await served.text()).slice(0, 200) },
+    index:
+      served === null
+        ? null
+        : { status: served.status, csp: served.headers.get('content-security-policy'), body: (await served.text()).slice(0, 200) },
   };
 }
 

@@ -58,7 +58,9 @@ export function createElectronStandIn(options: { isPackaged?: boolean } = {}): E
     setPermissionRequestHandler: (handler: Fn) => (record.permissionRequestHandler = handler),
     setPermissionCheckHandler: (handler: Fn) => (record.permissionCheckHandler = handler),
     setDevicePermissionHandler: (handler: Fn) => (record.devicePermissionHandler = handler),
-    protocol: { handle: (scheme: string, handler: (request: Request) => Promise<Response>) => record.protocolHandlers.set(scheme, handler) },
+    protocol: {
+      handle: (scheme: string, handler: (request: Request) => Promise<Response>) => record.protocolHandlers.set(scheme, handler),
+    },
   };
   const electron = {
     app,

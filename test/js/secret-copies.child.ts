@@ -109,7 +109,7 @@ function scanMemory(needles: Needle[]): { counts: Record<string, number>; scanne
       const start = BigInt(`0x${match[1]}`);
       const end = BigInt(`0x${match[2]}`);
       // Windows overlap by longest - 1 bytes; a match is counted in the window where it starts before the overlap.
-      for (let at = start; at < end; ) {
+      for (let at = start; at < end;) {
         const want = Number(end - at < BigInt(CHUNK) ? end - at : BigInt(CHUNK));
         chunk.fill(0);
         let got: number;
@@ -175,7 +175,8 @@ async function main(): Promise<void> {
   const ipc = new FakeIpcMain();
   const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN });
   const event = eventFrom(new FakeWebContents());
-  const call = async (method: string, payload: unknown) => (await ipc.handlers.get(`strongroom:${method}`)!(event, payload)) as { ok: boolean; value: { id: string } };
+  const call = async (method: string, payload: unknown) =>
+    (await ipc.handlers.get(`strongroom:${method}`)!(event, payload)) as { ok: boolean; value: { id: string } };
   const imported = await call('importSecret', { bytes });
   if (!imported.ok) throw new Error(`import failed: ${JSON.stringify(imported)}`);
   const wiped = bytes.every((b) => b === 0);
@@ -193,7 +194,15 @@ async function main(): Promise<void> {
   // Control: the copies a careless main would keep, made on purpose, must be found.
   const copy = Buffer.alloc(SIZE);
   for (let i = 0; i < SIZE; i++) copy[i] = raw.masked[i] ^ raw.mask[i];
-  const kept = [copy, JSON.stringify(new Uint8Array(copy)), JSON.stringify([...copy]), copy.toString('hex'), copy.toString('hex').toUpperCase(), copy.toString('base64'), copy.toString('base64url')];
+  const kept = [
+    copy,
+    JSON.stringify(new Uint8Array(copy)),
+    JSON.stringify([...copy]),
+    copy.toString('hex'),
+    copy.toString('hex').toUpperCase(),
+    copy.toString('base64'),
+    copy.toString('base64url'),
+  ];
   const control = scanMemory(needles);
   process.stdout.write(`RESULT ${JSON.stringify({ wiped, alive, destroyed, control, vaultSecrets, kept: kept.length })}\n`);
 }

@@ -17,8 +17,7 @@ Napi::Value CoreDumpStateValue(Napi::Env env, const strongroom::CoreDumpState& s
   // null: unlimited (or unknown when limitKnown is false)
   out.Set("soft", optional_number(env, state.limit.soft));
   out.Set("hard", optional_number(env, state.limit.hard));
-  out.Set("dumpable", state.dumpable ? Napi::Value(Napi::Boolean::New(env, *state.dumpable != 0))
-                                     : env.Null());
+  out.Set("dumpable", state.dumpable ? Napi::Value(Napi::Boolean::New(env, *state.dumpable != 0)) : env.Null());
   return out;
 }
 
@@ -42,7 +41,9 @@ Napi::Value ResultValue(Napi::Env env, const strongroom::Result<T>& result, ToVa
   return to_value(env, result.value());
 }
 
-Napi::Value U32Value(Napi::Env env, std::uint32_t value) { return Napi::Number::New(env, value); }
+Napi::Value U32Value(Napi::Env env, std::uint32_t value) {
+  return Napi::Number::New(env, value);
+}
 
 // The core's CoreDumpsDisabledGuard, as a JS object.
 class CoreDumpsGuardWrap : public Napi::ObjectWrap<CoreDumpsGuardWrap> {
@@ -56,8 +57,7 @@ class CoreDumpsGuardWrap : public Napi::ObjectWrap<CoreDumpsGuardWrap> {
                        });
   }
 
-  explicit CoreDumpsGuardWrap(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<CoreDumpsGuardWrap>(info) {
+  explicit CoreDumpsGuardWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CoreDumpsGuardWrap>(info) {
     auto guard = strongroom::CoreDumpsDisabledGuard::create();
     if (!guard.ok()) {
       throw_error(info.Env(), guard.error());
@@ -99,7 +99,9 @@ Napi::Value DisableCoreDumps(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Function DefineCoreDumpsGuard(Napi::Env env) { return CoreDumpsGuardWrap::Define(env); }
+Napi::Function DefineCoreDumpsGuard(Napi::Env env) {
+  return CoreDumpsGuardWrap::Define(env);
+}
 
 Napi::Value SetWindowsErrorMode(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsNumber()) {

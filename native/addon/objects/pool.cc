@@ -53,13 +53,13 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     std::string sealing = info[3].As<Napi::String>().Utf8Value();
     std::string backing = info[4].As<Napi::String>().Utf8Value();
     if (!parse_sealing(sealing, &options.sealing) || (backing != "anonymous" && backing != "secretmem")) {
-      throw_invalid(env, "sealing must be 'auto' | 'pkey' | 'kernel-copy' | 'mprotect', backing 'anonymous' | 'secretmem'");
+      throw_invalid(env,
+                    "sealing must be 'auto' | 'pkey' | 'kernel-copy' | 'mprotect', backing 'anonymous' | 'secretmem'");
       return;
     }
-    options.lock_policy = info[2].As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require
-                                                              : strongroom::LockPolicy::BestEffort;
-    options.backing = backing == "secretmem" ? strongroom::Backing::SecretMem
-                                             : strongroom::Backing::Anonymous;
+    options.lock_policy =
+        info[2].As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require : strongroom::LockPolicy::BestEffort;
+    options.backing = backing == "secretmem" ? strongroom::Backing::SecretMem : strongroom::Backing::Anonymous;
     auto created = strongroom::Pool::create(options);
     if (!created.ok()) {
       throw_error(env, created.error());
@@ -125,7 +125,8 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
 
   // generate(size): a chunk filled natively with CSPRNG bytes, in one call.
   Napi::Value Generate(const Napi::CallbackInfo& info) {
-    return AllocateSized(info, [](strongroom::Pool& pool, strongroom::PoolChunk chunk) { return pool.fill_random(chunk); });
+    return AllocateSized(info,
+                         [](strongroom::Pool& pool, strongroom::PoolChunk chunk) { return pool.fill_random(chunk); });
   }
 
   // importFrom(source): a chunk holding a copy of source (the caller wipes source).
@@ -163,8 +164,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
 
   // The live pool, a chunk (argument 0) and a Uint8Array of exactly the
   // chunk's size (argument 1); nullptr with a pending JS error otherwise.
-  std::uint8_t* ChunkBytes(const Napi::CallbackInfo& info, strongroom::Pool** pool,
-                           strongroom::PoolChunk* chunk) {
+  std::uint8_t* ChunkBytes(const Napi::CallbackInfo& info, strongroom::Pool** pool, strongroom::PoolChunk* chunk) {
     *pool = Live(info.Env());
     if (*pool == nullptr || !chunk_arg(info, 0, chunk)) return nullptr;
     auto size = (*pool)->size_of(*chunk);
@@ -181,8 +181,8 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     strongroom::PoolChunk chunk;
     std::uint8_t* source = ChunkBytes(info, &pool, &chunk);
     if (source == nullptr) return info.Env().Undefined();
-    strongroom::Status written = pool->with_write(
-        chunk, [source](std::uint8_t* bytes, std::size_t n) { std::memcpy(bytes, source, n); });
+    strongroom::Status written =
+        pool->with_write(chunk, [source](std::uint8_t* bytes, std::size_t n) { std::memcpy(bytes, source, n); });
     if (!written) throw_error(info.Env(), written.error());
     return info.Env().Undefined();
   }
@@ -193,8 +193,8 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     strongroom::PoolChunk chunk;
     std::uint8_t* target = ChunkBytes(info, &pool, &chunk);
     if (target == nullptr) return info.Env().Undefined();
-    strongroom::Status read = pool->with_read(
-        chunk, [target](const std::uint8_t* bytes, std::size_t n) { std::memcpy(target, bytes, n); });
+    strongroom::Status read =
+        pool->with_read(chunk, [target](const std::uint8_t* bytes, std::size_t n) { std::memcpy(target, bytes, n); });
     if (!read) throw_error(info.Env(), read.error());
     return info.Env().Undefined();
   }
@@ -302,7 +302,9 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
 
 }  // namespace
 
-Napi::Function DefinePool(Napi::Env env) { return PoolWrap::Define(env); }
+Napi::Function DefinePool(Napi::Env env) {
+  return PoolWrap::Define(env);
+}
 
 Napi::Value PoolSlotSize(const Napi::CallbackInfo& info) {
   std::size_t size = 0;

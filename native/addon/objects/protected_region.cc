@@ -44,13 +44,13 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     std::size_t size = 0;
     strongroom::RegionOptions options;
     if (!size_arg(info, 0, &size) || !size_arg(info, 1, &options.max_size)) return;
-    if (info.Length() > 3 && (!info[3].IsString() ||
-                              !parse_sealing(info[3].As<Napi::String>().Utf8Value(), &options.sealing))) {
+    if (info.Length() > 3 &&
+        (!info[3].IsString() || !parse_sealing(info[3].As<Napi::String>().Utf8Value(), &options.sealing))) {
       throw_invalid(env, "sealing must be 'auto' | 'pkey' | 'kernel-copy' | 'mprotect'");
       return;
     }
-    options.lock_policy = info[2].As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require
-                                                              : strongroom::LockPolicy::BestEffort;
+    options.lock_policy =
+        info[2].As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require : strongroom::LockPolicy::BestEffort;
     auto created = strongroom::ProtectedRegion::create(size, options);
     if (!created.ok()) {
       throw_error(env, created.error());
@@ -95,8 +95,8 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     if (region == nullptr) return info.Env().Undefined();
     std::uint8_t* source = bytes_arg(info, 0, region->size());
     if (source == nullptr) return info.Env().Undefined();
-    strongroom::Status written = region->with_write(
-        [source](std::uint8_t* bytes, std::size_t size) { std::memcpy(bytes, source, size); });
+    strongroom::Status written =
+        region->with_write([source](std::uint8_t* bytes, std::size_t size) { std::memcpy(bytes, source, size); });
     if (!written) throw_error(info.Env(), written.error());
     return info.Env().Undefined();
   }
@@ -107,8 +107,8 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     if (region == nullptr) return info.Env().Undefined();
     std::uint8_t* target = bytes_arg(info, 0, region->size());
     if (target == nullptr) return info.Env().Undefined();
-    strongroom::Status read = region->with_read(
-        [target](const std::uint8_t* bytes, std::size_t size) { std::memcpy(target, bytes, size); });
+    strongroom::Status read =
+        region->with_read([target](const std::uint8_t* bytes, std::size_t size) { std::memcpy(target, bytes, size); });
     if (!read) throw_error(info.Env(), read.error());
     return info.Env().Undefined();
   }
@@ -169,6 +169,8 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
 
 }  // namespace
 
-Napi::Function DefineProtectedRegion(Napi::Env env) { return RegionWrap::Define(env); }
+Napi::Function DefineProtectedRegion(Napi::Env env) {
+  return RegionWrap::Define(env);
+}
 
 }  // namespace strongroom_addon

@@ -15,13 +15,18 @@ namespace {
 
 int rank(Protection protection) {
   switch (protection) {
-    case Protection::ReadWrite: return 2;
-    case Protection::ReadOnly: return 1;
-    default: return 0;
+    case Protection::ReadWrite:
+      return 2;
+    case Protection::ReadOnly:
+      return 1;
+    default:
+      return 0;
   }
 }
 
-std::size_t first_page(std::size_t offset) { return offset / page_size(); }
+std::size_t first_page(std::size_t offset) {
+  return offset / page_size();
+}
 std::size_t last_page(std::size_t offset, std::size_t length) {
   return (offset + length - 1) / page_size();
 }
@@ -31,7 +36,7 @@ Protection wanted(const Pool::Arena& arena, std::size_t page) {
   if (arena.page_readers[page] > 0) {
     // Windows rests read-only already; never lower a page below its rest.
     return rank(os::at_rest_protection()) > rank(Protection::ReadOnly) ? os::at_rest_protection()
-                                                                        : Protection::ReadOnly;
+                                                                       : Protection::ReadOnly;
   }
   return os::at_rest_protection();
 }
@@ -48,16 +53,14 @@ void count(Pool::Arena& arena, std::size_t first, std::size_t last, bool write, 
 Status ArenaGate::seal_new(Pool::Arena& arena) const {
   Status sealed = sealing_ == Sealing::Pkey
                       ? os::protect_with_key(arena.memory.data, arena.memory.data_size, key_)
-                      : pages_.protect(arena.memory.data, arena.memory.data_size,
-                                       os::at_rest_protection());
+                      : pages_.protect(arena.memory.data, arena.memory.data_size, os::at_rest_protection());
   if (!sealed) return sealed;
   if (sealing_ == Sealing::KernelCopy) os::kernel_copy_register(arena.memory.data, arena.memory.data_size);
   const std::size_t pages = arena.memory.data_size / page_size();
   arena.page_readers.assign(pages, 0);
   arena.page_writers.assign(pages, 0);
   // With a key the page tables stay read-write: PKRU seals.
-  arena.page_protection.assign(pages, sealing_ == Sealing::Pkey ? Protection::ReadWrite
-                                                                : os::at_rest_protection());
+  arena.page_protection.assign(pages, sealing_ == Sealing::Pkey ? Protection::ReadWrite : os::at_rest_protection());
   return Status();
 }
 
@@ -67,16 +70,15 @@ void ArenaGate::wipe_arena(Pool::Arena& arena) const {
   if (sealing_ == Sealing::KernelCopy) {
     Status wiped = os::kernel_copy_zero(arena.memory.data, arena.memory.data_size);
     if (!wiped) {
-      log_message(LogLevel::Error, "could not wipe an arena through the kernel; unmapping unwiped: " +
-                                       wiped.error().message);
+      log_message(LogLevel::Error,
+                  "could not wipe an arena through the kernel; unmapping unwiped: " + wiped.error().message);
     }
     os::kernel_copy_unregister(arena.memory.data);
   } else if (Status opened = open(arena, 0, arena.memory.data_size, true); opened) {
     secure_wipe(arena.memory.data, arena.memory.data_size);
     (void)close(arena, 0, arena.memory.data_size, true);
   } else {
-    log_message(LogLevel::Error, "could not open an arena to wipe it; unmapping unwiped: " +
-                                     opened.error().message);
+    log_message(LogLevel::Error, "could not open an arena to wipe it; unmapping unwiped: " + opened.error().message);
   }
 }
 
@@ -168,8 +170,7 @@ ScopeCloser::~ScopeCloser() {
   if (closed_) return;
   Status sealed = close();
   if (!sealed) {
-    log_message(LogLevel::Error, "could not re-seal an arena after a failed scope: " +
-                                     sealed.error().message);
+    log_message(LogLevel::Error, "could not re-seal an arena after a failed scope: " + sealed.error().message);
   }
 }
 

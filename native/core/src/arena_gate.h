@@ -20,8 +20,7 @@ namespace strongroom {
 
 class ArenaGate {
  public:
-  ArenaGate(Sealing sealing, int key, LockedPageAllocator& pages)
-      : sealing_(sealing), key_(key), pages_(pages) {}
+  ArenaGate(Sealing sealing, int key, LockedPageAllocator& pages) : sealing_(sealing), key_(key), pages_(pages) {}
 
   // Seals a new arena's data pages and sets up its page records.
   Status seal_new(Pool::Arena& arena) const;
@@ -52,8 +51,7 @@ class ArenaGate {
 // Closes a scope when it ends, including when the callback throws.
 class ScopeCloser {
  public:
-  ScopeCloser(const ArenaGate& gate, Pool::Arena& arena, std::size_t offset, std::size_t length,
-              bool write)
+  ScopeCloser(const ArenaGate& gate, Pool::Arena& arena, std::size_t offset, std::size_t length, bool write)
       : gate_(gate), arena_(arena), offset_(offset), length_(length), write_(write) {}
   ~ScopeCloser();
   ScopeCloser(const ScopeCloser&) = delete;

@@ -8,8 +8,7 @@
 
 namespace strongroom {
 
-Canary::Canary(std::size_t size, const char* fallback, const char* who,
-               const char* corrupted_message)
+Canary::Canary(std::size_t size, const char* fallback, const char* who, const char* corrupted_message)
     : size_(size), fallback_(fallback), who_(who), corrupted_message_(corrupted_message) {}
 
 const unsigned char* Canary::bytes() const {
@@ -28,8 +27,12 @@ bool Canary::matches(const unsigned char* after_secret) const {
   return std::memcmp(after_secret, bytes(), size_) == 0;
 }
 
-void Canary::place(unsigned char* after_secret) const { std::memcpy(after_secret, bytes(), size_); }
+void Canary::place(unsigned char* after_secret) const {
+  std::memcpy(after_secret, bytes(), size_);
+}
 
-Error Canary::corrupted() const { return make_error(ErrorCode::CanaryCorrupted, corrupted_message_); }
+Error Canary::corrupted() const {
+  return make_error(ErrorCode::CanaryCorrupted, corrupted_message_);
+}
 
 }  // namespace strongroom

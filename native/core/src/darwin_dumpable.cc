@@ -3,7 +3,11 @@
 
 namespace strongroom {
 
-std::optional<int> os_dumpable() { return std::nullopt; }
-Status os_set_dumpable(bool) { return Status(); }
+std::optional<int> os_dumpable() {
+  return std::nullopt;
+}
+Status os_set_dumpable(bool) {
+  return Status();
+}
 
 }  // namespace strongroom

@@ -21,7 +21,9 @@ Status minherit_none(void* addr, std::size_t len) {
 
 namespace os {
 
-bool exclude_from_fork(void* ptr, std::size_t size) { return minherit_none(ptr, size).ok(); }
+bool exclude_from_fork(void* ptr, std::size_t size) {
+  return minherit_none(ptr, size).ok();
+}
 
 }  // namespace os
 }  // namespace strongroom

@@ -27,17 +27,15 @@ constexpr natural_t kMaxDepth = 16;
 // Appends the leaf entries from the one holding `from` (or the next above
 // it) up to `to`; to == 0 walks to the end of the address space. False when
 // a call fails other than by running past the last entry.
-bool walk_regions(mach_vm_address_t from, mach_vm_address_t to,
-                  std::vector<darwin::RegionRecord>* records) {
+bool walk_regions(mach_vm_address_t from, mach_vm_address_t to, std::vector<darwin::RegionRecord>* records) {
   mach_vm_address_t address = from;
   natural_t depth = 0;
   while (to == 0 || address < to) {
     mach_vm_size_t size = 0;
     vm_region_submap_info_data_64_t info = {};
     mach_msg_type_number_t count = VM_REGION_SUBMAP_INFO_COUNT_64;
-    const kern_return_t result =
-        mach_vm_region_recurse(mach_task_self(), &address, &size, &depth,
-                               reinterpret_cast<vm_region_recurse_info_t>(&info), &count);
+    const kern_return_t result = mach_vm_region_recurse(mach_task_self(), &address, &size, &depth,
+                                                        reinterpret_cast<vm_region_recurse_info_t>(&info), &count);
     if (result == KERN_INVALID_ADDRESS) return true;  // nothing mapped at or above
     if (result != KERN_SUCCESS) return false;
     if (info.is_submap) {
@@ -71,9 +69,13 @@ darwin::RegionFacts facts_of(const void* addr, std::size_t len) {
 
 }  // namespace
 
-RangeFacts query_range(const void* addr, std::size_t len) { return facts_of(addr, len).range; }
+RangeFacts query_range(const void* addr, std::size_t len) {
+  return facts_of(addr, len).range;
+}
 
-Fact query_no_access(const void* addr, std::size_t len) { return facts_of(addr, len).no_access; }
+Fact query_no_access(const void* addr, std::size_t len) {
+  return facts_of(addr, len).no_access;
+}
 
 // The sum the kernel checks the wire limits against (see wired_bytes): a
 // walk over every entry, so not for hot paths.

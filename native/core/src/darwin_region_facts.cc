@@ -29,8 +29,7 @@ bool no_access(int protection) {
 
 }  // namespace
 
-RegionFacts facts_for_range(const std::vector<RegionRecord>& records, std::uint64_t begin,
-                            std::uint64_t len) {
+RegionFacts facts_for_range(const std::vector<RegionRecord>& records, std::uint64_t begin, std::uint64_t len) {
   RegionFacts facts;
   if (len == 0 || begin + len < begin) return facts;
   const std::uint64_t end = begin + len;

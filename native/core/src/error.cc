@@ -4,12 +4,18 @@ namespace strongroom {
 
 const char* error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::InvalidArgument: return "INVALID_ARGUMENT";
-    case ErrorCode::InvalidSize: return "INVALID_SIZE";
-    case ErrorCode::LockFailed: return "LOCK_FAILED";
-    case ErrorCode::Unsupported: return "UNSUPPORTED";
-    case ErrorCode::CanaryCorrupted: return "CANARY_CORRUPTED";
-    case ErrorCode::OsError: return "OS_ERROR";
+    case ErrorCode::InvalidArgument:
+      return "INVALID_ARGUMENT";
+    case ErrorCode::InvalidSize:
+      return "INVALID_SIZE";
+    case ErrorCode::LockFailed:
+      return "LOCK_FAILED";
+    case ErrorCode::Unsupported:
+      return "UNSUPPORTED";
+    case ErrorCode::CanaryCorrupted:
+      return "CANARY_CORRUPTED";
+    case ErrorCode::OsError:
+      return "OS_ERROR";
   }
   return "OS_ERROR";
 }

@@ -11,7 +11,9 @@ Status minherit_none(void*, std::size_t len) {
 
 namespace os {
 
-bool exclude_from_fork(void* ptr, std::size_t size) { return madvise_dontfork(ptr, size).ok(); }
+bool exclude_from_fork(void* ptr, std::size_t size) {
+  return madvise_dontfork(ptr, size).ok();
+}
 
 }  // namespace os
 }  // namespace strongroom

@@ -76,12 +76,14 @@ off_t offset_of(const void* address) {
 std::string open_reason(int error) {
   switch (error) {
     case ENOENT:
-    case ENOTDIR: return "no /proc/self/mem: /proc is not mounted here";
+    case ENOTDIR:
+      return "no /proc/self/mem: /proc is not mounted here";
     case EACCES:
     case EPERM:
       return "/proc/self/mem cannot be opened (the process is not dumpable and not privileged, "
              "or a security module forbids it)";
-    default: return "could not open /proc/self/mem";
+    default:
+      return "could not open /proc/self/mem";
   }
 }
 
@@ -110,21 +112,18 @@ Result<int> probe(const char* path, int inject_write_errno) {
   unsigned char back[sizeof pattern] = {};
   Error error;
   bool ok = false;
-  ssize_t wrote = inject_write_errno != 0 ? -1
-                                          : ::pwrite(fd, pattern, sizeof pattern, offset_of(probe_page));
+  ssize_t wrote = inject_write_errno != 0 ? -1 : ::pwrite(fd, pattern, sizeof pattern, offset_of(probe_page));
   if (inject_write_errno != 0) errno = inject_write_errno;
   if (wrote < 0) {
     const int code = errno;
-    error = make_os_error(
-        ErrorCode::Unsupported, "pwrite", code,
-        code == EIO || code == EPERM || code == EACCES
-            ? "the kernel refuses forced writes to no-access pages through /proc/self/mem "
-              "(proc_mem.force_override, or a security module)"
-            : "could not write a no-access page through /proc/self/mem");
+    error = make_os_error(ErrorCode::Unsupported, "pwrite", code,
+                          code == EIO || code == EPERM || code == EACCES
+                              ? "the kernel refuses forced writes to no-access pages through /proc/self/mem "
+                                "(proc_mem.force_override, or a security module)"
+                              : "could not write a no-access page through /proc/self/mem");
   } else if (static_cast<std::size_t>(wrote) != sizeof pattern) {
-    error = make_error(ErrorCode::Unsupported,
-                       std::string("a probe write through ") + path + " copied " +
-                           std::to_string(wrote) + " of 16 bytes");
+    error = make_error(ErrorCode::Unsupported, std::string("a probe write through ") + path + " copied " +
+                                                   std::to_string(wrote) + " of 16 bytes");
   } else {
     ssize_t got = ::pread(fd, back, sizeof back, offset_of(probe_page));
     if (got < 0) {
@@ -147,7 +146,9 @@ Result<int> probe(const char* path, int inject_write_errno) {
 
 alignas(std::mutex) unsigned char state_mutex_storage[sizeof(std::mutex)];
 std::mutex* state_mutex_ptr = new (state_mutex_storage) std::mutex();
-std::mutex& state_mutex() { return *state_mutex_ptr; }
+std::mutex& state_mutex() {
+  return *state_mutex_ptr;
+}
 KernelCopyState& state() {
   static KernelCopyState s;
   return s;
@@ -183,9 +184,9 @@ const KernelCopyState& ready_state() {
       const std::string path = colon == std::string::npos ? spec : spec.substr(0, colon);
       Result<int> fd = probe(path.c_str(), inject);
       if (fd) ::close(fd.value());
-      state().error = fd ? make_error(ErrorCode::Unsupported,
-                                      std::string("kernel copy disabled by ") + kSimulatedRefusalVariable)
-                         : fd.error();
+      state().error =
+          fd ? make_error(ErrorCode::Unsupported, std::string("kernel copy disabled by ") + kSimulatedRefusalVariable)
+             : fd.error();
       return state();
     }
     Result<int> fd = probe("/proc/self/mem", 0);
@@ -226,8 +227,7 @@ bool registered(const void* address, std::size_t size) {
 
 Status refused(const char* what) {
   return make_error(ErrorCode::InvalidArgument,
-                    std::string("kernel copy refused: the ") + what +
-                        " range is not registered sealed secret memory");
+                    std::string("kernel copy refused: the ") + what + " range is not registered sealed secret memory");
 }
 
 Status copy_error(const char* call, int error) {
@@ -256,8 +256,8 @@ Status kernel_copy_refuse_for_testing(const char* path, int inject_write_errno) 
   Result<int> fd = probe(path, inject_write_errno);
   if (fd) {
     ::close(fd.value());
-    state().error = make_error(ErrorCode::Unsupported, std::string("kernel copy disabled for a test (") +
-                                                           path + " worked)");
+    state().error =
+        make_error(ErrorCode::Unsupported, std::string("kernel copy disabled for a test (") + path + " worked)");
   } else {
     state().error = fd.error();
   }
@@ -341,9 +341,9 @@ Status kernel_copy_zero(void* to, std::size_t size) {
 Status kernel_copy_lock_on_fault(void* ptr, std::size_t size) {
   if (::mlock2(ptr, size, MLOCK_ONFAULT) != 0) {
     const int error = errno;
-    return make_os_error(error == ENOMEM || error == EAGAIN || error == EPERM ? ErrorCode::LockFailed
-                                                                              : ErrorCode::OsError,
-                         "mlock2", error, "could not lock pages (check RLIMIT_MEMLOCK / ulimit -l)");
+    return make_os_error(
+        error == ENOMEM || error == EAGAIN || error == EPERM ? ErrorCode::LockFailed : ErrorCode::OsError, "mlock2",
+        error, "could not lock pages (check RLIMIT_MEMLOCK / ulimit -l)");
   }
   return Status();
 }
@@ -378,12 +378,12 @@ bool measure_kernel_copy_descriptors(std::size_t iterations, KernelCopyDescripto
     keep_best(out->read_only_fd_pread, once([&] { (void)!::pread(read_only, bytes, sizeof bytes, at); }));
     keep_best(out->read_write_fd_pwrite, once([&] { (void)!::pwrite(fd, bytes, sizeof bytes, at); }));
     keep_best(out->reopen_pwrite_close, once([&] {
-      int short_lived = ::open("/proc/self/mem", O_WRONLY | O_CLOEXEC);
-      if (short_lived >= 0) {
-        (void)!::pwrite(short_lived, bytes, sizeof bytes, at);
-        ::close(short_lived);
-      }
-    }));
+                int short_lived = ::open("/proc/self/mem", O_WRONLY | O_CLOEXEC);
+                if (short_lived >= 0) {
+                  (void)!::pwrite(short_lived, bytes, sizeof bytes, at);
+                  ::close(short_lived);
+                }
+              }));
   }
   ::close(read_only);
   (void)unmap(mapped.value(), page);

@@ -82,17 +82,22 @@ Result<int> protection_key() {
       reason = cpu_has_ospke() ? "no protection key left (all in use)"
                                : "the CPU or kernel has no protection keys (no ospke in /proc/cpuinfo)";
       break;
-    case EINVAL: reason = "the CPU or kernel has no protection keys (no pku/ospke)"; break;
-    case ENOSYS: reason = "the kernel has no pkey_alloc system call"; break;
-    default: reason = "pkey_alloc failed"; break;
+    case EINVAL:
+      reason = "the CPU or kernel has no protection keys (no pku/ospke)";
+      break;
+    case ENOSYS:
+      reason = "the kernel has no pkey_alloc system call";
+      break;
+    default:
+      reason = "pkey_alloc failed";
+      break;
   }
   return make_os_error(ErrorCode::Unsupported, "pkey_alloc", state.error, reason);
 }
 
 Status protect_with_key(void* ptr, std::size_t size, int key) {
   if (::pkey_mprotect(ptr, size, PROT_READ | PROT_WRITE, key) != 0) {
-    return make_os_error(ErrorCode::OsError, "pkey_mprotect", errno,
-                         "could not tag pages with the protection key");
+    return make_os_error(ErrorCode::OsError, "pkey_mprotect", errno, "could not tag pages with the protection key");
   }
   return Status();
 }
@@ -109,7 +114,9 @@ void key_scope_leave(int key, bool write) {
   apply(key);
 }
 
-bool key_scope_open(int) { return t_depth > 0; }
+bool key_scope_open(int) {
+  return t_depth > 0;
+}
 
 bool key_access_disabled(int key) {
   int rights = ::pkey_get(key);

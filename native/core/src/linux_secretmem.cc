@@ -53,8 +53,7 @@ Result<GuardedAllocation> map_secretmem_guarded(std::size_t data_size) {
   if (fd < 0) {
     int error = errno;
     ::munmap(base, total);
-    return make_os_error(ErrorCode::Unsupported, "memfd_secret", error,
-                         "memfd_secret is not available");
+    return make_os_error(ErrorCode::Unsupported, "memfd_secret", error, "memfd_secret is not available");
   }
   const int secret_fd = static_cast<int>(fd);
   if (::ftruncate(secret_fd, static_cast<off_t>(data_size)) != 0) {

@@ -19,16 +19,14 @@ SecureAttributes LockedPageAllocator::make_secure(void* ptr, std::size_t size) {
   attributes.locked = locked.ok();
   if (!locked) {
     attributes.lock_error = locked.error();
-    log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " +
-                                    locked.error().message);
+    log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " + locked.error().message);
   }
   attributes.dump_excluded = exclude_from_crash_dumps(ptr, size);
   attributes.fork_excluded = exclude_from_fork(ptr, size);
   return attributes;
 }
 
-Result<GuardedAllocation> OsLockedPageAllocator::allocate_guarded(std::size_t size,
-                                                                  Protection protection) {
+Result<GuardedAllocation> OsLockedPageAllocator::allocate_guarded(std::size_t size, Protection protection) {
   return platform_memory::allocate_guarded(size, 1, 1, protection);
 }
 
@@ -60,7 +58,9 @@ void OsLockedPageAllocator::forget_crash_dump_exclusion(void* ptr) {
   os::forget_crash_dump_exclusion(ptr);
 }
 
-std::optional<std::uint64_t> OsLockedPageAllocator::locked_bytes() { return process_locked_bytes(); }
+std::optional<std::uint64_t> OsLockedPageAllocator::locked_bytes() {
+  return process_locked_bytes();
+}
 
 LockedPageAllocator& os_locked_page_allocator() {
   // Leaked on purpose: regions and pools in static storage may outlive any

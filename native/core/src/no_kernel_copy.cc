@@ -10,16 +10,32 @@ Status unsupported() {
 }
 }  // namespace
 
-Status kernel_copy_probe(const char*, int) { return unsupported(); }
-Status kernel_copy_ready() { return unsupported(); }
-Status kernel_copy_refuse_for_testing(const char*, int) { return Status(); }
+Status kernel_copy_probe(const char*, int) {
+  return unsupported();
+}
+Status kernel_copy_ready() {
+  return unsupported();
+}
+Status kernel_copy_refuse_for_testing(const char*, int) {
+  return Status();
+}
 void kernel_copy_register(const void*, std::size_t) {}
 void kernel_copy_unregister(const void*) {}
-Status kernel_copy_read(const void*, void*, std::size_t) { return unsupported(); }
-Status kernel_copy_write(void*, const void*, std::size_t) { return unsupported(); }
-Status kernel_copy_zero(void*, std::size_t) { return unsupported(); }
-Status kernel_copy_lock_on_fault(void*, std::size_t) { return unsupported(); }
-bool measure_kernel_copy_descriptors(std::size_t, KernelCopyDescriptorCosts*) { return false; }
+Status kernel_copy_read(const void*, void*, std::size_t) {
+  return unsupported();
+}
+Status kernel_copy_write(void*, const void*, std::size_t) {
+  return unsupported();
+}
+Status kernel_copy_zero(void*, std::size_t) {
+  return unsupported();
+}
+Status kernel_copy_lock_on_fault(void*, std::size_t) {
+  return unsupported();
+}
+bool measure_kernel_copy_descriptors(std::size_t, KernelCopyDescriptorCosts*) {
+  return false;
+}
 
 }  // namespace os
 }  // namespace strongroom

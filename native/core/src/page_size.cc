@@ -8,7 +8,9 @@
 
 namespace strongroom {
 
-bool is_power_of_two(std::size_t n) { return n != 0 && (n & (n - 1)) == 0; }
+bool is_power_of_two(std::size_t n) {
+  return n != 0 && (n & (n - 1)) == 0;
+}
 
 std::size_t align_up(std::size_t n, std::size_t alignment) {
   if (n > static_cast<std::size_t>(-1) - (alignment - 1)) return 0;
@@ -36,11 +38,9 @@ std::size_t os_page_size() {
     bool anomaly = false;
     std::size_t size = normalize_page_size(reported, &anomaly);
     if (anomaly) {
-      log_message(LogLevel::Warn,
-                  reported <= 0
-                      ? "the OS did not report a page size; assuming " + std::to_string(size)
-                      : "the OS reported a page size of " + std::to_string(reported) +
-                            " bytes, not a power of two; using " + std::to_string(size));
+      log_message(LogLevel::Warn, reported <= 0 ? "the OS did not report a page size; assuming " + std::to_string(size)
+                                                : "the OS reported a page size of " + std::to_string(reported) +
+                                                      " bytes, not a power of two; using " + std::to_string(size));
     } else {
       log_message(LogLevel::Trace, "page size " + std::to_string(size));
     }
@@ -88,9 +88,8 @@ std::size_t page_size() {
     }
     if (!refusal.empty()) {
       // A typo must not let a simulated run pass silently on real pages.
-      log_message(LogLevel::Error, std::string(kSimulatedPageSizeVariable) + "=\"" + value + "\" " +
-                                       refusal + "; ignored, using the OS page size of " +
-                                       std::to_string(os_page) + " bytes");
+      log_message(LogLevel::Error, std::string(kSimulatedPageSizeVariable) + "=\"" + value + "\" " + refusal +
+                                       "; ignored, using the OS page size of " + std::to_string(os_page) + " bytes");
     }
     return os_page;
   }();

@@ -13,12 +13,18 @@ namespace strongroom {
 
 const char* protection_name(Protection protection) {
   switch (protection) {
-    case Protection::NoAccess: return "NoAccess";
-    case Protection::ReadOnly: return "ReadOnly";
-    case Protection::ReadWrite: return "ReadWrite";
-    case Protection::Execute: return "Execute";
-    case Protection::ReadExecute: return "ReadExecute";
-    case Protection::ReadWriteExecute: return "ReadWriteExecute";
+    case Protection::NoAccess:
+      return "NoAccess";
+    case Protection::ReadOnly:
+      return "ReadOnly";
+    case Protection::ReadWrite:
+      return "ReadWrite";
+    case Protection::Execute:
+      return "Execute";
+    case Protection::ReadExecute:
+      return "ReadExecute";
+    case Protection::ReadWriteExecute:
+      return "ReadWriteExecute";
   }
   return "?";
 }
@@ -41,7 +47,9 @@ bool valid_protection(Protection protection) {
 
 }  // namespace
 
-std::size_t page_size() { return strongroom::page_size(); }
+std::size_t page_size() {
+  return strongroom::page_size();
+}
 
 SecureAttributes make_secure(void* ptr, std::size_t size) {
   SecureAttributes attributes;
@@ -49,21 +57,18 @@ SecureAttributes make_secure(void* ptr, std::size_t size) {
   attributes.locked = locked.ok();
   if (!locked) {
     attributes.lock_error = locked.error();
-    log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " +
-                                    locked.error().message);
+    log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " + locked.error().message);
   }
   attributes.dump_excluded = os::exclude_from_crash_dumps(ptr, size);
   attributes.fork_excluded = os::exclude_from_fork(ptr, size);
   return attributes;
 }
 
-Result<Allocation> allocate(std::size_t size, std::size_t align, Protection protection,
-                            AllocationType type) {
+Result<Allocation> allocate(std::size_t size, std::size_t align, Protection protection, AllocationType type) {
   if (!valid_protection(protection)) {
     return make_error(ErrorCode::InvalidArgument, "unknown protection level");
   }
-  if (type != AllocationType::Regular && type != AllocationType::Secure &&
-      type != AllocationType::LargePage) {
+  if (type != AllocationType::Regular && type != AllocationType::Secure && type != AllocationType::LargePage) {
     return make_error(ErrorCode::InvalidArgument, "unknown allocation type");
   }
   if (size == 0) return make_error(ErrorCode::InvalidSize, "cannot allocate zero bytes");
@@ -71,9 +76,9 @@ Result<Allocation> allocate(std::size_t size, std::size_t align, Protection prot
   const std::size_t large = type == AllocationType::LargePage ? os::large_page_size() : 0;
   const std::size_t max_align = large != 0 ? large : page;
   if (!is_power_of_two(align) || align > max_align) {
-    return make_error(ErrorCode::InvalidArgument,
-                      "alignment must be a power of two no larger than " +
-                          std::to_string(max_align) + " bytes, got " + std::to_string(align));
+    return make_error(ErrorCode::InvalidArgument, "alignment must be a power of two no larger than " +
+                                                      std::to_string(max_align) + " bytes, got " +
+                                                      std::to_string(align));
   }
 
   Allocation allocation;
@@ -88,8 +93,7 @@ Result<Allocation> allocate(std::size_t size, std::size_t align, Protection prot
         allocation.large_pages = true;
         return allocation;
       }
-      log_message(LogLevel::Warn, "large pages unavailable, using regular pages: " +
-                                      mapped.error().message);
+      log_message(LogLevel::Warn, "large pages unavailable, using regular pages: " + mapped.error().message);
     }
   } else if (type == AllocationType::LargePage) {
     log_message(LogLevel::Warn, "this platform has no large pages; using regular pages");
@@ -139,8 +143,7 @@ Status secure_clear(void* ptr, std::size_t size) {
 }
 
 Result<GuardedAllocation> allocate_guarded(std::size_t size, std::size_t guard_pages_before,
-                                           std::size_t guard_pages_after,
-                                           Protection protection) {
+                                           std::size_t guard_pages_after, Protection protection) {
   if (!valid_protection(protection)) {
     return make_error(ErrorCode::InvalidArgument, "unknown protection level");
   }

@@ -23,16 +23,14 @@ namespace strongroom {
 namespace {
 
 Error not_live() {
-  return make_error(ErrorCode::InvalidArgument,
-                    "not a live chunk of this pool (freed, from another pool, or forged)");
+  return make_error(ErrorCode::InvalidArgument, "not a live chunk of this pool (freed, from another pool, or forged)");
 }
 
 }  // namespace
 
 const Canary& pool_canary() {
-  static const Canary canary(
-      kPoolCanarySize, "~POOLCN~", "the pool canary",
-      "the canary after a pooled secret was overwritten: possible buffer overflow");
+  static const Canary canary(kPoolCanarySize, "~POOLCN~", "the pool canary",
+                             "the canary after a pooled secret was overwritten: possible buffer overflow");
   return canary;
 }
 
@@ -78,10 +76,9 @@ Result<std::unique_ptr<Pool>> Pool::create(const PoolOptions& options, LockedPag
       pool->backing_ = Backing::SecretMem;
     } else {
       pool->backing_ = Backing::Anonymous;
-      pool->backing_reason_ = available ? "the kernel refuses memfd_secret (too old, disabled, or blocked)"
-                                        : available.error().message;
-      log_message(LogLevel::Warn, "secretmem backing unavailable, using anonymous memory: " +
-                                      pool->backing_reason_);
+      pool->backing_reason_ =
+          available ? "the kernel refuses memfd_secret (too old, disabled, or blocked)" : available.error().message;
+      log_message(LogLevel::Warn, "secretmem backing unavailable, using anonymous memory: " + pool->backing_reason_);
     }
   }
 
@@ -107,7 +104,9 @@ Pool::~Pool() {
   for (Arena* arena : all) release_arena(arena);
 }
 
-ArenaGate Pool::gate() const { return ArenaGate(sealing_, pkey_, *pages_); }
+ArenaGate Pool::gate() const {
+  return ArenaGate(sealing_, pkey_, *pages_);
+}
 
 // The one lookup: a chunk id names a live chunk only if its arena exists and
 // has a record at its offset. Anything else is refused, never dereferenced.
@@ -126,8 +125,7 @@ Result<Pool::Live> Pool::live(PoolChunk chunk) const {
 
 Result<PoolChunk> Pool::allocate(std::size_t size) {
   if (size == 0 || size > options_.max_size) {
-    return make_error(ErrorCode::InvalidSize, "secret size must be 1.." +
-                                                  std::to_string(options_.max_size) +
+    return make_error(ErrorCode::InvalidSize, "secret size must be 1.." + std::to_string(options_.max_size) +
                                                   " bytes, got " + std::to_string(size));
   }
   const std::size_t slot = pool_slot_size(size);
@@ -239,9 +237,8 @@ Status Pool::access_by_copy(const Live& c, bool write, Callback fn, void* contex
 
 Status Pool::fill_random(PoolChunk chunk) {
   Status filled;
-  Status scoped = with_write(chunk, [&filled](std::uint8_t* bytes, std::size_t size) {
-    filled = strongroom::fill_random(bytes, size);
-  });
+  Status scoped = with_write(
+      chunk, [&filled](std::uint8_t* bytes, std::size_t size) { filled = strongroom::fill_random(bytes, size); });
   if (!scoped) return scoped;
   return filled;
 }

@@ -23,7 +23,9 @@ constexpr std::uint32_t kMaxArenaId = (1u << 20) - 1;
 inline PoolChunk make_chunk(std::uint32_t arena_id, std::uint32_t offset) {
   return PoolChunk{(static_cast<std::uint64_t>(arena_id) << 32) | offset};
 }
-inline std::uint32_t arena_id_of(PoolChunk chunk) { return static_cast<std::uint32_t>(chunk.id >> 32); }
+inline std::uint32_t arena_id_of(PoolChunk chunk) {
+  return static_cast<std::uint32_t>(chunk.id >> 32);
+}
 inline std::uint32_t offset_of(PoolChunk chunk) {
   return static_cast<std::uint32_t>(chunk.id & 0xffffffffu);
 }
@@ -44,7 +46,7 @@ struct Pool::Arena {
   bool dump_excluded = false;
   bool fork_excluded = false;
   bool kernel_locked = false;  // secretmem: locked by the kernel, never munlock'ed
-  bool oversize = false;  // made for one secret larger than an arena
+  bool oversize = false;       // made for one secret larger than an arena
   ArenaFreeList free_list;
   std::unordered_map<std::uint32_t, Used> used;
   std::size_t used_bytes = 0;

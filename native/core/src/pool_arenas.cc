@@ -102,8 +102,8 @@ Result<Pool::Arena*> Pool::new_arena(std::size_t slot) {
       error.code = ErrorCode::LockFailed;
       return error;
     }
-    log_message(LogLevel::Warn, "pool arena not locked, its secrets may be swapped out: " +
-                                    arena_memory.lock_error.message);
+    log_message(LogLevel::Warn,
+                "pool arena not locked, its secrets may be swapped out: " + arena_memory.lock_error.message);
   }
 
   auto arena = std::make_unique<Arena>(arena_memory.memory);

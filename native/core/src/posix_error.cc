@@ -13,8 +13,7 @@ std::string os_error_text(int os_error) {
   if constexpr (std::is_same_v<decltype(result), char*>) {
     return std::string(result) + ", errno " + std::to_string(os_error);
   } else {
-    return std::string(result == 0 ? buffer : "unknown error") + ", errno " +
-           std::to_string(os_error);
+    return std::string(result == 0 ? buffer : "unknown error") + ", errno " + std::to_string(os_error);
   }
 }
 

@@ -64,9 +64,15 @@ Status restore_core_dump_state(const CoreDumpState& state) {
   return Status();
 }
 
-Result<std::uint32_t> set_windows_error_mode(std::uint32_t) { return unsupported_error_mode().error(); }
-Result<std::uint32_t> suppress_windows_error_dialogs() { return unsupported_error_mode().error(); }
-Result<std::uint32_t> windows_error_mode() { return unsupported_error_mode().error(); }
+Result<std::uint32_t> set_windows_error_mode(std::uint32_t) {
+  return unsupported_error_mode().error();
+}
+Result<std::uint32_t> suppress_windows_error_dialogs() {
+  return unsupported_error_mode().error();
+}
+Result<std::uint32_t> windows_error_mode() {
+  return unsupported_error_mode().error();
+}
 
 Result<LockBudget> memlock_rlimit() {
   struct rlimit rl;

@@ -24,15 +24,13 @@ class PosixLockedPageAllocator final : public OsLockedPageAllocator {
     if (size == 0) return make_error(ErrorCode::InvalidSize, "size overflows");
     Result<void*> mapped = os::map(size, Protection::ReadWrite);
     if (!mapped) {
-      return make_os_error(ErrorCode::OsError, "mmap", mapped.error().os_error,
-                           "could not map locked pages");
+      return make_os_error(ErrorCode::OsError, "mmap", mapped.error().os_error, "could not map locked pages");
     }
     void* addr = mapped.value();
     Status locked = platform_memory::lock(addr, size);
     *locking_success = locked.ok();
     if (!locked) {
-      log_message(LogLevel::Warn, "allocate_locked: pages not locked, they may be swapped: " +
-                                      locked.error().message);
+      log_message(LogLevel::Warn, "allocate_locked: pages not locked, they may be swapped: " + locked.error().message);
     }
     // Best effort, as in Bitcoin Core: not every POSIX system has these.
     (void)os::exclude_from_crash_dumps(addr, size);

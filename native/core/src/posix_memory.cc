@@ -16,12 +16,18 @@ namespace {
 
 int to_prot(Protection protection) {
   switch (protection) {
-    case Protection::NoAccess: return PROT_NONE;
-    case Protection::ReadOnly: return PROT_READ;
-    case Protection::ReadWrite: return PROT_READ | PROT_WRITE;
-    case Protection::Execute: return PROT_EXEC;
-    case Protection::ReadExecute: return PROT_READ | PROT_EXEC;
-    case Protection::ReadWriteExecute: return PROT_READ | PROT_WRITE | PROT_EXEC;
+    case Protection::NoAccess:
+      return PROT_NONE;
+    case Protection::ReadOnly:
+      return PROT_READ;
+    case Protection::ReadWrite:
+      return PROT_READ | PROT_WRITE;
+    case Protection::Execute:
+      return PROT_EXEC;
+    case Protection::ReadExecute:
+      return PROT_READ | PROT_EXEC;
+    case Protection::ReadWriteExecute:
+      return PROT_READ | PROT_WRITE | PROT_EXEC;
   }
   return PROT_NONE;
 }
@@ -54,7 +60,9 @@ void* mmap_page_aligned(std::size_t size, int prot, int flags) {
 
 namespace os {
 
-long reported_page_size() { return sysconf(_SC_PAGESIZE); }
+long reported_page_size() {
+  return sysconf(_SC_PAGESIZE);
+}
 
 Result<void*> map(std::size_t size, Protection protection) {
   void* ptr = mmap_page_aligned(size, to_prot(protection), MAP_PRIVATE);
@@ -75,8 +83,7 @@ std::size_t large_page_size() {
 Result<void*> map_large_pages(std::size_t size, Protection protection) {
 #if defined(MAP_HUGETLB)
   // Needs pages reserved in /proc/sys/vm/nr_hugepages; usually refused.
-  void* ptr = ::mmap(nullptr, size, to_prot(protection),
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+  void* ptr = ::mmap(nullptr, size, to_prot(protection), MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
   if (ptr == MAP_FAILED) {
     return make_os_error(ErrorCode::OsError, "mmap", errno, "no huge pages (MAP_HUGETLB)");
   }
@@ -88,7 +95,9 @@ Result<void*> map_large_pages(std::size_t size, Protection protection) {
 #endif
 }
 
-Protection at_rest_protection() { return Protection::NoAccess; }
+Protection at_rest_protection() {
+  return Protection::NoAccess;
+}
 
 bool exclude_from_crash_dumps(void* ptr, std::size_t size) {
   return madvise_dontdump(ptr, size).ok();
@@ -134,8 +143,7 @@ Status lock(void* ptr, std::size_t size) {
 Status unlock(void* ptr, std::size_t size) {
   Status unlocked = strongroom::munlock(ptr, size);
   if (!unlocked) {
-    return make_os_error(ErrorCode::OsError, "munlock", unlocked.error().os_error,
-                         "could not unlock pages");
+    return make_os_error(ErrorCode::OsError, "munlock", unlocked.error().os_error, "could not unlock pages");
   }
   return Status();
 }

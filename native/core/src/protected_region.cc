@@ -24,8 +24,7 @@ namespace {
 
 // Gives back the pages of a region that failed half-way through create().
 // Nothing secret was written to them yet.
-void abandon(LockedPageAllocator& pages, const GuardedAllocation& memory,
-             const SecureAttributes& secure) {
+void abandon(LockedPageAllocator& pages, const GuardedAllocation& memory, const SecureAttributes& secure) {
   if (secure.locked) (void)pages.unlock(memory.data, memory.data_size);
   if (secure.dump_excluded) pages.forget_crash_dump_exclusion(memory.data);
   (void)pages.free_guarded(memory);
@@ -33,17 +32,14 @@ void abandon(LockedPageAllocator& pages, const GuardedAllocation& memory,
 
 }  // namespace
 
-Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t size,
-                                                                 const RegionOptions& options) {
+Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t size, const RegionOptions& options) {
   return create(size, options, os_locked_page_allocator());
 }
 
-Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t size,
-                                                                 const RegionOptions& options,
+Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t size, const RegionOptions& options,
                                                                  LockedPageAllocator& pages) {
   if (size == 0 || size > options.max_size) {
-    return make_error(ErrorCode::InvalidSize, "secret size must be 1.." +
-                                                  std::to_string(options.max_size) +
+    return make_error(ErrorCode::InvalidSize, "secret size must be 1.." + std::to_string(options.max_size) +
                                                   " bytes, got " + std::to_string(size));
   }
   if (options.lock_policy != LockPolicy::Require && options.lock_policy != LockPolicy::BestEffort) {
@@ -125,8 +121,8 @@ ProtectedRegion::~ProtectedRegion() {
     // Never written: the pages were never even faulted in, nothing to wipe.
     Status wiped = untouched_ ? Status() : os::kernel_copy_zero(memory_.data, memory_.data_size);
     if (!wiped) {
-      log_message(LogLevel::Error, "could not wipe a region through the kernel; unmapping unwiped: " +
-                                       wiped.error().message);
+      log_message(LogLevel::Error,
+                  "could not wipe a region through the kernel; unmapping unwiped: " + wiped.error().message);
     }
     os::kernel_copy_unregister(memory_.data);
     // Wiped: munmap releases the lock with the pages, no munlock needed.
@@ -135,9 +131,8 @@ ProtectedRegion::~ProtectedRegion() {
     if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
     return;
   }
-  Status writable = sealing_ == Sealing::Pkey
-                        ? Status()
-                        : pages_->protect(memory_.data, memory_.data_size, Protection::ReadWrite);
+  Status writable =
+      sealing_ == Sealing::Pkey ? Status() : pages_->protect(memory_.data, memory_.data_size, Protection::ReadWrite);
   if (writable && sealing_ == Sealing::Pkey) {
     os::key_scope_enter(pkey_, true);
     secure_wipe(memory_.data, memory_.data_size);
@@ -145,8 +140,7 @@ ProtectedRegion::~ProtectedRegion() {
   } else if (writable) {
     secure_wipe(memory_.data, memory_.data_size);
   } else {
-    log_message(LogLevel::Error, "could not open a region to wipe it; unmapping unwiped: " +
-                                     writable.error().message);
+    log_message(LogLevel::Error, "could not open a region to wipe it; unmapping unwiped: " + writable.error().message);
   }
   if (locked_) (void)pages_->unlock(memory_.data, memory_.data_size);
   if (dump_excluded_) pages_->forget_crash_dump_exclusion(memory_.data);
@@ -159,8 +153,10 @@ ProtectedRegion::~ProtectedRegion() {
 // first copy faults each page in, dump and fork exclusion. The canary goes in
 // with the first write (untouched_ until then). Four system calls where the
 // other methods need six.
-Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create_for_kernel_copy(
-    std::size_t size, const RegionOptions& options, std::string reason, LockedPageAllocator& pages) {
+Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create_for_kernel_copy(std::size_t size,
+                                                                                 const RegionOptions& options,
+                                                                                 std::string reason,
+                                                                                 LockedPageAllocator& pages) {
   Result<GuardedAllocation> mapped = pages.allocate_guarded(size + kCanarySize, Protection::NoAccess);
   if (!mapped) return mapped.error();
   GuardedAllocation memory = mapped.value();
@@ -189,7 +185,9 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create_for_kernel_copy
   return region;
 }
 
-Protection ProtectedRegion::at_rest_protection() { return os::at_rest_protection(); }
+Protection ProtectedRegion::at_rest_protection() {
+  return os::at_rest_protection();
+}
 
 Status ProtectedRegion::open(Protection protection) {
   if (sealing_ == Sealing::KernelCopy) {
@@ -203,8 +201,7 @@ Status ProtectedRegion::open(Protection protection) {
     return Status();
   }
   // Nested scopes keep the widest protection until the outermost one ends.
-  if (open_scopes_ > 0 &&
-      (open_protection_ == Protection::ReadWrite || protection == open_protection_)) {
+  if (open_scopes_ > 0 && (open_protection_ == Protection::ReadWrite || protection == open_protection_)) {
     ++open_scopes_;
     return Status();
   }
@@ -236,16 +233,19 @@ Status ProtectedRegion::seal(Protection opened) {
   return Status();
 }
 
-bool ProtectedRegion::canary_matches() const { return region_canary().matches(memory_.data + size_); }
+bool ProtectedRegion::canary_matches() const {
+  return region_canary().matches(memory_.data + size_);
+}
 
-Error ProtectedRegion::canary_corrupted() { return region_canary().corrupted(); }
+Error ProtectedRegion::canary_corrupted() {
+  return region_canary().corrupted();
+}
 
 bool ProtectedRegion::canary_intact() {
   if (sealing_ == Sealing::KernelCopy && untouched_) return true;  // placed by the first write
   if (sealing_ == Sealing::KernelCopy) {
     unsigned char canary[kCanarySize];
-    return os::kernel_copy_read(memory_.data + size_, canary, kCanarySize).ok() &&
-           region_canary().matches(canary);
+    return os::kernel_copy_read(memory_.data + size_, canary, kCanarySize).ok() && region_canary().matches(canary);
   }
   if (!open(Protection::ReadOnly)) return false;
   bool intact = canary_matches();
@@ -263,8 +263,7 @@ RegionInfo ProtectedRegion::info() const {
   info.pages = query_range(memory_.data, memory_.data_size);
   const std::size_t page = page_size();
   const Fact front = memory_.guard_pages_before > 0 ? query_no_access(memory_.base, page) : Fact::No;
-  const Fact back =
-      memory_.guard_pages_after > 0 ? query_no_access(memory_.data + memory_.data_size, page) : Fact::No;
+  const Fact back = memory_.guard_pages_after > 0 ? query_no_access(memory_.data + memory_.data_size, page) : Fact::No;
   info.guard_pages = (front == Fact::No || back == Fact::No)     ? Fact::No
                      : (front == Fact::Yes && back == Fact::Yes) ? Fact::Yes
                                                                  : Fact::Unknown;
@@ -311,9 +310,8 @@ Status ProtectedRegion::wipe() {
 
 Status ProtectedRegion::fill_random() {
   Status filled;
-  Status scoped = with_write([&filled](std::uint8_t* bytes, std::size_t size) {
-    filled = strongroom::fill_random(bytes, size);
-  });
+  Status scoped =
+      with_write([&filled](std::uint8_t* bytes, std::size_t size) { filled = strongroom::fill_random(bytes, size); });
   if (!scoped) return scoped;
   return filled;
 }
@@ -322,8 +320,7 @@ ProtectedRegion::Scope::~Scope() {
   if (closed_) return;
   Status sealed = close();
   if (!sealed) {
-    log_message(LogLevel::Error, "could not re-seal a region after a failed scope: " +
-                                     sealed.error().message);
+    log_message(LogLevel::Error, "could not re-seal a region after a failed scope: " + sealed.error().message);
   }
 }
 

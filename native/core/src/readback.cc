@@ -7,9 +7,12 @@ namespace strongroom {
 
 const char* fact_name(Fact fact) {
   switch (fact) {
-    case Fact::Yes: return "yes";
-    case Fact::No: return "no";
-    case Fact::Unknown: return "unknown";
+    case Fact::Yes:
+      return "yes";
+    case Fact::No:
+      return "no";
+    case Fact::Unknown:
+      return "unknown";
   }
   return "unknown";
 }

@@ -20,15 +20,21 @@ namespace strongroom {
 
 const char* sealing_name(Sealing sealing) {
   switch (sealing) {
-    case Sealing::Pkey: return "pkey";
-    case Sealing::KernelCopy: return "kernel-copy";
-    case Sealing::Mprotect: return "mprotect";
-    case Sealing::None: return "none";
+    case Sealing::Pkey:
+      return "pkey";
+    case Sealing::KernelCopy:
+      return "kernel-copy";
+    case Sealing::Mprotect:
+      return "mprotect";
+    case Sealing::None:
+      return "none";
   }
   return "none";
 }
 
-Status kernel_copy_available() { return os::kernel_copy_ready(); }
+Status kernel_copy_available() {
+  return os::kernel_copy_ready();
+}
 
 Status probe_kernel_copy_at(const char* path, int inject_write_errno) {
   return os::kernel_copy_probe(path, inject_write_errno);
@@ -68,7 +74,8 @@ Result<SealingChoice> choose_sealing(SealingPreference preference, bool secretme
       choice.sealing = Sealing::KernelCopy;
       return choice;
     }
-    case SealingPreference::Auto: break;
+    case SealingPreference::Auto:
+      break;
   }
   Result<int> key = os::protection_key();
   if (key) {
@@ -77,8 +84,7 @@ Result<SealingChoice> choose_sealing(SealingPreference preference, bool secretme
     return choice;
   }
   choice.reason = "no protection key: " + key.error().message;
-  Status ready = secretmem ? Status(make_error(ErrorCode::Unsupported, secretmem_reason))
-                           : os::kernel_copy_ready();
+  Status ready = secretmem ? Status(make_error(ErrorCode::Unsupported, secretmem_reason)) : os::kernel_copy_ready();
   if (ready) {
     choice.sealing = Sealing::KernelCopy;
     return choice;

@@ -12,16 +12,14 @@ namespace {
 
 std::string format_message(DWORD flags, HMODULE module, DWORD code) {
   char* buffer = nullptr;
-  DWORD length = FormatMessageA(flags | FORMAT_MESSAGE_ALLOCATE_BUFFER |
-                                    FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
-                                module, code, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT),
-                                reinterpret_cast<LPSTR>(&buffer), 0, nullptr);
+  DWORD length = FormatMessageA(
+      flags | FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK, module,
+      code, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), reinterpret_cast<LPSTR>(&buffer), 0, nullptr);
   std::string text;
   if (length != 0 && buffer != nullptr) text.assign(buffer, length);
   if (buffer != nullptr) LocalFree(buffer);
   // The system texts end in ". " or "\r\n"; the caller adds its own punctuation.
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\r' || text.back() == '\n' ||
-                           text.back() == '.')) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r' || text.back() == '\n' || text.back() == '.')) {
     text.pop_back();
   }
   return text;

@@ -46,7 +46,9 @@ Result<std::uint32_t> suppress_windows_error_dialogs() {
   return static_cast<std::uint32_t>(previous);
 }
 
-Result<std::uint32_t> windows_error_mode() { return static_cast<std::uint32_t>(GetErrorMode()); }
+Result<std::uint32_t> windows_error_mode() {
+  return static_cast<std::uint32_t>(GetErrorMode());
+}
 
 Result<LockBudget> lock_budget() {
   SIZE_T minimum = 0, maximum = 0;
@@ -76,8 +78,7 @@ Result<LockBudget> reserve_lock_budget(std::uint64_t bytes) {
     const std::uint64_t wanted_max = std::max<std::uint64_t>(maximum, wanted_min + gap);
     if (!SetProcessWorkingSetSizeEx(GetCurrentProcess(), static_cast<SIZE_T>(wanted_min),
                                     static_cast<SIZE_T>(wanted_max),
-                                    QUOTA_LIMITS_HARDWS_MIN_DISABLE |
-                                        QUOTA_LIMITS_HARDWS_MAX_DISABLE)) {
+                                    QUOTA_LIMITS_HARDWS_MIN_DISABLE | QUOTA_LIMITS_HARDWS_MAX_DISABLE)) {
       return last_error("SetProcessWorkingSetSizeEx", "could not raise the working set");
     }
   }

@@ -27,15 +27,13 @@ class Win32LockedPageAllocator final : public OsLockedPageAllocator {
     if (size == 0) return make_error(ErrorCode::InvalidSize, "size overflows");
     Result<void*> mapped = os::map(size, Protection::ReadWrite);  // VirtualAlloc
     if (!mapped) {
-      return make_os_error(ErrorCode::OsError, "VirtualAlloc", mapped.error().os_error,
-                           "could not map locked pages");
+      return make_os_error(ErrorCode::OsError, "VirtualAlloc", mapped.error().os_error, "could not map locked pages");
     }
     void* addr = mapped.value();
     Status locked = platform_memory::lock(addr, size);  // VirtualLock
     *locking_success = locked.ok();
     if (!locked) {
-      log_message(LogLevel::Warn, "allocate_locked: pages not locked, they may be swapped: " +
-                                      locked.error().message);
+      log_message(LogLevel::Warn, "allocate_locked: pages not locked, they may be swapped: " + locked.error().message);
     }
     return addr;
   }
@@ -47,8 +45,7 @@ class Win32LockedPageAllocator final : public OsLockedPageAllocator {
     // VirtualUnlock fails harmlessly (ERROR_NOT_LOCKED) when the lock was refused.
     (void)platform_memory::unlock(addr, size);
     if (!VirtualFree(addr, 0, MEM_RELEASE)) {
-      log_message(LogLevel::Error, "free_locked: VirtualFree failed, error " +
-                                       std::to_string(GetLastError()));
+      log_message(LogLevel::Error, "free_locked: VirtualFree failed, error " + std::to_string(GetLastError()));
     }
   }
 

@@ -28,10 +28,16 @@ Status madvise_dontdump(void*, std::size_t len) {
   return unsupported(len, "per-region core-dump exclusion");
 }
 
-Status madvise_dontfork(void*, std::size_t len) { return unsupported(len, "MADV_DONTFORK"); }
+Status madvise_dontfork(void*, std::size_t len) {
+  return unsupported(len, "MADV_DONTFORK");
+}
 
-Status madvise_wipeonfork(void*, std::size_t len) { return unsupported(len, "MADV_WIPEONFORK"); }
+Status madvise_wipeonfork(void*, std::size_t len) {
+  return unsupported(len, "MADV_WIPEONFORK");
+}
 
-Status minherit_none(void*, std::size_t len) { return unsupported(len, "minherit"); }
+Status minherit_none(void*, std::size_t len) {
+  return unsupported(len, "minherit");
+}
 
 }  // namespace strongroom

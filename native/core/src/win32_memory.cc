@@ -13,12 +13,18 @@ namespace {
 
 DWORD to_protect(Protection protection) {
   switch (protection) {
-    case Protection::NoAccess: return PAGE_NOACCESS;
-    case Protection::ReadOnly: return PAGE_READONLY;
-    case Protection::ReadWrite: return PAGE_READWRITE;
-    case Protection::Execute: return PAGE_EXECUTE;
-    case Protection::ReadExecute: return PAGE_EXECUTE_READ;
-    case Protection::ReadWriteExecute: return PAGE_EXECUTE_READWRITE;
+    case Protection::NoAccess:
+      return PAGE_NOACCESS;
+    case Protection::ReadOnly:
+      return PAGE_READONLY;
+    case Protection::ReadWrite:
+      return PAGE_READWRITE;
+    case Protection::Execute:
+      return PAGE_EXECUTE;
+    case Protection::ReadExecute:
+      return PAGE_EXECUTE_READ;
+    case Protection::ReadWriteExecute:
+      return PAGE_EXECUTE_READWRITE;
   }
   return PAGE_NOACCESS;
 }
@@ -27,7 +33,9 @@ bool page_aligned(const void* ptr) {
   return (reinterpret_cast<std::uintptr_t>(ptr) & (page_size() - 1)) == 0;
 }
 
-int last_error() { return static_cast<int>(GetLastError()); }
+int last_error() {
+  return static_cast<int>(GetLastError());
+}
 
 // Bytes of the allocation VirtualAlloc returned at `base`, summed over its
 // regions (a guarded allocation has several protections, hence several
@@ -36,8 +44,8 @@ std::size_t allocation_span(void* base) {
   std::size_t span = 0;
   unsigned char* p = static_cast<unsigned char*>(base);
   MEMORY_BASIC_INFORMATION info;
-  while (VirtualQuery(p, &info, sizeof info) == sizeof info && info.AllocationBase == base &&
-         info.State != MEM_FREE && info.RegionSize != 0) {
+  while (VirtualQuery(p, &info, sizeof info) == sizeof info && info.AllocationBase == base && info.State != MEM_FREE &&
+         info.RegionSize != 0) {
     span += info.RegionSize;
     p += info.RegionSize;
   }
@@ -59,19 +67,19 @@ Result<void*> map(std::size_t size, Protection protection) {
   // the 64 KiB allocation granularity, which covers every simulated page size.
   void* ptr = VirtualAlloc(nullptr, size, MEM_RESERVE | MEM_COMMIT, to_protect(protection));
   if (ptr == nullptr) {
-    return make_os_error(ErrorCode::OsError, "VirtualAlloc", last_error(),
-                         "could not map memory");
+    return make_os_error(ErrorCode::OsError, "VirtualAlloc", last_error(), "could not map memory");
   }
   return ptr;
 }
 
-std::size_t large_page_size() { return static_cast<std::size_t>(GetLargePageMinimum()); }
+std::size_t large_page_size() {
+  return static_cast<std::size_t>(GetLargePageMinimum());
+}
 
 Result<void*> map_large_pages(std::size_t size, Protection protection) {
   // Needs SeLockMemoryPrivilege (the "Lock pages in memory" user right), which
   // processes almost never hold: usually ERROR_PRIVILEGE_NOT_HELD (1314).
-  void* ptr = VirtualAlloc(nullptr, size, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES,
-                           to_protect(protection));
+  void* ptr = VirtualAlloc(nullptr, size, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES, to_protect(protection));
   if (ptr == nullptr) {
     return make_os_error(ErrorCode::OsError, "VirtualAlloc", last_error(),
                          "no large pages (MEM_LARGE_PAGES needs SeLockMemoryPrivilege)");
@@ -89,7 +97,9 @@ Result<void*> map_large_pages(std::size_t size, Protection protection) {
 // region PAGE_NOACCESS would silently give up the lock. Keep it read-only
 // instead: still locked, writes fault, stray reads do not. (wine keeps the
 // lock either way, so this cannot be observed under wine.)
-Protection at_rest_protection() { return Protection::ReadOnly; }
+Protection at_rest_protection() {
+  return Protection::ReadOnly;
+}
 
 namespace {
 
@@ -108,18 +118,18 @@ Fn kernel32_function(const char* name) {
 }  // namespace
 
 bool exclude_from_crash_dumps(void* ptr, std::size_t size) {
-  static const WerRegisterFn wer_register =
-      kernel32_function<WerRegisterFn>("WerRegisterExcludedMemoryBlock");
+  static const WerRegisterFn wer_register = kernel32_function<WerRegisterFn>("WerRegisterExcludedMemoryBlock");
   if (wer_register == nullptr || size == 0 || size > 0xFFFFFFFFu) return false;
   return wer_register(ptr, static_cast<DWORD>(size)) == S_OK;
 }
 
 // Windows has no fork: nothing to exclude from.
-bool exclude_from_fork(void*, std::size_t) { return false; }
+bool exclude_from_fork(void*, std::size_t) {
+  return false;
+}
 
 void forget_crash_dump_exclusion(void* ptr) {
-  static const WerUnregisterFn wer_unregister =
-      kernel32_function<WerUnregisterFn>("WerUnregisterExcludedMemoryBlock");
+  static const WerUnregisterFn wer_unregister = kernel32_function<WerUnregisterFn>("WerUnregisterExcludedMemoryBlock");
   if (wer_unregister != nullptr) (void)wer_unregister(ptr);
 }
 
@@ -131,8 +141,7 @@ Status unmap(void* ptr, std::size_t size) {
                       "VirtualAlloc returned); Windows cannot release part of one");
   }
   if (!VirtualFree(ptr, 0, MEM_RELEASE)) {
-    return make_os_error(ErrorCode::OsError, "VirtualFree", last_error(),
-                         "could not unmap memory");
+    return make_os_error(ErrorCode::OsError, "VirtualFree", last_error(), "could not unmap memory");
   }
   return Status();
 }
@@ -164,13 +173,12 @@ Status lock(void* ptr, std::size_t size) {
   // be seen under wine.
   if (!VirtualLock(ptr, size)) {
     const DWORD error = GetLastError();
-    return make_os_error(
-        ErrorCode::LockFailed, "VirtualLock", static_cast<int>(error),
-        error == ERROR_WORKING_SET_QUOTA
-            ? "could not lock pages: over the working-set quota (a process may lock only "
-              "its minimum working set minus a few pages; raise it with "
-              "SetProcessWorkingSetSize)"
-            : "could not lock pages");
+    return make_os_error(ErrorCode::LockFailed, "VirtualLock", static_cast<int>(error),
+                         error == ERROR_WORKING_SET_QUOTA
+                             ? "could not lock pages: over the working-set quota (a process may lock only "
+                               "its minimum working set minus a few pages; raise it with "
+                               "SetProcessWorkingSetSize)"
+                             : "could not lock pages");
   }
   return Status();
 }
@@ -181,8 +189,7 @@ Status unlock(void* ptr, std::size_t size) {
   // writable to wipe them first); it fails with ERROR_NOT_LOCKED (158) when
   // they were not locked.
   if (!VirtualUnlock(ptr, size)) {
-    return make_os_error(ErrorCode::OsError, "VirtualUnlock", last_error(),
-                         "could not unlock pages");
+    return make_os_error(ErrorCode::OsError, "VirtualUnlock", last_error(), "could not unlock pages");
   }
   return Status();
 }

@@ -16,12 +16,10 @@ Status fill_random(void* ptr, std::size_t len) {
   std::size_t done = 0;
   while (done < len) {
     const std::size_t chunk = len - done < kMaxChunk ? len - done : kMaxChunk;
-    NTSTATUS status = BCryptGenRandom(nullptr, out + done, static_cast<ULONG>(chunk),
-                                      BCRYPT_USE_SYSTEM_PREFERRED_RNG);
+    NTSTATUS status = BCryptGenRandom(nullptr, out + done, static_cast<ULONG>(chunk), BCRYPT_USE_SYSTEM_PREFERRED_RNG);
     if (!BCRYPT_SUCCESS(status)) {
       secure_wipe(ptr, len);
-      return make_os_error(ErrorCode::OsError, "BCryptGenRandom", static_cast<int>(status),
-                           "no random bytes");
+      return make_os_error(ErrorCode::OsError, "BCryptGenRandom", static_cast<int>(status), "no random bytes");
     }
     done += chunk;
   }

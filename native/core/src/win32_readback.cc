@@ -96,6 +96,8 @@ Fact query_no_access(const void* addr, std::size_t len) {
   return all ? Fact::Yes : Fact::No;
 }
 
-std::optional<std::uint64_t> process_locked_bytes() { return std::nullopt; }
+std::optional<std::uint64_t> process_locked_bytes() {
+  return std::nullopt;
+}
 
 }  // namespace strongroom

@@ -14,8 +14,7 @@ TEST_CASE("page_size is a power of two, a multiple of the OS page size") {
   CHECK_EQ(size % os_page_size(), std::size_t{0});
   CHECK_EQ(page_size(), size);  // cached, stable
   std::string refusal;
-  const std::size_t simulated =
-      simulated_page_size(std::getenv(kSimulatedPageSizeVariable), os_page_size(), &refusal);
+  const std::size_t simulated = simulated_page_size(std::getenv(kSimulatedPageSizeVariable), os_page_size(), &refusal);
   // Under the simulation every other test runs with the simulated size.
   CHECK_EQ(size, simulated != 0 ? simulated : os_page_size());
 }

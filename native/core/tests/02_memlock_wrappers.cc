@@ -20,8 +20,7 @@ TEST_CASE("zero-length calls succeed without touching memory") {
 }
 
 TEST_CASE("mlock then munlock: the OS shows the page locked, then unlocked") {
-  Result<Allocation> page =
-      platform_memory::allocate(1, 8, Protection::ReadWrite, AllocationType::Regular);
+  Result<Allocation> page = platform_memory::allocate(1, 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(page);
   void* ptr = page.value().ptr;
   Status locked = mlock(ptr, 1);
@@ -48,8 +47,8 @@ TEST_CASE("mlock then munlock: the OS shows the page locked, then unlocked") {
 }
 
 TEST_CASE("madvise_dontdump and dontfork show as dd and dc in smaps") {
-  Result<Allocation> page = platform_memory::allocate(platform_memory::page_size(), 8,
-                                                      Protection::ReadWrite, AllocationType::Regular);
+  Result<Allocation> page =
+      platform_memory::allocate(platform_memory::page_size(), 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(page);
   void* ptr = page.value().ptr;
   Status dump = madvise_dontdump(ptr, page.value().size);
@@ -82,8 +81,7 @@ TEST_CASE("OS failures keep errno and the syscall name") {
   if (kWindows) skip("the POSIX wrappers are Unsupported on Windows (checked above)");
   // Unmapped memory: reserve two pages, give one back, lock the hole.
   const std::size_t page = platform_memory::page_size();
-  Result<Allocation> pages =
-      platform_memory::allocate(2 * page, 8, Protection::ReadWrite, AllocationType::Regular);
+  Result<Allocation> pages = platform_memory::allocate(2 * page, 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(pages);
   REQUIRE(pages.value().size == 2 * page);
   unsigned char* base = static_cast<unsigned char*>(pages.value().ptr);

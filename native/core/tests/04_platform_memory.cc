@@ -18,9 +18,8 @@ struct Level {
 };
 
 const Level kLevels[] = {
-    {Protection::NoAccess, "---"},    {Protection::ReadOnly, "r--"},
-    {Protection::ReadWrite, "rw-"},   {Protection::Execute, "--x"},
-    {Protection::ReadExecute, "r-x"}, {Protection::ReadWriteExecute, "rwx"},
+    {Protection::NoAccess, "---"}, {Protection::ReadOnly, "r--"},    {Protection::ReadWrite, "rw-"},
+    {Protection::Execute, "--x"},  {Protection::ReadExecute, "r-x"}, {Protection::ReadWriteExecute, "rwx"},
 };
 
 }  // namespace
@@ -30,17 +29,15 @@ TEST_CASE("allocate rejects zero size, bad alignment and unknown enums") {
   CHECK(!zero.ok() && zero.error().code == ErrorCode::InvalidSize);
   auto odd = platform_memory::allocate(64, 3, Protection::ReadWrite, AllocationType::Regular);
   CHECK(!odd.ok() && odd.error().code == ErrorCode::InvalidArgument);
-  auto huge_align = platform_memory::allocate(64, platform_memory::page_size() * 2,
-                                              Protection::ReadWrite, AllocationType::Regular);
+  auto huge_align =
+      platform_memory::allocate(64, platform_memory::page_size() * 2, Protection::ReadWrite, AllocationType::Regular);
   CHECK(!huge_align.ok() && huge_align.error().code == ErrorCode::InvalidArgument);
-  auto bad_prot = platform_memory::allocate(64, 8, static_cast<Protection>(42),
-                                            AllocationType::Regular);
+  auto bad_prot = platform_memory::allocate(64, 8, static_cast<Protection>(42), AllocationType::Regular);
   CHECK(!bad_prot.ok() && bad_prot.error().code == ErrorCode::InvalidArgument);
-  auto bad_type = platform_memory::allocate(64, 8, Protection::ReadWrite,
-                                            static_cast<AllocationType>(42));
+  auto bad_type = platform_memory::allocate(64, 8, Protection::ReadWrite, static_cast<AllocationType>(42));
   CHECK(!bad_type.ok() && bad_type.error().code == ErrorCode::InvalidArgument);
-  auto overflow = platform_memory::allocate(static_cast<std::size_t>(-1), 8,
-                                            Protection::ReadWrite, AllocationType::Regular);
+  auto overflow =
+      platform_memory::allocate(static_cast<std::size_t>(-1), 8, Protection::ReadWrite, AllocationType::Regular);
   CHECK(!overflow.ok() && overflow.error().code == ErrorCode::InvalidSize);
 }
 
@@ -48,8 +45,7 @@ TEST_CASE("regular allocation: whole pages, zeroed, writable") {
   auto a = platform_memory::allocate(100, 16, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(a);
   CHECK_EQ(a.value().size, platform_memory::page_size());
-  CHECK_EQ(reinterpret_cast<std::uintptr_t>(a.value().ptr) % platform_memory::page_size(),
-           std::uintptr_t{0});
+  CHECK_EQ(reinterpret_cast<std::uintptr_t>(a.value().ptr) % platform_memory::page_size(), std::uintptr_t{0});
   unsigned char* p = static_cast<unsigned char*>(a.value().ptr);
   bool zero = true;
   for (std::size_t i = 0; i < a.value().size; ++i) zero = zero && p[i] == 0;
@@ -68,8 +64,7 @@ TEST_CASE("every protection level round-trips through the OS") {
     REQUIRE_OK(platform_memory::protect(p, 1, level.protection));
     std::string seen = os_protection(p);
     if (seen != level.letters) {
-      report_failure(__FILE__, __LINE__,
-                     std::string(protection_name(level.protection)) + ": OS reports " + seen);
+      report_failure(__FILE__, __LINE__, std::string(protection_name(level.protection)) + ": OS reports " + seen);
     }
   }
   // And each level is also accepted at allocation time.
@@ -84,12 +79,10 @@ TEST_CASE("every protection level round-trips through the OS") {
 }
 
 TEST_CASE("protect refuses a null or unaligned address") {
-  CHECK(platform_memory::protect(nullptr, 1, Protection::ReadOnly).error().code ==
-        ErrorCode::InvalidArgument);
+  CHECK(platform_memory::protect(nullptr, 1, Protection::ReadOnly).error().code == ErrorCode::InvalidArgument);
   auto a = platform_memory::allocate(1, 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(a);
-  Status unaligned = platform_memory::protect(static_cast<char*>(a.value().ptr) + 1, 1,
-                                              Protection::ReadOnly);
+  Status unaligned = platform_memory::protect(static_cast<char*>(a.value().ptr) + 1, 1, Protection::ReadOnly);
   CHECK(!unaligned.ok() && unaligned.error().code == ErrorCode::InvalidArgument);
   REQUIRE_OK(platform_memory::free(a.value()));
 }
@@ -158,8 +151,7 @@ TEST_CASE("secure allocation: locked, and the OS confirms it where it can") {
   } else if (kWindows && running_under_wine()) {
     // wine's QueryWorkingSetEx never reports Locked: unverifiable, not false.
     CHECK(facts.locked == Fact::Unknown);
-    std::printf("    wine: WerRegisterExcludedMemoryBlock %s\n",
-                a.value().dump_excluded ? "accepted" : "unavailable");
+    std::printf("    wine: WerRegisterExcludedMemoryBlock %s\n", a.value().dump_excluded ? "accepted" : "unavailable");
   } else if (kWindows) {
     CHECK(facts.locked == Fact::Yes);
     CHECK(a.value().dump_excluded);  // WER exclusion, Windows 10 1703 and later
@@ -254,8 +246,7 @@ TEST_CASE("guarded allocation: N guard pages before and M after, all no-access")
     CHECK_EQ(os_protection(g_guarded.data), std::string("rw-"));
     CHECK_EQ(os_protection(g_guarded.data + g_guarded.data_size - 1), std::string("rw-"));
     // The whole of the last guard page, not only its first OS page.
-    CHECK_EQ(os_protection(static_cast<unsigned char*>(g_guarded.base) + g_guarded.total_size - 1),
-             std::string("---"));
+    CHECK_EQ(os_protection(static_cast<unsigned char*>(g_guarded.base) + g_guarded.total_size - 1), std::string("---"));
   }
   EXPECT_CHILD_CRASHES("touch the first front guard page");
   EXPECT_CHILD_CRASHES("touch the byte before the data");
@@ -267,8 +258,7 @@ TEST_CASE("guarded allocation: N guard pages before and M after, all no-access")
 TEST_CASE("guarded allocation rejects zero and overflowing sizes") {
   auto zero = platform_memory::allocate_guarded(0, 1, 1, Protection::ReadWrite);
   CHECK(!zero.ok() && zero.error().code == ErrorCode::InvalidSize);
-  auto big = platform_memory::allocate_guarded(64, static_cast<std::size_t>(-1) / 2, 1,
-                                               Protection::ReadWrite);
+  auto big = platform_memory::allocate_guarded(64, static_cast<std::size_t>(-1) / 2, 1, Protection::ReadWrite);
   CHECK(!big.ok() && big.error().code == ErrorCode::InvalidSize);
 }
 

@@ -23,21 +23,23 @@ std::unique_ptr<ProtectedRegion> region_of(std::size_t size, unsigned char fill,
   auto created = ProtectedRegion::create(size, options);
   if (!created.ok()) return nullptr;
   std::unique_ptr<ProtectedRegion> region = std::move(created.value());
-  Status written = region->with_write(
-      [fill](std::uint8_t* bytes, std::size_t n) { std::memset(bytes, fill, n); });
+  Status written = region->with_write([fill](std::uint8_t* bytes, std::size_t n) { std::memset(bytes, fill, n); });
   return written.ok() ? std::move(region) : nullptr;
 }
 
 std::vector<unsigned char> contents(ProtectedRegion& region) {
   std::vector<unsigned char> out;
-  Status read = region.with_read(
-      [&out](const std::uint8_t* bytes, std::size_t n) { out.assign(bytes, bytes + n); });
+  Status read = region.with_read([&out](const std::uint8_t* bytes, std::size_t n) { out.assign(bytes, bytes + n); });
   if (!read.ok()) out.clear();
   return out;
 }
 
-void touch(const unsigned char* p) { (void)*static_cast<const volatile unsigned char*>(p); }
-void poke(const unsigned char* p) { *const_cast<volatile unsigned char*>(p) = 1; }
+void touch(const unsigned char* p) {
+  (void)*static_cast<const volatile unsigned char*>(p);
+}
+void poke(const unsigned char* p) {
+  *const_cast<volatile unsigned char*>(p) = 1;
+}
 
 // What the page tables must show for a region's data pages at rest: no
 // access under mprotect sealing, read-only on Windows (no access would unlock
@@ -45,10 +47,13 @@ void poke(const unsigned char* p) { *const_cast<volatile unsigned char*>(p) = 1;
 // the page tables, denies access then).
 std::string at_rest(const ProtectedRegion& region) {
   switch (region.sealing()) {
-    case Sealing::Pkey: return "rw-";
-    case Sealing::None: return "r--";
+    case Sealing::Pkey:
+      return "rw-";
+    case Sealing::None:
+      return "r--";
     case Sealing::Mprotect:
-    case Sealing::KernelCopy: return "---";
+    case Sealing::KernelCopy:
+      return "---";
   }
   return "?";
 }
@@ -173,9 +178,7 @@ TEST_CASE("the region is re-sealed when the scope throws") {
   REQUIRE(region != nullptr);
   bool thrown = false;
   try {
-    (void)region->with_read([](const std::uint8_t*, std::size_t) {
-      throw std::runtime_error("caller failed");
-    });
+    (void)region->with_read([](const std::uint8_t*, std::size_t) { throw std::runtime_error("caller failed"); });
   } catch (const std::runtime_error&) {
     thrown = true;
   }
@@ -250,8 +253,7 @@ TEST_CASE("sealing: a protection key where the CPU has one, else kernel copy, el
     return;
   }
   std::printf("    sealing: %s%s%s\n", sealing_name(region->sealing()),
-              region->sealing_fallback_reason().empty() ? "" : " — ",
-              region->sealing_fallback_reason().c_str());
+              region->sealing_fallback_reason().empty() ? "" : " — ", region->sealing_fallback_reason().c_str());
   if (cpu_has_protection_keys()) {
     CHECK(region->sealing() == Sealing::Pkey);
   } else if (kernel_copy_available()) {

@@ -16,8 +16,7 @@ TEST_CASE("parse_vmflags reads lo, dd, dc and wf among other flags") {
 }
 
 TEST_CASE("a plain page reads as not locked, a locked one as locked") {
-  auto a = platform_memory::allocate(platform_memory::page_size(), 8, Protection::ReadWrite,
-                                     AllocationType::Regular);
+  auto a = platform_memory::allocate(platform_memory::page_size(), 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(a);
   RangeFacts plain = query_range(a.value().ptr, a.value().size);
   if (kLinux) {
@@ -25,8 +24,8 @@ TEST_CASE("a plain page reads as not locked, a locked one as locked") {
     CHECK(plain.dump_excluded == Fact::No);
   }
   if (kDarwin) {
-    CHECK(plain.locked == Fact::No);             // user wire count 0
-    CHECK(plain.fork_excluded == Fact::No);      // VM_INHERIT_COPY
+    CHECK(plain.locked == Fact::No);              // user wire count 0
+    CHECK(plain.fork_excluded == Fact::No);       // VM_INHERIT_COPY
     CHECK(plain.dump_excluded == Fact::Unknown);  // never claimed on macOS
   }
   REQUIRE_OK(platform_memory::lock(a.value().ptr, a.value().size));
@@ -111,8 +110,8 @@ TEST_CASE("process_locked_bytes grows by what we lock") {
     CHECK(!kLinux && !kDarwin);
     skip("this OS does not report the process's locked bytes");
   }
-  auto a = platform_memory::allocate(4 * platform_memory::page_size(), 8, Protection::ReadWrite,
-                                     AllocationType::Regular);
+  auto a =
+      platform_memory::allocate(4 * platform_memory::page_size(), 8, Protection::ReadWrite, AllocationType::Regular);
   REQUIRE_OK(a);
   REQUIRE_OK(platform_memory::lock(a.value().ptr, a.value().size));
   CHECK_EQ(*process_locked_bytes(), *before + a.value().size);

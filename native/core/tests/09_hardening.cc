@@ -98,8 +98,8 @@ TEST_CASE("reserve_lock_budget raises the budget, and locking then fits") {
     CHECK(!after.value().limit.has_value() || *after.value().limit >= want);
   }
   if (!after.value().limit || *after.value().limit >= want || running_under_wine()) {
-    auto a = platform_memory::allocate(static_cast<std::size_t>(want), 8, Protection::ReadWrite,
-                                       AllocationType::Regular);
+    auto a =
+        platform_memory::allocate(static_cast<std::size_t>(want), 8, Protection::ReadWrite, AllocationType::Regular);
     REQUIRE_OK(a);
     REQUIRE_OK(platform_memory::lock(a.value().ptr, a.value().size));
     REQUIRE_OK(platform_memory::unlock(a.value().ptr, a.value().size));

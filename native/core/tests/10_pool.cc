@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one test file per API area, and the pool is one area.
 // Pooled storage: arenas of locked, guarded, sealed pages holding
 // many small secrets, each followed by a canary.
 #include <cstdio>
@@ -35,24 +36,23 @@ std::unique_ptr<Pool> make_pool(const PoolOptions& options = small_arenas()) {
 PoolChunk put(Pool& pool, std::size_t size, unsigned char fill) {
   auto chunk = pool.allocate(size);
   if (!chunk.ok()) throw std::runtime_error("allocate failed: " + chunk.error().message);
-  Status written = pool.with_write(chunk.value(), [fill](std::uint8_t* bytes, std::size_t n) {
-    std::memset(bytes, fill, n);
-  });
+  Status written =
+      pool.with_write(chunk.value(), [fill](std::uint8_t* bytes, std::size_t n) { std::memset(bytes, fill, n); });
   if (!written.ok()) throw std::runtime_error("write failed: " + written.error().message);
   return chunk.value();
 }
 
 std::vector<unsigned char> contents(Pool& pool, PoolChunk chunk) {
   std::vector<unsigned char> out;
-  Status read = pool.with_read(chunk, [&out](const std::uint8_t* bytes, std::size_t n) {
-    out.assign(bytes, bytes + n);
-  });
+  Status read =
+      pool.with_read(chunk, [&out](const std::uint8_t* bytes, std::size_t n) { out.assign(bytes, bytes + n); });
   if (!read.ok()) out.clear();
   return out;
 }
 
-void touch(const unsigned char* p) { (void)*static_cast<const volatile unsigned char*>(p); }
-
+void touch(const unsigned char* p) {
+  (void)*static_cast<const volatile unsigned char*>(p);
+}
 
 // Test-only: opens an arena's pages behind the pool's back to corrupt or
 // inspect raw bytes. Valid for mprotect/none sealing (pkey: not used).
@@ -192,8 +192,7 @@ TEST_CASE("after the first arena, allocation and free make no system call") {
   }
   if (count.calls != 0) {
     report_failure(__FILE__, __LINE__,
-                   std::to_string(count.calls) + " system calls in " +
-                       std::to_string(kChunksWithoutSystemCalls) +
+                   std::to_string(count.calls) + " system calls in " + std::to_string(kChunksWithoutSystemCalls) +
                        " allocations and frees; the first numbers: " + count.numbers);
   }
 }
@@ -214,9 +213,7 @@ TEST_CASE("layout: a guard page before and after each arena, the arena sealed at
     if (pool->sealing() != Sealing::Pkey) CHECK_EQ(os_protection(m.data), kAtRest);
   }
   std::string inside;
-  REQUIRE_OK(pool->with_read(chunk, [&](const std::uint8_t*, std::size_t) {
-    inside = os_protection(m.data);
-  }));
+  REQUIRE_OK(pool->with_read(chunk, [&](const std::uint8_t*, std::size_t) { inside = os_protection(m.data); }));
   if (inside != "?" && pool->sealing() == Sealing::Mprotect) CHECK_EQ(inside, std::string("r--"));
   auto info = pool->info(chunk);
   REQUIRE_OK(info);
@@ -230,11 +227,11 @@ TEST_CASE("layout: a guard page before and after each arena, the arena sealed at
     CHECK(info.value().sealed_verified == (kWindows ? Fact::No : Fact::Yes));
   }
   Fact sealed_inside = Fact::Unknown;
-  REQUIRE_OK(pool->with_read(chunk, [&](const std::uint8_t*, std::size_t) {
-    sealed_inside = pool->info(chunk).value().sealed_verified;
-  }));
+  REQUIRE_OK(pool->with_read(
+      chunk, [&](const std::uint8_t*, std::size_t) { sealed_inside = pool->info(chunk).value().sealed_verified; }));
   // Only kernel copy keeps the pages closed inside a scope (and it exists only on Linux).
-  if (kLinux || kWindows || kDarwin) CHECK(sealed_inside == (pool->sealing() == Sealing::KernelCopy ? Fact::Yes : Fact::No));
+  if (kLinux || kWindows || kDarwin)
+    CHECK(sealed_inside == (pool->sealing() == Sealing::KernelCopy ? Fact::Yes : Fact::No));
   if (inside != "?" && pool->sealing() == Sealing::KernelCopy) CHECK_EQ(inside, std::string("---"));
 }
 
@@ -431,14 +428,13 @@ TEST_CASE("sealing is reported honestly: pkey wherever the CPU has keys, else a 
   auto pool = make_pool();
   REQUIRE(pool != nullptr);
   std::printf("    sealing: %s%s%s\n", sealing_name(pool->sealing()),
-              pool->sealing_fallback_reason().empty() ? "" : " - ",
-              pool->sealing_fallback_reason().c_str());
+              pool->sealing_fallback_reason().empty() ? "" : " - ", pool->sealing_fallback_reason().c_str());
   if (kWindows) {
     CHECK(pool->sealing() == Sealing::None);
   } else {
     const Sealing expected = cpu_has_protection_keys() ? Sealing::Pkey
-                             : kernel_copy_available()  ? Sealing::KernelCopy
-                                                        : Sealing::Mprotect;
+                             : kernel_copy_available() ? Sealing::KernelCopy
+                                                       : Sealing::Mprotect;
     CHECK(pool->sealing() == expected);
     if (pool->sealing() != Sealing::Pkey) CHECK(!pool->sealing_fallback_reason().empty());
   }

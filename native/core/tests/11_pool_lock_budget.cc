@@ -47,8 +47,7 @@ std::string limited_child_body() {
   }
   const std::size_t expected = kLimit / pool_slot_size(32);  // 1,638
   if (chunks.size() != expected) {
-    fail("expected " + std::to_string(expected) + " chunks in the capped arena, got " +
-         std::to_string(chunks.size()));
+    fail("expected " + std::to_string(expected) + " chunks in the capped arena, got " + std::to_string(chunks.size()));
   }
   if (refusal.code != ErrorCode::LockFailed) fail("the refusal should be LockFailed: " + refusal.message);
   PoolStats stats = pool.stats(true);
@@ -72,8 +71,7 @@ std::string limited_child_body() {
   } else {
     auto info = best_effort.value()->info(extra.value());
     if (!info.ok() || info.value().locked) fail("best-effort chunk should say locked = false");
-    if ((strongroom_test::kLinux || strongroom_test::kDarwin) && info.ok() &&
-        info.value().facts.locked != Fact::No) {
+    if ((strongroom_test::kLinux || strongroom_test::kDarwin) && info.ok() && info.value().facts.locked != Fact::No) {
       fail("OS should say not locked");
     }
     if (!best_effort.value()->fill_random(extra.value()).ok()) fail("unlocked chunk still usable");

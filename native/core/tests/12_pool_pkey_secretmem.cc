@@ -37,7 +37,9 @@ PoolChunk put(Pool& pool, std::size_t size, unsigned char fill) {
   return chunk;
 }
 
-void touch(const unsigned char* p) { (void)*static_cast<const volatile unsigned char*>(p); }
+void touch(const unsigned char* p) {
+  (void)*static_cast<const volatile unsigned char*>(p);
+}
 
 // Where the CPU offers protection keys the pool must seal with them: a
 // silent fall back to mprotect fails here instead of turning into a skip.
@@ -55,8 +57,7 @@ void require_pkeys() {
     return;
   }
   skip(std::string("this CPU offers no memory protection keys (no ospke in /proc/cpuinfo, or not ") +
-       "x86-64 Linux); pools seal with " + sealing_name(pool->sealing()) + ": " +
-       pool->sealing_fallback_reason());
+       "x86-64 Linux); pools seal with " + sealing_name(pool->sealing()) + ": " + pool->sealing_fallback_reason());
 }
 
 #if defined(__linux__)
@@ -71,7 +72,9 @@ bool readable_through_proc_mem(const void* addr) {
   return n == 1;
 }
 #else
-bool readable_through_proc_mem(const void*) { return false; }
+bool readable_through_proc_mem(const void*) {
+  return false;
+}
 #endif
 
 }  // namespace
@@ -110,9 +113,8 @@ TEST_CASE("pkey: the seal holds outside a scope and against other threads inside
   CHECK(pool->info(chunk).value().sealed);
   // A thread opens its own scope and reads.
   std::vector<unsigned char> seen;
-  std::thread reader([&] {
-    (void)pool->with_read(chunk, [&](const std::uint8_t* b, std::size_t n) { seen.assign(b, b + n); });
-  });
+  std::thread reader(
+      [&] { (void)pool->with_read(chunk, [&](const std::uint8_t* b, std::size_t n) { seen.assign(b, b + n); }); });
   reader.join();
   CHECK(seen == std::vector<unsigned char>(32, 0x42));
 }
@@ -155,12 +157,10 @@ TEST_CASE("secretmem: arenas out of the direct map, locked and sealed; or an hon
   auto control = make_pool();
   PoolChunk plain = put(*control, 32, 0x5A);
   bool secret_readable = true, plain_readable = false;
-  REQUIRE_OK(pool->with_read(chunk, [&](const std::uint8_t* b, std::size_t) {
-    secret_readable = readable_through_proc_mem(b);
-  }));
-  REQUIRE_OK(control->with_read(plain, [&](const std::uint8_t* b, std::size_t) {
-    plain_readable = readable_through_proc_mem(b);
-  }));
+  REQUIRE_OK(pool->with_read(
+      chunk, [&](const std::uint8_t* b, std::size_t) { secret_readable = readable_through_proc_mem(b); }));
+  REQUIRE_OK(control->with_read(
+      plain, [&](const std::uint8_t* b, std::size_t) { plain_readable = readable_through_proc_mem(b); }));
   CHECK(plain_readable);
   CHECK(!secret_readable);
   REQUIRE_OK(pool->free(chunk));

@@ -48,8 +48,8 @@ TEST_CASE("random operation sequences agree with a simple model") {
   const auto seed = static_cast<std::uint64_t>(
       env_number("STRONGROOM_FUZZ_SEED",
                  static_cast<double>(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007)));
-  std::printf("    seed %llu, %.1f s (replay: STRONGROOM_FUZZ_SEED=%llu)\n",
-              static_cast<unsigned long long>(seed), seconds, static_cast<unsigned long long>(seed));
+  std::printf("    seed %llu, %.1f s (replay: STRONGROOM_FUZZ_SEED=%llu)\n", static_cast<unsigned long long>(seed),
+              seconds, static_cast<unsigned long long>(seed));
   std::mt19937_64 rng(seed);
   auto below = [&rng](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
 
@@ -65,8 +65,7 @@ TEST_CASE("random operation sequences agree with a simple model") {
   std::size_t operations = 0, failures_before = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   auto fail = [&](const std::string& what) {
-    strongroom_test::report_failure(__FILE__, __LINE__,
-                                    "step " + std::to_string(operations) + ": " + what);
+    strongroom_test::report_failure(__FILE__, __LINE__, "step " + std::to_string(operations) + ": " + what);
     throw strongroom_test::RequireFailed();
   };
 
@@ -81,9 +80,12 @@ TEST_CASE("random operation sequences agree with a simple model") {
       // larger than an arena (an arena of its own).
       std::size_t size;
       const std::size_t kind = below(20);
-      if (kind < 15) size = 1 + below(64);
-      else if (kind < 19) size = 1 + below(2 * page_size());
-      else size = 4 * page_size() + below(4 * page_size());
+      if (kind < 15)
+        size = 1 + below(64);
+      else if (kind < 19)
+        size = 1 + below(2 * page_size());
+      else
+        size = 4 * page_size() + below(4 * page_size());
       auto chunk = pool.allocate(size);
       if (!chunk.ok()) fail("allocate(" + std::to_string(size) + "): " + chunk.error().message);
       if (model.count(chunk.value().id) != 0) fail("allocate returned a live chunk");

@@ -15,8 +15,8 @@ namespace {
 constexpr std::uint64_t kPage = 16384;  // Apple silicon
 constexpr std::uint64_t kBase = 0x100000000;
 
-RegionRecord record(std::uint64_t start_page, std::uint64_t pages, int protection,
-                    int inheritance, std::uint32_t wired) {
+RegionRecord record(std::uint64_t start_page, std::uint64_t pages, int protection, int inheritance,
+                    std::uint32_t wired) {
   RegionRecord r;
   r.start = kBase + start_page * kPage;
   r.size = pages * kPage;
@@ -31,11 +31,12 @@ constexpr int kRW = kVmProtRead | kVmProtWrite;
 // A pooled arena or an isolated region at rest: [guard][2 data pages][guard],
 // the data wired, sealed and not inherited.
 std::vector<RegionRecord> secret_at_rest() {
-  return {record(0, 1, 0, kVmInheritCopy, 0), record(1, 2, 0, kVmInheritNone, 1),
-          record(3, 1, 0, kVmInheritCopy, 0)};
+  return {record(0, 1, 0, kVmInheritCopy, 0), record(1, 2, 0, kVmInheritNone, 1), record(3, 1, 0, kVmInheritCopy, 0)};
 }
 
-std::uint64_t at(std::uint64_t page) { return kBase + page * kPage; }
+std::uint64_t at(std::uint64_t page) {
+  return kBase + page * kPage;
+}
 
 }  // namespace
 
@@ -81,8 +82,7 @@ TEST_CASE("each property is read from its own field") {
 
 TEST_CASE("adjacent entries together cover a range; one that differs makes it No") {
   // mlock or mprotect on part of an entry splits it: the pieces are adjacent.
-  std::vector<RegionRecord> split = {record(0, 1, 0, kVmInheritNone, 1),
-                                     record(1, 1, 0, kVmInheritNone, 1),
+  std::vector<RegionRecord> split = {record(0, 1, 0, kVmInheritNone, 1), record(1, 1, 0, kVmInheritNone, 1),
                                      record(2, 2, 0, kVmInheritNone, 3)};
   RegionFacts whole = facts_for_range(split, at(0), 4 * kPage);
   CHECK(whole.range.locked == Fact::Yes);
@@ -102,8 +102,7 @@ TEST_CASE("adjacent entries together cover a range; one that differs makes it No
 
 TEST_CASE("a range partly covered is Unknown, or No where a covered page lacks the fact") {
   // A hole (unmapped page 1) inside the range.
-  std::vector<RegionRecord> holed = {record(0, 1, 0, kVmInheritNone, 1),
-                                     record(2, 1, 0, kVmInheritNone, 1)};
+  std::vector<RegionRecord> holed = {record(0, 1, 0, kVmInheritNone, 1), record(2, 1, 0, kVmInheritNone, 1)};
   RegionFacts facts = facts_for_range(holed, at(0), 3 * kPage);
   CHECK(facts.range.locked == Fact::Unknown);
   CHECK(facts.no_access == Fact::Unknown);
@@ -124,27 +123,22 @@ TEST_CASE("no records, an empty or wrapping range, or a broken walk are Unknown"
   // Records only below or above the range say nothing about it.
   CHECK(facts_for_range(secret_at_rest(), at(8), kPage).range.locked == Fact::Unknown);
   // Overlapping or out-of-order records: the walk cannot be trusted.
-  std::vector<RegionRecord> overlapping = {record(0, 2, 0, kVmInheritNone, 1),
-                                           record(1, 2, 0, kVmInheritNone, 1)};
+  std::vector<RegionRecord> overlapping = {record(0, 2, 0, kVmInheritNone, 1), record(1, 2, 0, kVmInheritNone, 1)};
   CHECK(facts_for_range(overlapping, at(0), 3 * kPage).range.locked == Fact::Unknown);
-  std::vector<RegionRecord> backwards = {record(2, 1, 0, kVmInheritNone, 1),
-                                         record(0, 1, 0, kVmInheritNone, 1)};
+  std::vector<RegionRecord> backwards = {record(2, 1, 0, kVmInheritNone, 1), record(0, 1, 0, kVmInheritNone, 1)};
   CHECK(facts_for_range(backwards, at(0), kPage).no_access == Fact::Unknown);
   std::vector<RegionRecord> empty_entry = {record(0, 0, 0, kVmInheritNone, 1)};
   CHECK(facts_for_range(empty_entry, at(0), kPage).range.locked == Fact::Unknown);
 }
 
 TEST_CASE("wired_bytes sums wired entries once each, whatever their wire count") {
-  std::vector<RegionRecord> space = {record(0, 1, kRW, kVmInheritCopy, 0),
-                                     record(1, 2, 0, kVmInheritNone, 1),
-                                     record(3, 1, 0, kVmInheritCopy, 0),
-                                     record(9, 4, kRW, kVmInheritCopy, 2)};
+  std::vector<RegionRecord> space = {record(0, 1, kRW, kVmInheritCopy, 0), record(1, 2, 0, kVmInheritNone, 1),
+                                     record(3, 1, 0, kVmInheritCopy, 0), record(9, 4, kRW, kVmInheritCopy, 2)};
   CHECK_EQ(*wired_bytes(space), 6 * kPage);
   CHECK_EQ(*wired_bytes({}), std::uint64_t{0});
   space[1].user_wired_count = 0;
   CHECK_EQ(*wired_bytes(space), 4 * kPage);
-  std::vector<RegionRecord> overlapping = {record(0, 2, 0, kVmInheritNone, 1),
-                                           record(1, 2, 0, kVmInheritNone, 1)};
+  std::vector<RegionRecord> overlapping = {record(0, 2, 0, kVmInheritNone, 1), record(1, 2, 0, kVmInheritNone, 1)};
   CHECK(!wired_bytes(overlapping).has_value());
   RegionRecord top;
   top.start = ~std::uint64_t{0} - kPage + 1;

@@ -31,7 +31,9 @@ void read_target() {
 
 }  // namespace
 
-CHILD_CASE("read the parent's page") { read_target(); }
+CHILD_CASE("read the parent's page") {
+  read_target();
+}
 
 TEST_CASE("control: a plain page is inherited, the child reads it") {
   auto a = platform_memory::allocate(1, 8, Protection::ReadWrite, AllocationType::Regular);

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the race test, every refusal and the unprivileged children belong together.
 // Kernel-copy sealing: secret pages are read and written through the kernel
 // (/proc/self/mem) and never opened. These tests prove the seal holds for
 // other threads during a scope (where mprotect opens a window), that every
@@ -64,7 +65,8 @@ void on_fault(int) {
 }
 
 struct FaultHandlers {
-  struct sigaction old_segv {}, old_bus {};
+  struct sigaction old_segv {
+  }, old_bus{};
   FaultHandlers() {
     struct sigaction action {};
     action.sa_handler = on_fault;
@@ -148,8 +150,8 @@ TEST_CASE("race: under kernel copy another thread never reads a byte during 100,
   RaceOutcome outcome = race(address, 0xA7, kScopes, [&] {
     (void)pool->with_read(chunk, [&](const std::uint8_t* b, std::size_t) { scopes_read += b[0] == 0xA7; });
   });
-  std::printf("    kernel copy: %ld successful reads, %ld refused (SIGSEGV) in %d scopes\n",
-              outcome.successful_reads, outcome.refused_reads, kScopes);
+  std::printf("    kernel copy: %ld successful reads, %ld refused (SIGSEGV) in %d scopes\n", outcome.successful_reads,
+              outcome.refused_reads, kScopes);
   CHECK_EQ(scopes_read, static_cast<long>(kScopes));
   CHECK(outcome.refused_reads > 0);  // the intruder really ran
   CHECK_EQ(outcome.successful_reads, 0L);
@@ -163,9 +165,8 @@ TEST_CASE("race: an isolated region under kernel copy stays closed to other thre
   REQUIRE_OK(created);
   ProtectedRegion& region = *created.value();
   REQUIRE_OK(region.with_write([](std::uint8_t* b, std::size_t n) { std::memset(b, 0xA7, n); }));
-  RaceOutcome outcome = race(region.data_address(), 0xA7, kScopes / 10, [&] {
-    (void)region.with_read([](const std::uint8_t*, std::size_t) {});
-  });
+  RaceOutcome outcome = race(region.data_address(), 0xA7, kScopes / 10,
+                             [&] { (void)region.with_read([](const std::uint8_t*, std::size_t) {}); });
   CHECK(outcome.refused_reads > 0);
   CHECK_EQ(outcome.successful_reads, 0L);
 }
@@ -177,9 +178,8 @@ TEST_CASE("race: under mprotect the same intruder reads the secret inside scopes
   PoolChunk chunk = pool->allocate(32).value();
   REQUIRE_OK(pool->with_write(chunk, [](std::uint8_t* b, std::size_t n) { std::memset(b, 0xA7, n); }));
   const unsigned char* address = pool->address_of(chunk).value();
-  RaceOutcome outcome = race(address, 0xA7, kScopes, [&] {
-    (void)pool->with_read(chunk, [](const std::uint8_t*, std::size_t) {});
-  });
+  RaceOutcome outcome =
+      race(address, 0xA7, kScopes, [&] { (void)pool->with_read(chunk, [](const std::uint8_t*, std::size_t) {}); });
   std::printf("    mprotect: %ld successful reads (%ld of the secret's byte), %ld refused in %d scopes\n",
               outcome.successful_reads, outcome.secret_bytes_seen, outcome.refused_reads, kScopes);
   CHECK(outcome.refused_reads > 0);
@@ -261,9 +261,8 @@ TEST_CASE("refusals: no /proc, forced access refused, a file that is not memory;
   CHECK(!not_memory.ok() && contains(not_memory.error().message, "did not read back"));
   Status read_only = probe_kernel_copy_at("/proc/self/status");
   CHECK(!read_only.ok());
-  std::printf("    %s\n    %s\n    %s\n    %s\n", missing.error().message.c_str(),
-              forbidden.error().message.c_str(), not_memory.error().message.c_str(),
-              read_only.error().message.c_str());
+  std::printf("    %s\n    %s\n    %s\n    %s\n", missing.error().message.c_str(), forbidden.error().message.c_str(),
+              not_memory.error().message.c_str(), read_only.error().message.c_str());
   CHECK(probe_kernel_copy_at("/proc/self/mem").ok());
 }
 
@@ -279,7 +278,9 @@ bool in_child(Fn&& fn) {
 }
 
 bool become_nobody(rlim_t memlock) {
-  struct rlimit limit {memlock, memlock};
+  struct rlimit limit {
+    memlock, memlock
+  };
   if (setrlimit(RLIMIT_MEMLOCK, &limit) != 0) return false;
   if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) return false;
   // A credential change makes the process undumpable; start dumpable, as a
@@ -302,8 +303,8 @@ TEST_CASE("refusals end to end: a simulated refusal makes Auto fall back to mpro
   CHECK(in_child([] {
     if (!refuse_kernel_copy_for_testing("/nonexistent/mem")) return false;
     auto pool = make_pool(SealingPreference::Auto);
-    return pool != nullptr && (cpu_has_protection_keys() ||
-                               contains(pool->sealing_fallback_reason(), "/proc is not mounted"));
+    return pool != nullptr &&
+           (cpu_has_protection_keys() || contains(pool->sealing_fallback_reason(), "/proc is not mounted"));
   }));
 }
 
@@ -313,8 +314,8 @@ TEST_CASE("unprivileged, under RLIMIT_MEMLOCK: probed before PR_SET_DUMPABLE 0, 
   CHECK(in_child([] {
     // Room for one arena (4 pages), the scratch page and a region, no more.
     if (!become_nobody(8 * page_size())) return false;
-    if (!kernel_copy_available()) return false;        // the probe opens the descriptor now
-    if (prctl(PR_SET_DUMPABLE, 0) != 0) return false;  // as hardening.disableCoreDumps() does
+    if (!kernel_copy_available()) return false;                         // the probe opens the descriptor now
+    if (prctl(PR_SET_DUMPABLE, 0) != 0) return false;                   // as hardening.disableCoreDumps() does
     if (open("/proc/self/mem", O_RDWR | O_CLOEXEC) >= 0) return false;  // a fresh open is refused
     auto pool = make_pool(SealingPreference::Auto);
     if (pool == nullptr || pool->sealing() != Sealing::KernelCopy) return false;
@@ -365,7 +366,8 @@ TEST_CASE("secretmem: the kernel refuses to copy it, so secretmem arenas keep th
   REQUIRE(fd >= 0);
   unsigned char byte = 0;
   errno = 0;
-  ssize_t n = pread(fd, &byte, 1, static_cast<off_t>(reinterpret_cast<std::uintptr_t>(pool->address_of(chunk).value())));
+  ssize_t n =
+      pread(fd, &byte, 1, static_cast<off_t>(reinterpret_cast<std::uintptr_t>(pool->address_of(chunk).value())));
   int error = errno;
   close(fd);
   CHECK_EQ(n, static_cast<ssize_t>(-1));

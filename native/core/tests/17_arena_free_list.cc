@@ -218,8 +218,7 @@ TEST_CASE("a pool on a fake allocator: best-fit offsets, coalescing and one spar
   auto created = Pool::create(fake_options(4), pages);
   REQUIRE_OK(created);
   Pool& pool = *created.value();
-  const PoolChunk a = pool.allocate(32).value(), b = pool.allocate(32).value(),
-                  c = pool.allocate(32).value();
+  const PoolChunk a = pool.allocate(32).value(), b = pool.allocate(32).value(), c = pool.allocate(32).value();
   CHECK_EQ(offset_in_arena(pool, a), 0u);
   CHECK_EQ(offset_in_arena(pool, b), 40u);  // 32 bytes + 8-byte canary
   CHECK_EQ(offset_in_arena(pool, c), 80u);
@@ -265,8 +264,7 @@ TEST_CASE("a pool on a fake allocator opens only the chunk's page and seals it a
     std::memset(bytes, 0x11, size);
     during = pages.pages_of(data);
   }));
-  CHECK(during[0] == Protection::ReadWrite && during[1] == Protection::ReadWrite &&
-        during[2] == Protection::ReadWrite);
+  CHECK(during[0] == Protection::ReadWrite && during[1] == Protection::ReadWrite && during[2] == Protection::ReadWrite);
   CHECK(during[3] == rest);
   CHECK(all_pages(pages.pages_of(data), rest));
   created.value().reset();  // destroys the pool with both chunks live

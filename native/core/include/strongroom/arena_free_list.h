@@ -22,9 +22,7 @@ class ArenaFreeList {
   // One free run: [0, size).
   explicit ArenaFreeList(std::uint32_t size);
 
-  std::uint32_t largest_free() const {
-    return by_size_.empty() ? 0 : by_size_.rbegin()->first;
-  }
+  std::uint32_t largest_free() const { return by_size_.empty() ? 0 : by_size_.rbegin()->first; }
   // Takes `length` bytes from the smallest run that holds them, at the run's
   // start, and returns their offset. `length` must be <= largest_free().
   std::uint32_t carve(std::uint32_t length);
@@ -38,8 +36,8 @@ class ArenaFreeList {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> runs() const;
 
  private:
-  std::map<std::uint32_t, std::uint32_t> by_offset_;             // offset -> length
-  std::set<std::pair<std::uint32_t, std::uint32_t>> by_size_;    // (length, offset)
+  std::map<std::uint32_t, std::uint32_t> by_offset_;           // offset -> length
+  std::set<std::pair<std::uint32_t, std::uint32_t>> by_size_;  // (length, offset)
 };
 
 }  // namespace strongroom

@@ -50,8 +50,7 @@ struct RegionFacts {
   RangeFacts range;
   Fact no_access = Fact::Unknown;
 };
-RegionFacts facts_for_range(const std::vector<RegionRecord>& records, std::uint64_t begin,
-                            std::uint64_t len);
+RegionFacts facts_for_range(const std::vector<RegionRecord>& records, std::uint64_t begin, std::uint64_t len);
 
 // Bytes in records that user space has wired: the process's locked bytes
 // when `records` is the whole address space. XNU charges a user wire to the

@@ -54,9 +54,9 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit on purpose
-  Result(Error error) : value_(std::move(error)) {}      // NOLINT: implicit on purpose
-  Result(Status status) : value_(status.error()) {}      // only for failed statuses
+  Result(T value) : value_(std::move(value)) {}      // NOLINT: implicit on purpose
+  Result(Error error) : value_(std::move(error)) {}  // NOLINT: implicit on purpose
+  Result(Status status) : value_(status.error()) {}  // only for failed statuses
 
   bool ok() const { return std::holds_alternative<T>(value_); }
   explicit operator bool() const { return ok(); }

@@ -37,8 +37,7 @@ std::size_t page_size();
 
 // `size` > 0; `align` a power of two no larger than the page size (the large
 // page size for LargePage). The memory starts zeroed.
-Result<Allocation> allocate(std::size_t size, std::size_t align, Protection protection,
-                            AllocationType type);
+Result<Allocation> allocate(std::size_t size, std::size_t align, Protection protection, AllocationType type);
 // Wipes Secure allocations (making them writable first), unlocks, unmaps.
 Status free(const Allocation& allocation);
 

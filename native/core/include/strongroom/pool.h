@@ -127,7 +127,7 @@ struct ChunkInfo {
   // (pkey_get). Unknown where neither can be asked.
   Fact guard_pages_verified = Fact::Unknown;
   Fact sealed_verified = Fact::Unknown;
-  bool canary_intact = false;   // true for a chunk not written yet (no canary to check)
+  bool canary_intact = false;  // true for a chunk not written yet (no canary to check)
   bool written = false;
 };
 
@@ -226,11 +226,8 @@ Status Pool::with_write(PoolChunk chunk, Fn&& fn) {
   using F = std::remove_reference_t<Fn>;
   return access(
       chunk, true,
-      [](std::uint8_t* bytes, std::size_t size, void* context) {
-        (*static_cast<F*>(context))(bytes, size);
-      },
+      [](std::uint8_t* bytes, std::size_t size, void* context) { (*static_cast<F*>(context))(bytes, size); },
       const_cast<void*>(static_cast<const void*>(&fn)));
 }
 
 }  // namespace strongroom
-

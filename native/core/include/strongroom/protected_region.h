@@ -64,8 +64,7 @@ class ProtectedRegion {
  public:
   // Errors: InvalidSize (0 or above options.max_size), LockFailed (mlock /
   // VirtualLock refused under LockPolicy::Require), OsError (mmap, mprotect).
-  static Result<std::unique_ptr<ProtectedRegion>> create(std::size_t size,
-                                                         const RegionOptions& options = {});
+  static Result<std::unique_ptr<ProtectedRegion>> create(std::size_t size, const RegionOptions& options = {});
   // The same, with pages from `pages` instead of the OS allocator
   // (os_locked_page_allocator()); `pages` must outlive the region. Sealing
   // still comes from the OS: give a fake allocator SealingPreference::Mprotect.
@@ -94,9 +93,7 @@ class ProtectedRegion {
   bool fork_excluded() const { return fork_excluded_; }
   // No access right now: no scope is open and the region seals at rest.
   // Under kernel copy the pages never open, not even inside a scope.
-  bool sealed() const {
-    return sealing_ == Sealing::KernelCopy || (open_scopes_ == 0 && sealing_ != Sealing::None);
-  }
+  bool sealed() const { return sealing_ == Sealing::KernelCopy || (open_scopes_ == 0 && sealing_ != Sealing::None); }
   Sealing sealing() const { return sealing_; }
   // Why sealing is not a protection key under SealingPreference::Auto ("" otherwise).
   const std::string& sealing_fallback_reason() const { return sealing_reason_; }
@@ -130,8 +127,7 @@ class ProtectedRegion {
   Status seal(Protection opened);
   bool canary_matches() const;
   static Error canary_corrupted();
-  static Result<std::unique_ptr<ProtectedRegion>> create_for_kernel_copy(std::size_t size,
-                                                                         const RegionOptions& options,
+  static Result<std::unique_ptr<ProtectedRegion>> create_for_kernel_copy(std::size_t size, const RegionOptions& options,
                                                                          std::string reason,
                                                                          LockedPageAllocator& pages);
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
@@ -173,9 +169,8 @@ class ProtectedRegion::Scope {
 
 template <typename Fn>
 Status ProtectedRegion::with_read(Fn&& fn) {
-  return scoped(Protection::ReadOnly, [&fn](std::uint8_t* bytes, std::size_t size) {
-    fn(static_cast<const std::uint8_t*>(bytes), size);
-  });
+  return scoped(Protection::ReadOnly,
+                [&fn](std::uint8_t* bytes, std::size_t size) { fn(static_cast<const std::uint8_t*>(bytes), size); });
 }
 
 template <typename Fn>

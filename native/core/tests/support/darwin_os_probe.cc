@@ -38,11 +38,17 @@ std::string os_protection(const void* addr) {
   return "?";
 }
 
-bool running_under_wine() { return false; }
+bool running_under_wine() {
+  return false;
+}
 
-int mapping_count() { return -1; }
+int mapping_count() {
+  return -1;
+}
 
-bool cpu_has_protection_keys() { return false; }
+bool cpu_has_protection_keys() {
+  return false;
+}
 
 SystemCallCount count_system_calls(void (*)(), void (*)()) {
   SystemCallCount count;

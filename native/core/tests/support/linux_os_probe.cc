@@ -25,8 +25,7 @@ std::string os_protection(const void* addr) {
   while (std::fgets(line, sizeof line, maps) != nullptr) {
     std::uintptr_t lo = 0, hi = 0;
     char perms[5] = {0};
-    if (std::sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s", &lo, &hi, perms) == 3 &&
-        target >= lo && target < hi) {
+    if (std::sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s", &lo, &hi, perms) == 3 && target >= lo && target < hi) {
       result.assign(perms, 3);
       break;
     }
@@ -35,7 +34,9 @@ std::string os_protection(const void* addr) {
   return result;
 }
 
-bool running_under_wine() { return false; }
+bool running_under_wine() {
+  return false;
+}
 
 int mapping_count() {
   std::FILE* maps = std::fopen("/proc/self/maps", "re");

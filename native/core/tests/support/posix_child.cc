@@ -9,7 +9,9 @@
 
 namespace strongroom_test {
 
-bool run_child_if_requested(int, char**) { return false; }
+bool run_child_if_requested(int, char**) {
+  return false;
+}
 
 ChildOutcome run_child_case(const char* name) {
   ChildOutcome outcome;

@@ -26,7 +26,9 @@ CaseFn find_child(const char* name) {
 // unhandled exception does, but without handing it to a debugger first:
 // Windows Error Reporting, or winedbg under wine, which takes seconds and
 // prints a backtrace for every expected crash.
-LONG WINAPI exit_with_exception_code(EXCEPTION_POINTERS*) { return EXCEPTION_EXECUTE_HANDLER; }
+LONG WINAPI exit_with_exception_code(EXCEPTION_POINTERS*) {
+  return EXCEPTION_EXECUTE_HANDLER;
+}
 
 std::string hex_code(DWORD code) {
   char text[16];
@@ -71,8 +73,7 @@ ChildOutcome run_child_case(const char* name) {
   PROCESS_INFORMATION process;
   std::memset(&process, 0, sizeof process);
   std::fflush(stdout);
-  if (!CreateProcessA(self, &command[0], nullptr, nullptr, FALSE, 0, nullptr, nullptr, &startup,
-                      &process)) {
+  if (!CreateProcessA(self, &command[0], nullptr, nullptr, FALSE, 0, nullptr, nullptr, &startup, &process)) {
     outcome.description = "CreateProcessA failed, error " + std::to_string(GetLastError());
     return outcome;
   }
@@ -93,8 +94,7 @@ ChildOutcome run_child_case(const char* name) {
   CloseHandle(process.hProcess);
   outcome.crashed = code == kAccessViolation;
   outcome.exited_cleanly = code == 0;
-  outcome.description = "exited with code " + hex_code(code) +
-                        (outcome.crashed ? " (access violation)" : "");
+  outcome.description = "exited with code " + hex_code(code) + (outcome.crashed ? " (access violation)" : "");
   return outcome;
 }
 

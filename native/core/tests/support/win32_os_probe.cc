@@ -11,15 +11,22 @@ std::string os_protection(const void* addr) {
   if (info.State != MEM_COMMIT) return "?";  // reserved or free: not a page we made
   // The modifiers (PAGE_GUARD, PAGE_NOCACHE, PAGE_WRITECOMBINE) sit above the base value.
   switch (info.Protect & 0xFF) {
-    case PAGE_NOACCESS: return "---";
-    case PAGE_READONLY: return "r--";
+    case PAGE_NOACCESS:
+      return "---";
+    case PAGE_READONLY:
+      return "r--";
     case PAGE_READWRITE:
-    case PAGE_WRITECOPY: return "rw-";
-    case PAGE_EXECUTE: return "--x";
-    case PAGE_EXECUTE_READ: return "r-x";
+    case PAGE_WRITECOPY:
+      return "rw-";
+    case PAGE_EXECUTE:
+      return "--x";
+    case PAGE_EXECUTE_READ:
+      return "r-x";
     case PAGE_EXECUTE_READWRITE:
-    case PAGE_EXECUTE_WRITECOPY: return "rwx";
-    default: return "?";
+    case PAGE_EXECUTE_WRITECOPY:
+      return "rwx";
+    default:
+      return "?";
   }
 }
 
@@ -29,9 +36,13 @@ bool running_under_wine() {
   return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
 }
 
-int mapping_count() { return -1; }
+int mapping_count() {
+  return -1;
+}
 
-bool cpu_has_protection_keys() { return false; }
+bool cpu_has_protection_keys() {
+  return false;
+}
 
 SystemCallCount count_system_calls(void (*)(), void (*)()) {
   SystemCallCount count;
