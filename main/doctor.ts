@@ -28,23 +28,17 @@ function lockAdvice(): string {
   }
 }
 
-const readbackSource =
-  process.platform === 'linux'
-    ? '/proc/self/smaps VmFlags'
-    : process.platform === 'win32'
-      ? 'QueryWorkingSetEx'
-      : process.platform === 'darwin'
-        ? 'mach_vm_region_recurse (user_wired_count, inheritance)'
-        : 'none on this OS';
-
-const protectionSource =
-  process.platform === 'linux'
-    ? 'mprotect; /proc/self/maps'
-    : process.platform === 'win32'
-      ? 'VirtualProtect; VirtualQuery'
-      : process.platform === 'darwin'
-        ? 'mprotect; mach_vm_region_recurse (protection)'
-        : 'mprotect';
+// Where this OS's facts come from: the lock and fork read-back, and page protection.
+const SOURCES: Record<string, { readback: string; protection: string }> = {
+  linux: { readback: '/proc/self/smaps VmFlags', protection: 'mprotect; /proc/self/maps' },
+  win32: { readback: 'QueryWorkingSetEx', protection: 'VirtualProtect; VirtualQuery' },
+  darwin: {
+    readback: 'mach_vm_region_recurse (user_wired_count, inheritance)',
+    protection: 'mprotect; mach_vm_region_recurse (protection)',
+  },
+};
+const readbackSource = SOURCES[process.platform]?.readback ?? 'none on this OS';
+const protectionSource = SOURCES[process.platform]?.protection ?? 'mprotect';
 
 /** The lock budget and where each part of it comes from. */
 function lockBudgetRow(platform: ReturnType<typeof platformInfo>): DoctorRow {
