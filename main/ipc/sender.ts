@@ -3,8 +3,8 @@
 // frame whose properties cannot be read (disposed), a sub-frame, a detached
 // frame, an empty, about:blank, file:// or unparseable URL, a missing or
 // different origin, a frame without a process and routing id, or any other
-// origin is refused. (VS Code's ipcMain.ts check fails open on an empty URL;
-// this one does not.)
+// origin is refused. An empty URL is refused too: a check that let it pass
+// would accept a frame that has not committed a document yet.
 import { SecureMemoryError } from '../errors';
 
 /** The parts of a frame the check reads; Electron's WebFrameMain has them. */

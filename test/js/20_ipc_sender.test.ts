@@ -28,7 +28,7 @@ test('fails closed for null frames, sub-frames and every other origin', () => {
   refused(topFrame('app://strongroom:8080/index.html'), /is not/);
   refused(topFrame('app://user@strongroom/index.html'), /is not/);
   refused(topFrame('https://strongroom/index.html'), /is not/);
-  refused(topFrame('file:///work/renderer-demo/index.html'), /is not/);
+  refused(topFrame('file:///opt/wallet/renderer-demo/index.html'), /is not/);
   refused(topFrame('about:blank', ORIGIN), /is not/); // an about:blank child reports its parent's origin
   refused(topFrame('', ORIGIN), /unparseable/);
   refused(topFrame('not a url'), /unparseable/);
