@@ -20,7 +20,7 @@ if (BigInt('0x' + capEff) & (1n << 14n)) {
   console.log(JSON.stringify({ skipped: 'could not drop CAP_IPC_LOCK' }));
   process.exit(0);
 }
-const vmLck = () => Number(/^VmLck:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+const { vmLck } = require('./measure');
 const out = { kind, limit: 8 * 1024 * 1024 };
 const before = vmLck();
 if (kind === 'sodium') {
