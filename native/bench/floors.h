@@ -32,4 +32,20 @@ struct SealingFloors {
 };
 SealingFloors measure_sealing_floors(std::size_t iterations);
 
+// The descriptor policies weighed for kernel copy, measured on one sealed
+// page (ns per 32-byte copy, best of interleaved rounds) through this
+// module's own /proc/self/mem descriptors: pread through a kept read-write
+// descriptor and through a read-only one, pwrite through the read-write one,
+// and open+pwrite+close of a short-lived write descriptor.
+struct KernelCopyDescriptorCosts {
+  double read_write_fd_pread = 0;   // a kept read-write descriptor
+  double read_only_fd_pread = 0;    // a separate read-only descriptor
+  double read_write_fd_pwrite = 0;  // a kept read-write descriptor
+  double reopen_pwrite_close = 0;   // a short-lived descriptor per write
+};
+// False where /proc/self/mem cannot be opened or a forced copy through it
+// fails (kernel copy is unavailable there too), and off Linux:
+// linux_descriptor_floors.cc on Linux, no_descriptor_floors.cc elsewhere.
+bool measure_kernel_copy_descriptors(std::size_t iterations, KernelCopyDescriptorCosts* out);
+
 }  // namespace strongroom

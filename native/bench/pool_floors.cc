@@ -62,8 +62,8 @@ SealingFloors measure_sealing_floors(std::size_t iterations) {
       sink = sink + copy[0];
     });
     os::kernel_copy_unregister(bytes);
-    os::KernelCopyDescriptorCosts costs;
-    if (os::measure_kernel_copy_descriptors(iterations / 10 + 1, &costs)) {
+    KernelCopyDescriptorCosts costs;
+    if (measure_kernel_copy_descriptors(iterations / 10 + 1, &costs)) {
       floors.kernel_copy_rw_pread_ns = costs.read_write_fd_pread;
       floors.kernel_copy_ro_pread_ns = costs.read_only_fd_pread;
       floors.kernel_copy_pwrite_ns = costs.read_write_fd_pwrite;

@@ -348,47 +348,5 @@ Status kernel_copy_lock_on_fault(void* ptr, std::size_t size) {
   return Status();
 }
 
-bool measure_kernel_copy_descriptors(std::size_t iterations, KernelCopyDescriptorCosts* out) {
-  const int fd = descriptor();
-  if (fd < 0 || iterations == 0) return false;
-  const int read_only = ::open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
-  if (read_only < 0) return false;
-  const std::size_t page = page_size();
-  Result<void*> mapped = map(page, Protection::NoAccess);
-  if (!mapped) {
-    ::close(read_only);
-    return false;
-  }
-  const off_t at = offset_of(mapped.value());
-  unsigned char bytes[32] = {};
-  // Rounds interleave the four policies, so a noisy moment hits all of
-  // them alike; each keeps its best round.
-  auto once = [iterations](auto&& fn) {
-    auto start = std::chrono::steady_clock::now();
-    for (std::size_t i = 0; i < iterations; ++i) fn();
-    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() /
-           static_cast<double>(iterations);
-  };
-  auto keep_best = [](double& best, double ns) {
-    if (best == 0 || ns < best) best = ns;
-  };
-  *out = KernelCopyDescriptorCosts();
-  for (int round = 0; round < 7; ++round) {
-    keep_best(out->read_write_fd_pread, once([&] { (void)!::pread(fd, bytes, sizeof bytes, at); }));
-    keep_best(out->read_only_fd_pread, once([&] { (void)!::pread(read_only, bytes, sizeof bytes, at); }));
-    keep_best(out->read_write_fd_pwrite, once([&] { (void)!::pwrite(fd, bytes, sizeof bytes, at); }));
-    keep_best(out->reopen_pwrite_close, once([&] {
-                int short_lived = ::open("/proc/self/mem", O_WRONLY | O_CLOEXEC);
-                if (short_lived >= 0) {
-                  (void)!::pwrite(short_lived, bytes, sizeof bytes, at);
-                  ::close(short_lived);
-                }
-              }));
-  }
-  ::close(read_only);
-  (void)unmap(mapped.value(), page);
-  return true;
-}
-
 }  // namespace os
 }  // namespace strongroom

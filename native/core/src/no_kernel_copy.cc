@@ -33,9 +33,6 @@ Status kernel_copy_zero(void*, std::size_t) {
 Status kernel_copy_lock_on_fault(void*, std::size_t) {
   return unsupported();
 }
-bool measure_kernel_copy_descriptors(std::size_t, KernelCopyDescriptorCosts*) {
-  return false;
-}
 
 }  // namespace os
 }  // namespace strongroom

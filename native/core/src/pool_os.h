@@ -58,16 +58,6 @@ Status kernel_copy_lock_on_fault(void* ptr, std::size_t size);
 // Writes `size` zero bytes at `to` (one system call).
 Status kernel_copy_zero(void* to, std::size_t size);
 
-// The descriptor policies weighed for kernel copy, measured on one sealed
-// page (ns per 32-byte copy; nullopt where kernel copy is unavailable).
-struct KernelCopyDescriptorCosts {
-  double read_write_fd_pread = 0;   // the kept read-write descriptor
-  double read_only_fd_pread = 0;    // a separate read-only descriptor
-  double read_write_fd_pwrite = 0;  // the kept read-write descriptor
-  double reopen_pwrite_close = 0;   // a short-lived descriptor per write
-};
-bool measure_kernel_copy_descriptors(std::size_t iterations, KernelCopyDescriptorCosts* out);
-
 // Arena pages from memfd_secret(2) between two no-access guard pages:
 // [guard][data: MAP_SHARED of a secretmem fd][guard]. The pages leave the
 // kernel's direct map, count against RLIMIT_MEMLOCK and are locked by the
