@@ -1,7 +1,6 @@
 #include "arena_gate.h"
 
 #include <cstdint>
-#include <cstring>
 
 #include "canary.h"
 #include "os.h"
@@ -51,24 +50,22 @@ void count(Pool::Arena& arena, std::size_t first, std::size_t last, bool write, 
 }  // namespace
 
 Status ArenaGate::seal_new(Pool::Arena& arena) const {
-  Status sealed = sealing_ == Sealing::Pkey
-                      ? os::protect_with_key(arena.memory.data, arena.memory.data_size, key_)
-                      : pages_.protect(arena.memory.data, arena.memory.data_size, os::at_rest_protection());
+  Status sealed = gate_.seal_at_rest(arena.memory.data, arena.memory.data_size);
   if (!sealed) return sealed;
-  if (sealing_ == Sealing::KernelCopy) os::kernel_copy_register(arena.memory.data, arena.memory.data_size);
   const std::size_t pages = arena.memory.data_size / page_size();
   arena.page_readers.assign(pages, 0);
   arena.page_writers.assign(pages, 0);
   // With a key the page tables stay read-write: PKRU seals.
-  arena.page_protection.assign(pages, sealing_ == Sealing::Pkey ? Protection::ReadWrite : os::at_rest_protection());
+  arena.page_protection.assign(pages,
+                               gate_.sealing() == Sealing::Pkey ? Protection::ReadWrite : os::at_rest_protection());
   return Status();
 }
 
 void ArenaGate::wipe_arena(Pool::Arena& arena) const {
   // Free space is already zero; a leftover secret (pool destroyed with live
   // chunks) is not.
-  if (sealing_ == Sealing::KernelCopy) {
-    Status wiped = os::kernel_copy_zero(arena.memory.data, arena.memory.data_size);
+  if (gate_.sealing() == Sealing::KernelCopy) {
+    Status wiped = gate_.wipe(arena.memory.data, arena.memory.data_size);
     if (!wiped) {
       log_message(LogLevel::Error,
                   "could not wipe an arena through the kernel; unmapping unwiped: " + wiped.error().message);
@@ -96,7 +93,7 @@ Status ArenaGate::apply(Pool::Arena& arena, std::size_t first, std::size_t last)
     }
     std::size_t end = p + 1;
     while (end <= last && wanted(arena, end) == target && arena.page_protection[end] != target) ++end;
-    Status changed = pages_.protect(arena.memory.data + p * page, (end - p) * page, target);
+    Status changed = gate_.protect(arena.memory.data + p * page, (end - p) * page, target);
     if (!changed) return changed;
     for (std::size_t q = p; q < end; ++q) arena.page_protection[q] = target;
     p = end;
@@ -105,16 +102,15 @@ Status ArenaGate::apply(Pool::Arena& arena, std::size_t first, std::size_t last)
 }
 
 Status ArenaGate::open(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const {
-  if (sealing_ == Sealing::KernelCopy) return Status();  // pages never open
+  if (gate_.sealing() == Sealing::KernelCopy) return Status();  // pages never open
   const std::size_t first = first_page(offset), last = last_page(offset, length);
   auto& counts = write ? arena.page_writers : arena.page_readers;
   for (std::size_t p = first; p <= last; ++p) {
     if (counts[p] == UINT16_MAX) return make_error(ErrorCode::InvalidArgument, "too many nested scopes");
   }
   count(arena, first, last, write, +1);
-  if (sealing_ == Sealing::Pkey) {
-    os::key_scope_enter(key_, write);
-    return Status();
+  if (gate_.sealing() == Sealing::Pkey) {
+    return gate_.open(arena.memory.data + offset, length, write ? Protection::ReadWrite : Protection::ReadOnly);
   }
   Status opened = apply(arena, first, last);
   if (!opened) {
@@ -126,19 +122,19 @@ Status ArenaGate::open(Pool::Arena& arena, std::size_t offset, std::size_t lengt
 }
 
 Status ArenaGate::close(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const {
-  if (sealing_ == Sealing::KernelCopy) return Status();
+  if (gate_.sealing() == Sealing::KernelCopy) return Status();
   const std::size_t first = first_page(offset), last = last_page(offset, length);
   count(arena, first, last, write, -1);
-  if (sealing_ == Sealing::Pkey) {
-    os::key_scope_leave(key_, write);
-    return Status();
+  if (gate_.sealing() == Sealing::Pkey) {
+    return gate_.close(arena.memory.data + offset, length, write ? Protection::ReadWrite : Protection::ReadOnly);
   }
   return apply(arena, first, last);
 }
 
 bool ArenaGate::sealed(const Pool::Arena& arena, std::size_t offset, std::size_t length) const {
-  if (sealing_ == Sealing::Pkey) return !os::key_scope_open(key_);
-  if (sealing_ != Sealing::Mprotect && sealing_ != Sealing::KernelCopy) return false;
+  const Sealing sealing = gate_.sealing();
+  if (sealing == Sealing::Pkey) return !os::key_scope_open(gate_.key());
+  if (sealing != Sealing::Mprotect && sealing != Sealing::KernelCopy) return false;
   for (std::size_t p = first_page(offset); p <= last_page(offset, length); ++p) {
     if (arena.page_protection[p] != Protection::NoAccess) return false;
   }
@@ -146,15 +142,11 @@ bool ArenaGate::sealed(const Pool::Arena& arena, std::size_t offset, std::size_t
 }
 
 Status ArenaGate::read(const unsigned char* from, unsigned char* into, std::size_t size) const {
-  if (sealing_ == Sealing::KernelCopy) return os::kernel_copy_read(from, into, size);
-  std::memcpy(into, from, size);
-  return Status();
+  return gate_.read(from, into, size);
 }
 
 Status ArenaGate::wipe(unsigned char* at, std::size_t size) const {
-  if (sealing_ == Sealing::KernelCopy) return os::kernel_copy_zero(at, size);
-  secure_wipe(at, size);
-  return Status();
+  return gate_.wipe(at, size);
 }
 
 Result<bool> ArenaGate::canary_intact(const unsigned char* after_secret) const {

@@ -1,16 +1,15 @@
-// Opening and sealing a pool arena's pages, by sealing method:
-//   Pkey        the page tables stay read-write; a scope opens the key for
-//               the calling thread only (PKRU), no system call.
-//   KernelCopy  the pages never open; bytes move through the kernel
-//               (pool_os.h), so open and close only keep the books.
+// Opening and sealing a pool arena's pages, page by page, through the shared
+// PageGate (page_gate.h):
+//   Pkey        a scope opens the key for the calling thread only.
+//   KernelCopy  the pages never open, so open and close only keep the books.
 //   Mprotect    only the pages under a scope's chunk open (one mprotect per
-//               run of pages with the same target), through the allocator.
-//   None        Windows: pages rest read-only, scopes open them like Mprotect.
+//   and None    run of pages with the same target), after per-page counts.
 // Internal to the core.
 #pragma once
 
 #include <cstddef>
 
+#include "page_gate.h"
 #include "pool_arena.h"
 #include "strongroom/error.h"
 #include "strongroom/locked_page_allocator.h"
@@ -20,7 +19,7 @@ namespace strongroom {
 
 class ArenaGate {
  public:
-  ArenaGate(Sealing sealing, int key, LockedPageAllocator& pages) : sealing_(sealing), key_(key), pages_(pages) {}
+  ArenaGate(Sealing sealing, int key, LockedPageAllocator& pages) : gate_(sealing, key, pages) {}
 
   // Seals a new arena's data pages and sets up its page records.
   Status seal_new(Pool::Arena& arena) const;
@@ -43,9 +42,7 @@ class ArenaGate {
  private:
   Status apply(Pool::Arena& arena, std::size_t first, std::size_t last) const;
 
-  Sealing sealing_;
-  int key_;
-  LockedPageAllocator& pages_;
+  PageGate gate_;
 };
 
 // Closes a scope when it ends, including when the callback throws.

@@ -3,27 +3,21 @@
 // platform_memory, and the process-wide OS allocator.
 #include "strongroom/locked_page_allocator.h"
 
+#include "make_secure.h"
 #include "os.h"
 #include "os_locked_page_allocator.h"
-#include "strongroom/log.h"
 #include "strongroom/platform_memory.h"
 #include "strongroom/readback.h"
 
 namespace strongroom {
 
-// platform_memory::make_secure's composition, over this interface so that a
-// fake allocator sees every step.
+// The composition platform_memory::make_secure uses too, over this interface
+// so that a fake allocator sees every step.
 SecureAttributes LockedPageAllocator::make_secure(void* ptr, std::size_t size) {
-  SecureAttributes attributes;
-  Status locked = lock(ptr, size);
-  attributes.locked = locked.ok();
-  if (!locked) {
-    attributes.lock_error = locked.error();
-    log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " + locked.error().message);
-  }
-  attributes.dump_excluded = exclude_from_crash_dumps(ptr, size);
-  attributes.fork_excluded = exclude_from_fork(ptr, size);
-  return attributes;
+  return compose_make_secure(
+      ptr, size, [this](void* p, std::size_t n) { return lock(p, n); },
+      [this](void* p, std::size_t n) { return exclude_from_crash_dumps(p, n); },
+      [this](void* p, std::size_t n) { return exclude_from_fork(p, n); });
 }
 
 Result<GuardedAllocation> OsLockedPageAllocator::allocate_guarded(std::size_t size, Protection protection) {

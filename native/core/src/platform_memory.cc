@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "make_secure.h"
 #include "os.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
@@ -52,16 +53,7 @@ std::size_t page_size() {
 }
 
 SecureAttributes make_secure(void* ptr, std::size_t size) {
-  SecureAttributes attributes;
-  Status locked = lock(ptr, size);
-  attributes.locked = locked.ok();
-  if (!locked) {
-    attributes.lock_error = locked.error();
-    log_message(LogLevel::Warn, "pages not locked, they may be swapped out: " + locked.error().message);
-  }
-  attributes.dump_excluded = os::exclude_from_crash_dumps(ptr, size);
-  attributes.fork_excluded = os::exclude_from_fork(ptr, size);
-  return attributes;
+  return compose_make_secure(ptr, size, lock, os::exclude_from_crash_dumps, os::exclude_from_fork);
 }
 
 Result<Allocation> allocate(std::size_t size, std::size_t align, Protection protection, AllocationType type) {

@@ -6,6 +6,7 @@
 
 #include "canary.h"
 #include "os.h"
+#include "page_gate.h"
 #include "pool_os.h"
 #include "scratch.h"
 #include "strongroom/log.h"
@@ -82,7 +83,8 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
   Sealing sealing = choice.value().sealing;
   int pkey = choice.value().pkey;
   std::string sealing_reason = choice.value().reason;
-  if (sealing == Sealing::Pkey && !os::protect_with_key(memory.data, memory.data_size, pkey).ok()) {
+  Status sealed = PageGate(sealing, pkey, pages).seal_at_rest(memory.data, memory.data_size);
+  if (!sealed && sealing == Sealing::Pkey) {
     if (options.sealing == SealingPreference::Pkey) {
       abandon(pages, memory, secure);
       return make_error(ErrorCode::Unsupported, "pkey_mprotect failed");
@@ -90,21 +92,19 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
     sealing = Sealing::Mprotect;
     pkey = -1;
     sealing_reason = "pkey_mprotect failed";
+    sealed = PageGate(sealing, pkey, pages).seal_at_rest(memory.data, memory.data_size);
   }
-  if (sealing != Sealing::Pkey) {
-    Status sealed = pages.protect(memory.data, memory.data_size, at_rest_protection());
-    if (!sealed) {
-      abandon(pages, memory, secure);
-      return sealed.error();
-    }
+  if (!sealed) {
+    abandon(pages, memory, secure);
+    return sealed.error();
   }
 
   std::unique_ptr<ProtectedRegion> region(new (std::nothrow) ProtectedRegion(memory, size, pages));
   if (!region) {
+    if (sealing == Sealing::KernelCopy) os::kernel_copy_unregister(memory.data);
     abandon(pages, memory, secure);
     return make_error(ErrorCode::OsError, "out of memory for the region's bookkeeping");
   }
-  if (sealing == Sealing::KernelCopy) os::kernel_copy_register(memory.data, memory.data_size);
   region->sealing_ = sealing;
   region->lock_policy_ = options.lock_policy;
   region->pkey_ = pkey;
@@ -119,7 +119,7 @@ ProtectedRegion::~ProtectedRegion() {
   // Wipe everything (secret and canary) before the pages can leave RAM.
   if (sealing_ == Sealing::KernelCopy) {
     // Never written: the pages were never even faulted in, nothing to wipe.
-    Status wiped = untouched_ ? Status() : os::kernel_copy_zero(memory_.data, memory_.data_size);
+    Status wiped = untouched_ ? Status() : gate().wipe(memory_.data, memory_.data_size);
     if (!wiped) {
       log_message(LogLevel::Error,
                   "could not wipe a region through the kernel; unmapping unwiped: " + wiped.error().message);
@@ -131,14 +131,12 @@ ProtectedRegion::~ProtectedRegion() {
     if (!freed) log_message(LogLevel::Error, "could not unmap a region: " + freed.error().message);
     return;
   }
-  Status writable =
-      sealing_ == Sealing::Pkey ? Status() : pages_->protect(memory_.data, memory_.data_size, Protection::ReadWrite);
-  if (writable && sealing_ == Sealing::Pkey) {
-    os::key_scope_enter(pkey_, true);
+  // Opened read-write and left so under mprotect: the pages are unmapped next.
+  const PageGate gate = this->gate();
+  Status writable = gate.open(memory_.data, memory_.data_size, Protection::ReadWrite);
+  if (writable) {
     secure_wipe(memory_.data, memory_.data_size);
-    os::key_scope_leave(pkey_, true);
-  } else if (writable) {
-    secure_wipe(memory_.data, memory_.data_size);
+    if (sealing_ == Sealing::Pkey) (void)gate.close(memory_.data, memory_.data_size, Protection::ReadWrite);
   } else {
     log_message(LogLevel::Error, "could not open a region to wipe it; unmapping unwiped: " + writable.error().message);
   }
@@ -189,23 +187,21 @@ Protection ProtectedRegion::at_rest_protection() {
   return os::at_rest_protection();
 }
 
+PageGate ProtectedRegion::gate() const {
+  return PageGate(sealing_, pkey_, *pages_);
+}
+
 Status ProtectedRegion::open(Protection protection) {
-  if (sealing_ == Sealing::KernelCopy) {
-    ++open_scopes_;  // the pages never open: only the count, for sealed()
-    return Status();
-  }
-  if (sealing_ == Sealing::Pkey) {
-    // Per thread: opens the key for this thread only, no system call.
-    os::key_scope_enter(pkey_, protection == Protection::ReadWrite);
+  // Kernel copy: the pages never open, only the count moves, for sealed().
+  // Pkey: every scope opens the key for its own thread.
+  // Mprotect: nested scopes keep the widest protection until the outermost
+  // one ends.
+  const bool per_scope = sealing_ == Sealing::KernelCopy || sealing_ == Sealing::Pkey;
+  if (!per_scope && open_scopes_ > 0 && (open_protection_ == Protection::ReadWrite || protection == open_protection_)) {
     ++open_scopes_;
     return Status();
   }
-  // Nested scopes keep the widest protection until the outermost one ends.
-  if (open_scopes_ > 0 && (open_protection_ == Protection::ReadWrite || protection == open_protection_)) {
-    ++open_scopes_;
-    return Status();
-  }
-  Status opened = pages_->protect(memory_.data, memory_.data_size, protection);
+  Status opened = gate().open(memory_.data, memory_.data_size, protection);
   if (!opened) return opened;
   open_protection_ = protection;
   ++open_scopes_;
@@ -214,17 +210,9 @@ Status ProtectedRegion::open(Protection protection) {
 
 Status ProtectedRegion::seal(Protection opened) {
   if (open_scopes_ == 0) return Status();
-  if (sealing_ == Sealing::KernelCopy) {
-    --open_scopes_;
-    return Status();
-  }
-  if (sealing_ == Sealing::Pkey) {
-    os::key_scope_leave(pkey_, opened == Protection::ReadWrite);
-    --open_scopes_;
-    return Status();
-  }
-  if (--open_scopes_ > 0) return Status();
-  Status sealed = pages_->protect(memory_.data, memory_.data_size, at_rest_protection());
+  const bool per_scope = sealing_ == Sealing::KernelCopy || sealing_ == Sealing::Pkey;
+  if (--open_scopes_ > 0 && !per_scope) return Status();
+  Status sealed = gate().close(memory_.data, memory_.data_size, opened);
   if (!sealed) {
     ++open_scopes_;  // still open: report it honestly through sealed()
     return sealed;
@@ -245,7 +233,7 @@ bool ProtectedRegion::canary_intact() {
   if (sealing_ == Sealing::KernelCopy && untouched_) return true;  // placed by the first write
   if (sealing_ == Sealing::KernelCopy) {
     unsigned char canary[kCanarySize];
-    return os::kernel_copy_read(memory_.data + size_, canary, kCanarySize).ok() && region_canary().matches(canary);
+    return gate().read(memory_.data + size_, canary, kCanarySize).ok() && region_canary().matches(canary);
   }
   if (!open(Protection::ReadOnly)) return false;
   bool intact = canary_matches();

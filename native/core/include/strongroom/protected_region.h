@@ -35,6 +35,8 @@
 
 namespace strongroom {
 
+class PageGate;  // src/page_gate.h: opens and seals the data pages
+
 constexpr std::size_t kCanarySize = 16;
 constexpr std::size_t kDefaultMaxSecretSize = 1024 * 1024;  // 1 MiB, as in the seed
 
@@ -122,6 +124,8 @@ class ProtectedRegion {
   // and seals again, also when fn throws.
   template <typename Fn>
   Status scoped(Protection protection, Fn&& fn);
+  // The shared pkey / kernel copy / mprotect gate for this region's pages.
+  PageGate gate() const;
   Status open(Protection protection);
   // Closes one scope opened with `opened` (ReadOnly or ReadWrite).
   Status seal(Protection opened);
