@@ -46,7 +46,6 @@
 #include <cstdint>
 #include <cstring>
 #include <atomic>
-#include <chrono>
 #include <map>
 #include <mutex>
 #include <new>
