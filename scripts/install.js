@@ -9,10 +9,12 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { currentLibc, prebuildPath } = require('./prebuild-name');
+
 const root = path.resolve(__dirname, '..');
 const target = `${process.platform}-${process.arch}`;
-const libc = process.platform === 'linux' ? (process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl') : null;
-const prebuild = path.join(root, 'prebuilds', target, `strongroom.napi${libc ? `.${libc}` : ''}.node`);
+const libc = currentLibc();
+const prebuild = prebuildPath(root, process.platform, process.arch, libc);
 
 function loads(file) {
   try {

@@ -12,12 +12,13 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { currentLibc, prebuildPath } = require('./prebuild-name');
+
 const root = path.resolve(__dirname, '..');
 const archFlag = process.argv.indexOf('--arch');
 const arch = archFlag > 0 ? process.argv[archFlag + 1] : process.arch;
 const platform = process.platform;
-const glibc = platform === 'linux' && process.report.getReport().header.glibcVersionRuntime;
-if (platform === 'linux' && !glibc) {
+if (currentLibc() === 'musl') {
   console.error('strongroom prebuild: this Node is not built on glibc (musl?); only glibc prebuilds are made');
   process.exit(1);
 }
@@ -34,8 +35,8 @@ const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
 run(process.execPath, [cmakeJs, 'compile', '-O', 'build/addon', ...(arch !== process.arch ? ['--arch', arch] : [])]);
 
 const built = path.join(root, 'build', 'addon', 'Release', 'strongroom.node');
-const dir = path.join(root, 'prebuilds', `${platform}-${arch}`);
-const file = path.join(dir, `strongroom.napi${platform === 'linux' ? '.glibc' : ''}.node`);
+const file = prebuildPath(root, platform, arch, currentLibc());
+const dir = path.dirname(file);
 fs.rmSync(dir, { recursive: true, force: true });
 fs.mkdirSync(dir, { recursive: true });
 fs.copyFileSync(built, file);
@@ -54,7 +55,9 @@ if (platform === 'linux') {
   ]);
   versions.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
   const newest = versions.at(-1);
-  floor = newest ? `; needs glibc >= ${newest.filter((n, i) => i < 2 || n > 0).join('.')} (built on ${glibc})` : '';
+  floor = newest
+    ? `; needs glibc >= ${newest.filter((n, i) => i < 2 || n > 0).join('.')} (built on ${process.report.getReport().header.glibcVersionRuntime})`
+    : '';
 }
 const { size } = fs.statSync(file);
 console.log(`strongroom prebuild: ${path.relative(root, file)} ${(size / 1024).toFixed(1)} KiB${floor}`);

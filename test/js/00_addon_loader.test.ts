@@ -41,6 +41,22 @@ test('a prebuild for the platform, arch and libc comes first, then the local bui
   );
 });
 
+test('the loader looks for a prebuild exactly where npm run prebuild and the install step put it', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { prebuildPath } = require(path.join(packageRoot, 'scripts', 'prebuild-name.js')) as {
+    prebuildPath(root: string, platform: string, arch: string, libc: string | null): string;
+  };
+  const root = path.join(path.sep, 'srv', 'app', 'node_modules', 'strongroom');
+  for (const target of [
+    linux,
+    { platform: 'linux', arch: 'arm64', libc: 'musl' },
+    { platform: 'darwin', arch: 'arm64', libc: null },
+    { platform: 'win32', arch: 'x64', libc: null },
+  ] as AddonTarget[]) {
+    assert.equal(addonCandidates(root, target)[0]?.file, prebuildPath(root, target.platform, target.arch, target.libc));
+  }
+});
+
 test('in a packaged app the addon is loaded from app.asar.unpacked, by absolute path', () => {
   const sep = path.sep;
   const resources = path.join(sep, 'Applications', 'Demo.app', 'Contents', 'Resources');
@@ -154,7 +170,8 @@ test('the install step: builds nothing where the prebuild loads; names strongroo
   const stage = (withModules: boolean, withPrebuild: boolean): string => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-install-'));
     fs.cpSync(path.join(packageRoot, 'package.json'), path.join(dir, 'package.json'));
-    fs.cpSync(path.join(packageRoot, 'scripts', 'install.js'), path.join(dir, 'scripts', 'install.js'));
+    for (const script of ['install.js', 'prebuild-name.js'])
+      fs.cpSync(path.join(packageRoot, 'scripts', script), path.join(dir, 'scripts', script));
     if (withModules) fs.symlinkSync(path.join(packageRoot, 'node_modules'), path.join(dir, 'node_modules'), 'junction');
     if (withPrebuild) {
       const relative = path.relative(packageRoot, addonSource.file);

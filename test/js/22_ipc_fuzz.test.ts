@@ -8,19 +8,9 @@ import { SecretVault } from '../../main';
 import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
 import { registerVaultIpc } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame } from './bridge-fixtures';
+import { prng } from './helpers';
 
 const PER_CHANNEL = 10_000;
-
-// A small deterministic PRNG (mulberry32), so a failure can be replayed.
-function prng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValue(rand: () => number, depth = 0): unknown {
   const pick = Math.floor(rand() * (depth > 2 ? 9 : 13));

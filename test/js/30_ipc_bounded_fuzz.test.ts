@@ -14,6 +14,7 @@ import { BRIDGE_METHODS } from '../../bridge/contract';
 import { DATA_BOUNDS, MAX_ERROR_MESSAGE } from '../../main/ipc/payload';
 import { registerVaultIpc, type Operation } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
+import { prng } from './helpers';
 
 type Response = { ok: boolean; value?: unknown; error?: { code: string; message: string } };
 
@@ -21,16 +22,6 @@ type Response = { ok: boolean; value?: unknown; error?: { code: string; message:
 export const TOUCH_BOUND = 10 * DATA_BOUNDS.maxValues;
 /** Past this the counting proxies throw: a walk with no bound fails fast instead of hanging the run. */
 const TOUCH_CAP = 100 * TOUCH_BOUND;
-
-function prng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Wraps every array and plain object reachable from `value` (lazily) in proxies that count every trap. */
 function counting(value: unknown): { value: unknown; touches: () => number } {

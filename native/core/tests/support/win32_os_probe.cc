@@ -36,18 +36,4 @@ bool running_under_wine() {
   return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
 }
 
-int mapping_count() {
-  return -1;
-}
-
-bool cpu_has_protection_keys() {
-  return false;
-}
-
-SystemCallCount count_system_calls(void (*)(), void (*)()) {
-  SystemCallCount count;
-  count.reason = "counting system calls needs Linux seccomp filters";
-  return count;
-}
-
 }  // namespace strongroom_test
