@@ -9,7 +9,7 @@ import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
 import { native } from '../../main/native';
-import { isLinux, isRoot, packageRoot, runNode, which } from './helpers';
+import { isLinux, isRoot, packageRoot, readableStage, runNode, which } from './helpers';
 
 function cpuHasPkeys(): boolean {
   return isLinux && /^flags\s*:.*\bospke\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
@@ -167,7 +167,11 @@ test('unprivileged under RLIMIT_MEMLOCK, after hardening.disableCoreDumps(): ker
     }
     console.log(JSON.stringify(out));
     `,
-    { prefix: [setpriv, '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', prlimit, '--memlock=65536:65536', '--'] },
+    {
+      prefix: [setpriv, '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', prlimit, '--memlock=65536:65536', '--'],
+      // nobody loads the package from a world-readable copy: the checkout may be in a 0700 folder.
+      entry: path.join(readableStage(), 'dist', 'main', 'index.js'),
+    },
   );
   assert.equal(child.status, 0, child.stderr);
   const out = JSON.parse(child.stdout.trim().split('\n').pop()!);

@@ -48,9 +48,9 @@ export function which(command: string): string | null {
 /** Runs a JavaScript snippet in a fresh node process with `strongroom` bound to the package. */
 export function runNode(
   source: string,
-  options: { args?: string[]; prefix?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { args?: string[]; prefix?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number; entry?: string } = {},
 ): SpawnSyncReturns<string> {
-  const script = `const strongroom = require(${JSON.stringify(entryPoint)});\n${source}`;
+  const script = `const strongroom = require(${JSON.stringify(options.entry ?? entryPoint)});\n${source}`;
   const argv = [...(options.prefix ?? []), process.execPath, ...(options.args ?? []), '-e', script];
   return spawnSync(argv[0], argv.slice(1), {
     encoding: 'utf8',
@@ -221,6 +221,9 @@ export function readableStage(): string {
   copy('dist/main');
   copy('bin');
   copy('build/addon/Release/strongroom.node');
+  // The prebuild too, where there is one: the loader takes it first, so the
+  // children test the same binary as the suite.
+  if (fs.existsSync(path.join(packageRoot, 'prebuilds'))) copy('prebuilds');
   copy('node_modules/zod');
   copy('package.json');
   const open = (dir: string) => {
