@@ -41,8 +41,70 @@ export interface LoadedAddon<T> {
   skipped: AddonAttempt[];
 }
 
-function detectLibc(platform: string): AddonTarget['libc'] {
+const PT_INTERP = 3;
+
+/**
+ * The program interpreter (dynamic loader) an ELF executable names in its
+ * PT_INTERP program header, e.g. /lib64/ld-linux-x86-64.so.2 (glibc) or
+ * /lib/ld-musl-x86_64.so.1 (musl); null for a static or non-ELF file. Reads
+ * a few hundred bytes of the file: no child process, no diagnostic report.
+ * scripts/prebuild-name.js does the same for the install step.
+ */
+export function elfInterpreter(file: string): string | null {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const handle = fd;
+    const read = (offset: number, length: number): Buffer => {
+      const buffer = Buffer.alloc(length);
+      return buffer.subarray(0, fs.readSync(handle, buffer, 0, length, offset));
+    };
+    const header = read(0, 64);
+    if (header.length < 52 || header.readUInt32BE(0) !== 0x7f454c46) return null;
+    const is64 = header[4] === 2;
+    const le = header[5] === 1;
+    const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+    const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+    const word = (b: Buffer, o: number) => (is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o));
+    const phoff = word(header, is64 ? 0x20 : 0x1c);
+    const phentsize = u16(header, is64 ? 0x36 : 0x2a);
+    const phnum = u16(header, is64 ? 0x38 : 0x2c);
+    if (phentsize < (is64 ? 56 : 32) || phnum === 0 || phnum > 256) return null;
+    const table = read(phoff, phentsize * phnum);
+    for (let i = 0; (i + 1) * phentsize <= table.length && i < phnum; i++) {
+      const entry = table.subarray(i * phentsize, (i + 1) * phentsize);
+      if (u32(entry, 0) !== PT_INTERP) continue;
+      const offset = word(entry, is64 ? 8 : 4);
+      const size = word(entry, is64 ? 32 : 16);
+      if (size === 0 || size > 4096) return null;
+      return read(offset, size).toString('latin1').replace(/\0.*$/s, '');
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** 'glibc' or 'musl' from a program interpreter's path; null when it names neither. */
+export function libcOfInterpreter(interpreter: string | null): 'glibc' | 'musl' | null {
+  if (interpreter === null) return null;
+  if (/(^|\/)ld-musl-/.test(interpreter)) return 'musl';
+  if (/(^|\/)(ld-linux[^/]*|ld64)\.so\.\d+$/.test(interpreter)) return 'glibc';
+  return null;
+}
+
+/**
+ * The C library the running executable (Node, or Electron) is linked
+ * against, from its ELF interpreter. Only a static executable, which names
+ * none, falls back to Node's diagnostic report: it is heavy (it walks every
+ * libuv handle) and has crashed in Electron workers.
+ */
+export function detectLibc(platform: string, executable: string = process.execPath): AddonTarget['libc'] {
   if (platform !== 'linux') return null;
+  const fromElf = libcOfInterpreter(elfInterpreter(executable));
+  if (fromElf !== null) return fromElf;
   // Node reports the glibc it runs on; a musl build of Node has no such field.
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
   return header?.glibcVersionRuntime ? 'glibc' : 'musl';

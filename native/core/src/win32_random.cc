@@ -12,7 +12,8 @@ namespace strongroom {
 
 Status fill_random(void* ptr, std::size_t len) {
   unsigned char* out = static_cast<unsigned char*>(ptr);
-  constexpr std::size_t kMaxChunk = std::numeric_limits<ULONG>::max();
+  // Parenthesized: compiles even where windows.h's max(a, b) macro is defined.
+  constexpr std::size_t kMaxChunk = (std::numeric_limits<ULONG>::max)();
   std::size_t done = 0;
   while (done < len) {
     const std::size_t chunk = len - done < kMaxChunk ? len - done : kMaxChunk;

@@ -26,7 +26,8 @@ constexpr int kVmInheritNone = 2;
 
 // One leaf map entry as vm_region_submap_info_64 describes it: [start,
 // start + size), its current protection, its inheritance on fork, and how
-// many times user space wired it (mlock; munlock takes it back to 0).
+// many times user space wired it (each mlock adds one and each munlock takes
+// one away: XNU's subtract_wire_counts decrements it, it does not reset it).
 struct RegionRecord {
   std::uint64_t start = 0;
   std::uint64_t size = 0;
