@@ -4,9 +4,10 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { _electron, test as base, type BrowserContext, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
+import { _electron, expect, test as base, type BrowserContext, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
 
-import { electronBinary, HOW_TO_GET_ELECTRON } from './electron-binary';
+import { DEMO_ENTRY } from '../renderer-demo/packaging.forge';
+import { electronBinary, HOW_TO_GET_ELECTRON, packagedOut, requireElectron } from './electron-binary';
 
 const root = path.resolve(__dirname, '..');
 const dist = (p: string) => path.join(root, 'dist', p);
@@ -202,19 +203,74 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
   vault.destroyAll();
 }
 
+/** Where the addon the app's main process loaded came from, as the library's loader recorded it (doctor shows the same). */
+interface LoadedAddonFile {
+  kind: string;
+  file: string;
+  /** The library module that loaded it (dist/main/native.js, inside app.asar when packaged). */
+  library: string;
+}
+
+/**
+ * Which addon file Electron's main process loaded: read from the library's
+ * own record (addonSource) in the main process's module cache, then checked
+ * against what the file should be: the prebuild where one is expected
+ * (STRONGROOM_EXPECT_PREBUILD=1), a file inside the package for the packaged
+ * app, and otherwise the very file Node's loader picks in the checkout.
+ */
+async function expectAddonFile(app: ElectronApplication, testInfo: TestInfo, appDir: string | null): Promise<void> {
+  const loaded = await app.evaluate((): LoadedAddonFile | null => {
+    // Electron 45's Node (22.x) has process.getBuiltinModule; require.cache is Module._cache.
+    const { createRequire } = (process as unknown as { getBuiltinModule(id: string): typeof import('node:module') }).getBuiltinModule(
+      'node:module',
+    );
+    const cache = createRequire(process.execPath).cache;
+    const library = Object.keys(cache).find((file) => /[\\/]dist[\\/]main[\\/]native\.js$/.test(file));
+    const source =
+      library === undefined ? undefined : (cache[library]?.exports as { addonSource?: { kind: string; file: string } }).addonSource;
+    return library === undefined || source === undefined ? null : { kind: source.kind, file: source.file, library };
+  });
+  expect(loaded, "the app's main process loaded the library (dist/main/native.js) and its addon").not.toBeNull();
+  const { kind, file, library } = loaded!;
+  testInfo.annotations.push({ type: 'addon', description: `${kind} ${file}` });
+  expect(fs.existsSync(file), `the loaded addon ${file} exists`).toBe(true);
+  if (process.env.STRONGROOM_EXPECT_PREBUILD === '1') {
+    expect(kind, `a prebuild, not ${file}`).toBe('prebuild');
+    expect(path.basename(path.dirname(file))).toBe(`${process.platform}-${process.arch}`);
+  }
+  if (appDir !== null) {
+    // The packaged app loads only what it ships: the addon unpacked next to app.asar, never the checkout's.
+    expect(path.relative(appDir, library).startsWith('..'), `the library ${library} is inside the packaged app ${appDir}`).toBe(false);
+    expect(path.relative(appDir, file).startsWith('..'), `the addon ${file} is inside the packaged app ${appDir}`).toBe(false);
+    expect(file.split(path.sep)).toContain('app.asar.unpacked');
+  } else {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loader = require(dist('main/addon-loader.js'));
+    const candidates: { kind: string; file: string }[] = loader.addonCandidates(root, loader.currentTarget());
+    const expected = candidates.find((c) => fs.existsSync(c.file));
+    expect({ kind, file: path.resolve(file) }).toEqual({ kind: expected?.kind, file: expected ? path.resolve(expected.file) : undefined });
+  }
+}
+
 async function electronApp(testInfo: TestInfo, use: (app: AppHandle) => Promise<void>): Promise<void> {
   const found = electronBinary();
   if ('missing' in found) {
+    if (requireElectron) {
+      // Where a binary is expected (STRONGROOM_REQUIRE_ELECTRON=1, the GitHub Actions matrix), its absence is a failure.
+      throw new Error(`electron project: ${found.missing}, and STRONGROOM_REQUIRE_ELECTRON=1 requires it. ${HOW_TO_GET_ELECTRON}`);
+    }
     testInfo.annotations.push({ type: 'not run', description: `${found.missing}. ${HOW_TO_GET_ELECTRON}` });
     testInfo.skip(true, `electron project not run: ${found.missing}`);
     return;
   }
+  const packaged = packagedOut !== null && 'appDir' in found ? (found as { appDir: string }).appDir : null;
   const app = await _electron.launch({
     executablePath: found.path,
-    // The demo's own entry: package.json "main" is the library, which starts
-    // nothing. Electron's default app imports a .js path given as its first
-    // non-switch argument, the way npm start (electron-forge start --app-path) does.
-    args: [dist('renderer-demo/main/demo.main.js')],
+    // The checkout: the demo's own entry (package.json "main" is the library,
+    // which starts nothing). Electron's default app imports a .js path given
+    // as its first non-switch argument, the way npm start (electron-forge
+    // start --app-path) does. The packaged app starts its own entry.
+    args: packaged === null ? [path.join(root, DEMO_ENTRY)] : [],
     cwd: root,
     // On Linux Playwright puts --no-sandbox on Electron's command line unless
     // this is true, which would run the renderer unsandboxed and test a
@@ -232,10 +288,14 @@ async function electronApp(testInfo: TestInfo, use: (app: AppHandle) => Promise<
     //  - Playwright's Chromium switches are not appended, and process.argv
     //    keeps Playwright's --inspect=0 --remote-debugging-port=0.
   });
-  const page = await app.firstWindow();
-  await page.waitForLoadState('domcontentloaded');
-  await use({ mode: 'electron', page, electronApp: app, screenshot: (name) => screenshotter(() => page, testInfo, name) });
-  await app.close();
+  try {
+    const page = await app.firstWindow();
+    await page.waitForLoadState('domcontentloaded');
+    await expectAddonFile(app, testInfo, packaged);
+    await use({ mode: 'electron', page, electronApp: app, screenshot: (name) => screenshotter(() => page, testInfo, name) });
+  } finally {
+    await app.close();
+  }
 }
 
 export const test = base.extend<{ app: AppHandle }>({

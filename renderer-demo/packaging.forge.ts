@@ -5,8 +5,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The demo's compiled Electron entry, relative to the package root. */
-export const DEMO_ENTRY = 'dist/renderer-demo/main/demo.main.js';
+/**
+ * The demo's Electron entry, relative to the package root: its main process
+ * bundled with the libraries it uses (scripts/build-demo.js), since packaging
+ * prunes the devDependencies they come from.
+ */
+export const DEMO_ENTRY = 'dist/renderer-demo/main/demo.main.bundle.js';
+
+/** The packaged demo's executable name (forge.config.ts executableName; CFBundleExecutable on macOS). */
+export const DEMO_EXECUTABLE = 'strongroom-demo';
 
 /**
  * Rewrites `main` in `${buildPath}/package.json` (Forge's copy of the app,

@@ -40,7 +40,7 @@ function run(command, args) {
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
 run(process.execPath, [
   cmakeJs,
-  'compile',
+  'rebuild', // configure afresh: a build folder configured earlier (npm install) would keep its options
   '-O',
   'build/addon',
   '--CDSTRONGROOM_WERROR=ON',
@@ -67,7 +67,10 @@ const newer = (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 function checkFloor(what, needed, name) {
   const declared = process.env[name];
   if (declared && needed && newer(needed, versionOf(declared)) > 0) {
-    console.error(`strongroom prebuild: ${path.relative(root, file)} needs ${what} >= ${versionText(needed)}, newer than ${name}=${declared}`);
+    console.error(
+      `strongroom prebuild: ${path.relative(root, file)} needs ${what} >= ${versionText(needed)}, newer than ${name}=${declared}`,
+    );
+    fs.rmSync(dir, { recursive: true, force: true }); // a prebuild that breaks its floor is not kept
     process.exit(1);
   }
 }

@@ -60,19 +60,23 @@ function file(bytes: Buffer | string): string {
   return name;
 }
 
-test('the running executable: both readers name the same interpreter, and its libc is what Node reports', { skip: process.platform !== 'linux' && 'Linux only' }, () => {
-  const interpreter = elfInterpreter(process.execPath);
-  assert.ok(interpreter !== null, `${process.execPath} names a program interpreter`);
-  assert.equal(script.elfInterpreter(process.execPath), interpreter);
-  assert.ok(fs.existsSync(interpreter), `the interpreter ${interpreter} exists`);
-  // The reference: Node's diagnostic report, the method this replaces.
-  const header = process.report.getReport() as unknown as { header: { glibcVersionRuntime?: string } };
-  const expected = header.header.glibcVersionRuntime ? 'glibc' : 'musl';
-  assert.equal(detectLibc('linux'), expected);
-  assert.equal(script.currentLibc('linux'), expected);
-  assert.equal(detectLibc('darwin'), null);
-  assert.equal(script.currentLibc('win32'), null);
-});
+test(
+  'the running executable: both readers name the same interpreter, and its libc is what Node reports',
+  { skip: process.platform !== 'linux' && 'Linux only' },
+  () => {
+    const interpreter = elfInterpreter(process.execPath);
+    assert.ok(interpreter !== null, `${process.execPath} names a program interpreter`);
+    assert.equal(script.elfInterpreter(process.execPath), interpreter);
+    assert.ok(fs.existsSync(interpreter), `the interpreter ${interpreter} exists`);
+    // The reference: Node's diagnostic report, the method this replaces.
+    const header = process.report.getReport() as unknown as { header: { glibcVersionRuntime?: string } };
+    const expected = header.header.glibcVersionRuntime ? 'glibc' : 'musl';
+    assert.equal(detectLibc('linux'), expected);
+    assert.equal(script.currentLibc('linux'), expected);
+    assert.equal(detectLibc('darwin'), null);
+    assert.equal(script.currentLibc('win32'), null);
+  },
+);
 
 test('synthetic ELF files of both classes and byte orders', () => {
   const cases: [boolean, boolean, string][] = [
@@ -87,7 +91,10 @@ test('synthetic ELF files of both classes and byte orders', () => {
     assert.equal(script.elfInterpreter(f), interpreter);
   }
   // PT_INTERP is found past other program headers, and only PT_INTERP counts.
-  assert.equal(elfInterpreter(file(elf({ is64: true, le: true, interpreter: '/lib/ld-musl-aarch64.so.1', firstType: 4 }))), '/lib/ld-musl-aarch64.so.1');
+  assert.equal(
+    elfInterpreter(file(elf({ is64: true, le: true, interpreter: '/lib/ld-musl-aarch64.so.1', firstType: 4 }))),
+    '/lib/ld-musl-aarch64.so.1',
+  );
   const staticElf = file(elf({ is64: true, le: true, interpreter: null }));
   assert.equal(elfInterpreter(staticElf), null, 'a static executable names none');
   assert.equal(script.elfInterpreter(staticElf), null);

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// Every module the packaged app's main process loads must be in the package.
+// A module that resolves in the checkout (a devDependency in node_modules, a
+// source file) but not in the package makes the app throw "Cannot find
+// module" at launch, and nothing short of starting the packaged app shows it.
+//
+//   node scripts/check-packaged-app.js
+//     Makes the copy Electron Forge would package from this checkout, with
+//     forge.config.ts's ignore list and @electron/packager's own filter
+//     (its default ignores, the out folder, devDependencies pruned), applies
+//     the packageAfterCopy hook, and checks that copy. Needs `npm run build`.
+//   node scripts/check-packaged-app.js --app out
+//     Checks what `electron-forge package` made under out/: app.asar,
+//     extracted, with app.asar.unpacked laid over it.
+//
+// The check: esbuild resolves the main process's whole require graph from
+// the package's "main", inside the package and nowhere else (Node's own
+// resolution rules); every file it reaches must be in the package. Then the
+// files the main process opens by path: the addon the loader would pick for
+// this platform, and the preload bundle.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { builtinModules } = require('node:module');
+
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+const dist = (p) => path.join(root, 'dist', p);
+
+function fail(message) {
+  console.error(`check-packaged-app: ${message}`);
+  process.exit(1);
+}
+
+/** Copies the files @electron/packager would copy from `root`, with Forge's options, into `stage`. */
+async function stageLikeForge(stage) {
+  const forge = require(dist('forge.config.js')).default;
+  const { populateIgnoredPaths, userPathFilter } = require('@electron/packager/dist/copy-filter');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  // What Forge passes to packager (@electron-forge/core api/package): its
+  // defaults, then packagerConfig, then dir and out; prune is on unless set.
+  const opts = {
+    ignore: [/^\/out\//g],
+    quiet: true,
+    prune: true,
+    name: pkg.productName ?? pkg.name,
+    ...forge.packagerConfig,
+    dir: root,
+    out: path.join(root, 'out'),
+  };
+  populateIgnoredPaths(opts);
+  const keep = userPathFilter(opts);
+  let files = 0;
+  const walk = async (from, to) => {
+    for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+      const source = path.join(from, entry.name);
+      if (!(await keep(source))) continue;
+      const target = path.join(to, entry.name);
+      if (entry.isDirectory()) {
+        fs.mkdirSync(target, { recursive: true });
+        await walk(source, target);
+      } else if (entry.isFile()) {
+        fs.copyFileSync(source, target);
+        files++;
+      }
+    }
+  };
+  await walk(root, stage);
+  // Forge's packageAfterCopy hook, as the packaged app gets it.
+  forge.hooks?.packageAfterCopy?.(forge, stage, '', process.platform, process.arch);
+  return files;
+}
+
+/** Finds resources/app.asar under a Forge output folder and extracts it (with app.asar.unpacked) into `stage`. */
+function extractPackaged(out, stage) {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.name === 'app.asar' && entry.isFile()) found.push(full);
+      else if (entry.isDirectory() && !entry.name.endsWith('.asar.unpacked')) walk(full);
+    }
+  };
+  walk(out);
+  if (found.length !== 1) fail(`expected one app.asar under ${out}, found ${found.length}: ${found.join(', ')}`);
+  const asarFile = found[0];
+  require('@electron/asar').extractAll(asarFile, stage);
+  const unpacked = `${asarFile}.unpacked`;
+  if (fs.existsSync(unpacked)) fs.cpSync(unpacked, stage, { recursive: true });
+  console.log(`check-packaged-app: ${path.relative(process.cwd(), asarFile)}`);
+}
+
+async function check(app) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8'));
+  const entry = path.join(app, manifest.main ?? 'index.js');
+  if (!fs.existsSync(entry)) fail(`the package's main, ${manifest.main}, is not in the package`);
+
+  const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+  let result;
+  try {
+    result = await esbuild.build({
+      absWorkingDir: app,
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      metafile: true,
+      logLevel: 'silent',
+      // Electron's own module is built into the binary.
+      external: ['electron', ...builtins],
+      // Only the package: no NODE_PATH, no node_modules above it (the stage sits in the temp folder).
+      nodePaths: [],
+    });
+  } catch (error) {
+    const missing = (error.errors ?? []).map((e) => `  ${e.text}${e.location ? ` (imported by ${e.location.file})` : ''}`);
+    fail(`the packaged app's main process loads modules the package does not ship:\n${missing.join('\n') || error.message}`);
+  }
+  const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(app, f));
+  const outside = inputs.filter((f) => path.relative(app, f).startsWith('..'));
+  if (outside.length > 0) fail(`modules resolved outside the package: ${outside.join(', ')}`);
+
+  // Files the main process opens by path (not through a static require).
+  const { addonCandidates, currentTarget } = require(path.join(app, 'dist', 'main', 'addon-loader.js'));
+  const candidates = addonCandidates(app, currentTarget()).map((c) => ({ ...c, file: c.file.replace('.asar.unpacked', '.asar') }));
+  const addon = candidates.find((c) => fs.existsSync(c.file));
+  if (addon === undefined)
+    fail(`no addon for ${process.platform}-${process.arch} in the package: tried ${candidates.map((c) => c.file).join(', ')}`);
+  const preload = path.join(app, 'dist', 'preload', 'strongroom.preload.bundle.js');
+  if (!fs.existsSync(preload)) fail(`the preload bundle is not in the package: ${preload}`);
+  const pages = path.join(app, 'renderer-demo', 'index.html');
+  if (!fs.existsSync(pages)) fail(`the demo's pages are not in the package: ${pages}`);
+
+  const fromModules = inputs.filter((f) => f.split(path.sep).includes('node_modules')).length;
+  console.log(
+    `check-packaged-app: the main process (${manifest.main}) loads ${inputs.length} modules (${fromModules} from node_modules), all in the package; addon: ${addon.kind} ${path.relative(app, addon.file)}`,
+  );
+}
+
+async function main() {
+  const appFlag = process.argv.indexOf('--app');
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-packaged-'));
+  try {
+    if (appFlag > 0) {
+      extractPackaged(path.resolve(process.argv[appFlag + 1]), stage);
+    } else {
+      if (!fs.existsSync(dist('forge.config.js'))) fail('run npm run build first');
+      const files = await stageLikeForge(stage);
+      console.log(`check-packaged-app: ${files} files, as Electron Forge would package this checkout`);
+    }
+    await check(stage);
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => fail(error.stack ?? String(error)));
