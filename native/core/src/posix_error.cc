@@ -13,7 +13,9 @@ namespace {
 // error number and writes the message into the buffer. Overload resolution on
 // the return type picks the reading that matches; the other overload is
 // never called (and, being a plain function, still compiles on both).
-[[maybe_unused]] const char* strerror_r_message(char* gnu_result, const char* /*buffer*/) { return gnu_result; }
+[[maybe_unused]] const char* strerror_r_message(char* gnu_result, const char* /*buffer*/) {
+  return gnu_result;
+}
 [[maybe_unused]] const char* strerror_r_message(int xsi_result, const char* buffer) {
   return xsi_result == 0 ? buffer : "unknown error";
 }
