@@ -29,6 +29,11 @@ const esbuild = require('esbuild');
 const root = path.resolve(__dirname, '..');
 const dist = (p) => path.join(root, 'dist', p);
 
+// Forge's own copies of @electron/packager and @electron/asar (dependencies of @electron-forge/core).
+const forgeCore = path.dirname(require.resolve('@electron-forge/core/package.json', { paths: [root] }));
+const packagerDir = path.dirname(require.resolve('@electron/packager/package.json', { paths: [forgeCore] }));
+const fromForge = (id) => require(require.resolve(id, { paths: [packagerDir, forgeCore] }));
+
 function fail(message) {
   console.error(`check-packaged-app: ${message}`);
   process.exit(1);
@@ -37,7 +42,7 @@ function fail(message) {
 /** Copies the files @electron/packager would copy from `root`, with Forge's options, into `stage`. */
 async function stageLikeForge(stage) {
   const forge = require(dist('forge.config.js')).default;
-  const { populateIgnoredPaths, userPathFilter } = require('@electron/packager/dist/copy-filter');
+  const { populateIgnoredPaths, userPathFilter } = require(path.join(packagerDir, 'dist', 'copy-filter.js'));
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   // What Forge passes to packager (@electron-forge/core api/package): its
   // defaults, then packagerConfig, then dir and out; prune is on unless set.
@@ -86,7 +91,7 @@ function extractPackaged(out, stage) {
   walk(out);
   if (found.length !== 1) fail(`expected one app.asar under ${out}, found ${found.length}: ${found.join(', ')}`);
   const asarFile = found[0];
-  require('@electron/asar').extractAll(asarFile, stage);
+  fromForge('@electron/asar').extractAll(asarFile, stage);
   const unpacked = `${asarFile}.unpacked`;
   if (fs.existsSync(unpacked)) fs.cpSync(unpacked, stage, { recursive: true });
   console.log(`check-packaged-app: ${path.relative(process.cwd(), asarFile)}`);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The portability build: compiles (syntax only, in seconds) what the other
+# The portability build: compiles (syntax only, about a minute) what the other
 # platforms' headers and compilers would reject, so that the class of defect
 # fails here and not first on the GitHub matrix.
 #
 #  1. XSI/POSIX headers, as macOS and musl have them. With -U_GNU_SOURCE
 #     -D_DEFAULT_SOURCE glibc declares the XSI strerror_r (it returns int) and
 #     hides the GNU extensions. Every core file that macOS compiles too
-#     (shared, posix_*, no_*), the core's tests and the addon.
+#     (shared, posix_*, no_*), the POSIX test support and the addon. glibc's
+#     <pthread.h> then lacks two GNU functions libstdc++ itself calls:
+#     native/core/tests/portability/xsi_libstdcxx.h declares just those.
 #  2. MSVC's windows.h under mingw-w64. mingw-w64 defines windows.h's min/max
 #     macros for C only; MSVC defines them for C++ too unless NOMINMAX is set.
 #     CMake sets NOMINMAX and WIN32_LEAN_AND_MEAN for every target, and this
