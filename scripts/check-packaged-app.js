@@ -17,12 +17,16 @@
 // the package's "main", inside the package and nowhere else (Node's own
 // resolution rules); every file it reaches must be in the package. Then the
 // files the main process opens by path: the addon the loader would pick for
-// this platform, and the preload bundle.
+// this platform, and the preload bundle. Last, the main process is started
+// in Node with the unit suite's stand-in for the electron module: it must open
+// its window and serve its page, loading every module (and the addon) from
+// the package.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { builtinModules } = require('node:module');
+const { spawnSync } = require('node:child_process');
 
 const esbuild = require('esbuild');
 
@@ -140,7 +144,51 @@ async function check(app) {
 
   const fromModules = inputs.filter((f) => f.split(path.sep).includes('node_modules')).length;
   console.log(
-    `check-packaged-app: the main process (${manifest.main}) loads ${inputs.length} modules (${fromModules} from node_modules), all in the package; addon: ${addon.kind} ${path.relative(app, addon.file)}`,
+    `check-packaged-app: the main process (${manifest.main}) resolves ${inputs.length} modules (${fromModules} from node_modules), all in the package; addon: ${addon.kind} ${path.relative(app, addon.file)}`,
+  );
+  run(app, entry);
+}
+
+/**
+ * Then starts it: imports the entry in Node as Electron 28+ does, with the
+ * unit suite's stand-in for the electron module, and requires that it opened
+ * its window and served its page, and that every module it loaded (the addon
+ * included) came from the package.
+ */
+function run(app, entry) {
+  const standIn = dist('test/js/electron-stand-in.require.js');
+  if (!fs.existsSync(standIn)) fail(`run npm run build first: ${standIn}`);
+  const script = `
+    import { createRequire } from 'node:module';
+    import { pathToFileURL } from 'node:url';
+    const entry = ${JSON.stringify(entry)};
+    await import(pathToFileURL(entry).href);
+    await new Promise((resolve) => setImmediate(resolve));
+    const report = await globalThis.__strongroomStandInReport();
+    const cache = createRequire(entry).cache;
+    const library = Object.keys(cache).find((file) => /[\\\\/]dist[\\\\/]main[\\\\/]native\\.js$/.test(file));
+    const addon = library === undefined ? null : cache[library].exports.addonSource;
+    process.stdout.write('REPORT ' + JSON.stringify({ windows: report.windows.length, index: report.index?.status ?? null, addon, modules: Object.keys(cache) }) + '\\n');
+    process.exit(0);`;
+  const child = spawnSync(process.execPath, ['--require', standIn, '--input-type=module', '-e', script], {
+    cwd: app,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('REPORT '));
+  if (child.status !== 0 || line === undefined) fail(`the packaged app's main process did not start:\n${child.stderr || child.stdout}`);
+  const result = JSON.parse(line.slice('REPORT '.length));
+  const inside = (file) => !path.relative(fs.realpathSync(app), fs.realpathSync(file)).startsWith('..');
+  const foreign = result.modules.filter(
+    (file) => !inside(file) && path.resolve(file) !== standIn && !file.startsWith(path.dirname(standIn)),
+  );
+  if (foreign.length > 0) fail(`the started main process loaded modules from outside the package: ${foreign.join(', ')}`);
+  if (result.windows !== 1 || result.index !== 200)
+    fail(`the started main process opened ${result.windows} windows and served its page with status ${result.index}`);
+  if (result.addon === null || !inside(result.addon.file))
+    fail(`the started main process loaded its addon from outside the package: ${result.addon?.file}`);
+  console.log(
+    `check-packaged-app: started (electron stand-in): one window, its page served, ${result.modules.length} modules loaded, all from the package; addon ${path.relative(app, result.addon.file)}`,
   );
 }
 
