@@ -288,13 +288,9 @@ Result<ChunkInfo> Pool::info(PoolChunk chunk) {
   info.guard_pages_verified = (front == Fact::No || back == Fact::No)     ? Fact::No
                               : (front == Fact::Yes && back == Fact::Yes) ? Fact::Yes
                                                                           : Fact::Unknown;
-  if (sealing_ == Sealing::Pkey) {
-    info.sealed_verified = os::key_access_disabled(pkey_) ? Fact::Yes : Fact::No;
-  } else {
-    const std::size_t first = c.offset / page * page;
-    const std::size_t last = (c.offset + used.slot - 1) / page * page + page;
-    info.sealed_verified = query_no_access(m.data + first, last - first);
-  }
+  const std::size_t first = c.offset / page * page;
+  const std::size_t last = (c.offset + used.slot - 1) / page * page + page;
+  info.sealed_verified = PageGate(sealing_, pkey_, *pages_).sealed_verified(m.data + first, last - first);
   return info;
 }
 
