@@ -7,6 +7,10 @@ import { test } from 'node:test';
 import { platformInfo, SecretVault } from '../../main';
 import { native } from '../../main/native';
 import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, rejects, runNode, vmLck, which } from './helpers';
+import { sealingUnderTest } from './support/sealing';
+
+/** The sealing method these suites force (scripts/test-js.js runs them once per method). */
+const sealing = sealingUnderTest();
 
 const ARENA = native.defaultArenaSize;
 
@@ -16,7 +20,7 @@ function cpuHasPkeys(): boolean {
 }
 
 test('a pooled secret: inspect says what the OS says, and that guards fence the arena, not the secret', () => {
-  const vault = new SecretVault({ storage: 'pooled' });
+  const vault = new SecretVault({ storage: 'pooled', sealing });
   const h = vault.generate(32);
   const status = vault.inspect(h);
   const info = vault.poolInfo()!;
@@ -48,7 +52,7 @@ test('a pooled secret: inspect says what the OS says, and that guards fence the 
 });
 
 test("sealing: 'pkey' wherever the CPU has protection keys, else 'kernel-copy' where the kernel allows it, else an honest 'mprotect'", (t) => {
-  const vault = new SecretVault({ storage: 'pooled' });
+  const vault = new SecretVault({ storage: 'pooled', sealing: 'auto' });
   const h = vault.generate(16);
   const status = vault.inspect(h);
   const info = vault.poolInfo()!;
@@ -71,7 +75,7 @@ test("sealing: 'pkey' wherever the CPU has protection keys, else 'kernel-copy' w
 });
 
 test('read, write and import work as with isolated storage; import wipes the source', () => {
-  const vault = new SecretVault({ storage: 'pooled' });
+  const vault = new SecretVault({ storage: 'pooled', sealing });
   const source = Uint8Array.from({ length: 33 }, (_, i) => i + 1);
   const h = vault.import(source);
   assert.ok(
@@ -91,7 +95,7 @@ test('read, write and import work as with isolated storage; import wipes the sou
 });
 
 test('storage per call overrides the vault; options are validated', () => {
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing });
   const pooled = vault.generate(32, { storage: 'pooled' });
   const isolated = vault.generate(32);
   assert.equal(vault.inspect(pooled).storage, 'pooled');
@@ -102,7 +106,7 @@ test('storage per call overrides the vault; options are validated', () => {
   assert.equal(stats.pooledSecrets, 1);
   const page = platformInfo().pageSize;
   assert.equal(stats.lockedBytes, native.poolSlotSize(32) + page * Math.ceil((32 + native.canarySize) / page));
-  const pooledVault = new SecretVault({ storage: 'pooled' });
+  const pooledVault = new SecretVault({ storage: 'pooled', sealing });
   assert.equal(pooledVault.inspect(pooledVault.import(new Uint8Array([1, 2]), { storage: 'isolated' })).storage, 'isolated');
   rejects(() => vault.generate(32, { storage: 'disk' } as never), 'INVALID_ARGUMENT');
   rejects(() => vault.generate(32, null as never), 'INVALID_ARGUMENT');
@@ -118,7 +122,7 @@ test(
   '1,000 pooled secrets lock one arena, not 1,000 pages; the OS confirms each; destroyAll gives it back',
   { skip: !isLinux && 'VmLck is Linux-only' },
   () => {
-    const vault = new SecretVault({ storage: 'pooled' });
+    const vault = new SecretVault({ storage: 'pooled', sealing });
     vault.destroyAll(); // trims any arena left by earlier tests
     const baseline = vmLck()!;
     const handles = Array.from({ length: 1000 }, () => vault.generate(32));
@@ -141,7 +145,7 @@ test(
   '100,000 pooled generate/destroy cycles leave stats, pool and VmLck at their baselines',
   { skip: !isLinux && 'VmLck is Linux-only' },
   () => {
-    const vault = new SecretVault({ storage: 'pooled' });
+    const vault = new SecretVault({ storage: 'pooled', sealing });
     vault.destroyAll();
     const lockedBefore = vmLck();
     const statsBefore = vault.stats();
@@ -187,7 +191,7 @@ test('RLIMIT_MEMLOCK = 64 KiB, unprivileged: the first arena is capped to the bu
     ${PROC_STATUS_SOURCE}
     const capEff = procStatus('CapEff');
     if (BigInt('0x' + capEff) & (1n << 14n)) { console.log(JSON.stringify({ cannotDrop: true })); process.exit(0); }
-    const vault = new strongroom.SecretVault({ storage: 'pooled' });
+    const vault = new strongroom.SecretVault({ storage: 'pooled', sealing: ${JSON.stringify(sealing)} });
     let count = 0, failure;
     for (;;) { try { vault.generate(32); count++; } catch (e) { failure = { code: e.code, syscall: e.syscall }; break; } }
     const page = strongroom.platformInfo().pageSize;
