@@ -22,9 +22,13 @@ cmake --build "$build" --parallel --config RelWithDebInfo
 per_method='^core_(06|08|10|11|13|15)_'
 (cd "$build" && ctest --output-on-failure -C RelWithDebInfo -E "$per_method")
 
-probe=$(find "$build" -type f -name 'test_01_page_size*' -perm -u+x | head -n 1)
+# Any test executable lists the methods (test_01 is the smallest); a
+# multi-config generator puts it in a per-configuration folder.
+probe=$(find "$build" -type f \( -name test_01_page_size -o -name test_01_page_size.exe \) | head -n 1)
+[[ -n $probe ]] || { echo "test_01_page_size was not built in $build" >&2; exit 1; }
 ran=0
 while read -r method verdict; do
+  verdict=${verdict%$'\r'} # Windows consoles end lines with CRLF
   if [[ $verdict == available ]]; then
     echo "sealing ${method}: the method-dependent suites"
     (cd "$build" && STRONGROOM_TEST_SEALING=$method ctest --output-on-failure -C RelWithDebInfo -R "$per_method")
