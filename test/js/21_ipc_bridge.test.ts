@@ -266,7 +266,13 @@ test(
       assert.equal(run.status, 0, run.stderr);
       const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       assert.ok(line, run.stdout + run.stderr);
-      type Scan = { counts: Record<string, number>; own: Record<string, number>; scannedBytes: number; unreadable: string[] };
+      type Scan = {
+        counts: Record<string, number>;
+        own: Record<string, number>;
+        scannedBytes: number;
+        unreadable: string[];
+        where: string[];
+      };
       const result = JSON.parse(line.slice('RESULT '.length)) as {
         wiped: boolean;
         sealing: string;
@@ -279,10 +285,14 @@ test(
       const none = Object.fromEntries(forms.map((f) => [f, 0]));
       assert.equal(result.sealing, method, 'the vault seals with the forced method');
       assert.equal(result.wiped, true, 'the bytes main received are wiped by the import');
-      assert.deepEqual(result.alive.counts, none, 'while the secret lives, no readable copy in any form outside the vault');
+      assert.deepEqual(
+        result.alive.counts,
+        none,
+        `while the secret lives, no readable copy in any form outside the vault: ${result.alive.where.join('; ')}`,
+      );
       // The vault's own page: readable only under pkey, where it holds the secret once, raw.
       assert.deepEqual(result.alive.own, { ...none, raw: method === 'pkey' ? 1 : 0 }, "the vault's own data pages");
-      assert.deepEqual(result.destroyed.counts, none, 'after destroy, no copy in any form');
+      assert.deepEqual(result.destroyed.counts, none, `after destroy, no copy in any form: ${result.destroyed.where.join('; ')}`);
       assert.deepEqual(result.destroyed.own, none);
       assert.equal(result.vaultSecrets, 0);
       for (const scan of [result.alive, result.destroyed, result.control]) {

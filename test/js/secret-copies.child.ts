@@ -99,7 +99,14 @@ function mask(name: string, clear: Buffer): Needle {
   return { name, masked, mask: key };
 }
 
-type Scan = { counts: Record<string, number>; own: Record<string, number>; scannedBytes: number; unreadable: string[] };
+type Scan = {
+  counts: Record<string, number>;
+  own: Record<string, number>;
+  scannedBytes: number;
+  unreadable: string[];
+  /** Where the first few copies outside the vault were found: form, address, mapping. */
+  where: string[];
+};
 
 /**
  * Splits each readable mapping into the pieces inside the vault's own data
@@ -128,6 +135,7 @@ function scanMemory(needles: Needle[], own: Range[] = []): Scan {
   const counts: Record<string, number> = Object.fromEntries(needles.map((n) => [n.name, 0]));
   const ownCounts: Record<string, number> = Object.fromEntries(needles.map((n) => [n.name, 0]));
   const unreadable: string[] = [];
+  const where: string[] = [];
   let scannedBytes = 0;
   const fd = fs.openSync('/proc/self/mem', 'r');
   try {
@@ -158,7 +166,10 @@ function scanMemory(needles: Needle[], own: Range[] = []): Scan {
             for (let i = chunk.indexOf(first, 0); i !== -1 && i + len <= got; i = chunk.indexOf(first, i + 1)) {
               let j = 1;
               while (j < len && chunk[i + j] === (needle.masked[j] ^ needle.mask[j])) j++;
-              if (j === len && i < countBelow) tally[needle.name]++;
+              if (j === len && i < countBelow) {
+                tally[needle.name]++;
+                if (!piece.own && where.length < 5) where.push(`${needle.name} at 0x${(at + BigInt(i)).toString(16)} in ${line.trim()}`);
+              }
             }
           }
           if (last) break;
@@ -169,7 +180,7 @@ function scanMemory(needles: Needle[], own: Range[] = []): Scan {
   } finally {
     fs.closeSync(fd);
   }
-  return { counts, own: ownCounts, scannedBytes, unreadable };
+  return { counts, own: ownCounts, scannedBytes, unreadable, where };
 }
 
 function collect(): void {

@@ -195,7 +195,8 @@ TEST_CASE("pkey: sealed needs the key on every page (smaps) and this thread's PK
   CHECK(pool->info(chunk).value().sealed_verified == Fact::No);
   REQUIRE(tag_pages_with_key(page, page_size(), key));
   CHECK(pool->info(chunk).value().sealed_verified == Fact::Yes);
-  // The thread's half: the key opened for this thread.
+  // The thread's half: the key opened for this thread (info() reads the seal
+  // before its own canary scope closes the key again).
   raw_key(bytes, true);
   CHECK(pool->info(chunk).value().sealed_verified == Fact::No);
   raw_key(bytes, false);
@@ -212,6 +213,11 @@ TEST_CASE("pkey: sealed needs the key on every page (smaps) and this thread's PK
   CHECK(region.sealed_verified() == Fact::No);
   CHECK(region.info().sealed == Fact::No);
   REQUIRE(tag_pages_with_key(region.mapping().data, region.data_pages_size(), key));
+  CHECK(region.sealed_verified() == Fact::Yes);
+  raw_key(region.data_address(), true);
+  CHECK(region.sealed_verified() == Fact::No);
+  CHECK(region.info().sealed == Fact::No);
+  raw_key(region.data_address(), false);
   CHECK(region.sealed_verified() == Fact::Yes);
 }
 
