@@ -40,6 +40,18 @@ const SOURCES: Record<string, { readback: string; protection: string }> = {
 const readbackSource = SOURCES[process.platform]?.readback ?? 'none on this OS';
 const protectionSource = SOURCES[process.platform]?.protection ?? 'mprotect';
 
+/**
+ * Where the seal is read back, by method: the page tables (maps `---p`) for
+ * kernel copy and mprotect; under a protection key the page tables stay
+ * read-write, and the seal is the key on every page (smaps `ProtectionKey`)
+ * together with this thread's PKRU.
+ */
+function sealSource(method: SecretStatus['sealing']): string {
+  if (method === 'pkey') return "guards: /proc/self/maps (---p); seal: /proc/self/smaps ProtectionKey + this thread's PKRU";
+  if (process.platform === 'linux') return `${method}; /proc/self/maps (---p)`;
+  return protectionSource;
+}
+
 /** The lock budget and where each part of it comes from. */
 function lockBudgetRow(platform: ReturnType<typeof platformInfo>): DoctorRow {
   const limit = platform.memlockLimit;
@@ -185,7 +197,7 @@ export function runDoctor(): DoctorReport {
       value: `${sealValue}${status.canaryIntact ? ', canary intact' : ', CANARY CORRUPTED'}`,
       verdict:
         status.guardPages !== false && status.canaryIntact && (status.sealed !== false || status.sealing === 'none') ? 'ok' : 'degraded',
-      source: protectionSource,
+      source: sealSource(status.sealing),
     });
     rows.push(sealingRow(status.sealing, status.sealingFallbackReason));
   } catch (error) {

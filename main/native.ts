@@ -23,7 +23,8 @@ export interface NativeRegionFacts {
    */
   guardPages: boolean | null;
   /**
-   * The secret's pages are no-access right now, per the OS (or, under pkey sealing, this thread's PKRU); null where it
+   * The secret's pages are no-access right now, per the OS (under pkey sealing: every page carries the key in smaps and
+   * this thread's PKRU denies it); null where it
    * cannot be asked. Copies handed to read/write callbacks live in the JS heap and are not covered. Always false on
    * Windows, where no-access would unlock the pages: they rest read-only.
    */

@@ -90,6 +90,9 @@
       }
     }
     const f = (key) => (facts ? facts[key] : 'n/a');
+    // Under a protection key the page tables stay read-write: the seal is the
+    // key on every page (smaps) and the calling thread's PKRU, not maps' ---p.
+    const sealSource = facts && facts.sealing === 'pkey' ? "/proc/self/smaps (ProtectionKey) + the thread's PKRU" : protection;
     rows.push(statusRow('row-locked', 'Seed pages locked in RAM (no swap)', f('lockVerified'), lockSource));
     rows.push(statusRow('row-dump', 'Seed pages excluded from core dumps', f('dumpExcluded'), dumpSource));
     rows.push(statusRow('row-fork', 'Seed pages kept from forked children', f('forkExcluded'), forkSource));
@@ -99,7 +102,7 @@
         'row-sealed',
         'Sealed (no access) at rest',
         facts ? (facts.sealing === 'none' ? null : facts.sealed) : 'n/a',
-        facts && facts.sealing === 'none' ? 'Windows keeps locked pages read-only' : protection,
+        facts && facts.sealing === 'none' ? 'Windows keeps locked pages read-only' : sealSource,
       ),
     );
     rows.push(statusRow('row-canary', 'Canary after the seed intact', facts ? facts.canaryIntact : 'n/a', 'checked on every access'));

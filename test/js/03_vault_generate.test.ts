@@ -23,8 +23,21 @@ test('generate(32) returns an opaque handle to 32 random bytes', () => {
 
 test('generate accepts 1 byte and exactly the maximum', () => {
   const vault = new SecretVault({ maxSecretSize: 4096 });
-  vault.destroy(vault.generate(1));
-  vault.destroy(vault.generate(4096));
+  for (const size of [1, 4096]) {
+    const handle = vault.generate(size);
+    const status = vault.inspect(handle);
+    assert.equal(status.size, size, `inspect().size of generate(${size})`);
+    assert.equal(status.canaryIntact, true);
+    assert.equal(vault.stats().bytes, size);
+    const bytes = vault.read(handle, (view) => Array.from(view));
+    assert.equal(bytes.length, size, `read() of generate(${size}) sees ${size} bytes`);
+    // 4096 random bytes are never all zero (2^-32768); one byte may be.
+    if (size > 1) assert.notDeepEqual(bytes, new Array(size).fill(0));
+    vault.destroy(handle);
+    assert.equal(vault.stats().secrets, 0);
+  }
+  // One past the maximum is the first size refused.
+  rejects(() => vault.generate(4097), 'INVALID_SIZE');
 });
 
 test('bad sizes get the right code and leave stats unchanged', () => {

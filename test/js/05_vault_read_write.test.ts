@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
+import { sealingUnderTest } from './support/sealing';
+
+/** The sealing method these suites force (scripts/test-js.js runs them once per method). */
+const sealing = sealingUnderTest();
 
 function isCode(code: string) {
   return (error: unknown) => error instanceof SecureMemoryError && error.code === code;
 }
 
 test('read hands fn a copy and wipes it when fn returns', () => {
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing });
   const h = vault.import(Uint8Array.from([5, 6, 7]));
   let leaked: Uint8Array | undefined;
   const sum = vault.read(h, (view) => {
@@ -21,7 +25,7 @@ test('read hands fn a copy and wipes it when fn returns', () => {
 });
 
 test('read wipes the copy when fn throws, and the error reaches the caller', () => {
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing });
   const h = vault.import(Uint8Array.from([5, 6, 7]));
   let leaked: Uint8Array | undefined;
   assert.throws(
@@ -43,7 +47,7 @@ test('read wipes the copy when fn throws, and the error reaches the caller', () 
 });
 
 test('write stores what fn leaves in the view; the copy is wiped', () => {
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing });
   const h = vault.generate(4);
   let leaked: Uint8Array | undefined;
   vault.write(h, (view) => {
@@ -59,7 +63,7 @@ test('write stores what fn leaves in the view; the copy is wiped', () => {
 });
 
 test('a write whose fn throws changes nothing', () => {
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing });
   const h = vault.import(Uint8Array.from([1, 1]));
   assert.throws(() =>
     vault.write(h, (view) => {
@@ -75,7 +79,7 @@ test('a write whose fn throws changes nothing', () => {
 });
 
 test('a fn that returns a Promise is refused with INVALID_ARGUMENT and its copy wiped', () => {
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing });
   const h = vault.import(Uint8Array.from([3, 3]));
   let leaked: Uint8Array | undefined;
   assert.throws(
@@ -107,7 +111,7 @@ test('a fn that returns a Promise is refused with INVALID_ARGUMENT and its copy 
 });
 
 test('read and write refuse a non-function', () => {
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing });
   const h = vault.generate(8);
   const before = vault.stats();
   for (const fn of [undefined, null, 'fn', 42, {}]) {
@@ -119,7 +123,7 @@ test('read and write refuse a non-function', () => {
 });
 
 test('re-entrancy: reads nest; write, destroy and read are refused inside a write; write and destroy inside a read', () => {
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing });
   const h = vault.import(Uint8Array.from([1, 2]));
   const other = vault.import(Uint8Array.from([7]));
 
@@ -150,8 +154,8 @@ test('re-entrancy: reads nest; write, destroy and read are refused inside a writ
 });
 
 test('destroyAll is refused inside a scope, so a write can never land in a freed (and reused) pooled slot', () => {
-  const keeper = new SecretVault({ storage: 'pooled' });
-  const vault = new SecretVault({ storage: 'pooled' });
+  const keeper = new SecretVault({ storage: 'pooled', sealing });
+  const vault = new SecretVault({ storage: 'pooled', sealing });
   const other = keeper.import(new Uint8Array(32).fill(0x11));
   const a = vault.generate(32);
   let created = false;

@@ -30,6 +30,15 @@ test('doctor --json: every row has an OS-sourced value and a verdict; exit 0 whe
   if (isLinux) {
     assert.equal(row('lock test').value, 'locked; the OS confirms it');
     assert.equal(row('dump exclusion').verdict, 'ok');
+    // The seal's source is the one for the method in use: a key on every page
+    // (smaps) and this thread's PKRU under pkey, the page tables otherwise.
+    const method = /^(pkey|kernel-copy|mprotect)\b/.exec(row('sealing method').value)?.[1];
+    assert.ok(method, row('sealing method').value);
+    if (method === 'pkey') {
+      assert.match(row('guard pages + seal').source, /smaps ProtectionKey \+ this thread's PKRU/);
+    } else {
+      assert.match(row('guard pages + seal').source, new RegExp(`^${method}; /proc/self/maps \\(---p\\)$`));
+    }
   }
   if (isDarwin) {
     assert.equal(row('lock test').value, 'locked; the OS confirms it');

@@ -7,6 +7,10 @@ import { test } from 'node:test';
 import { platformInfo, SecretVault } from '../../main';
 import { native } from '../../main/native';
 import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, rejects, runNode, vmLck, which } from './helpers';
+import { sealingUnderTest } from './support/sealing';
+
+/** The sealing method these suites force (scripts/test-js.js runs them once per method). */
+const sealing = sealingUnderTest();
 
 const ARENA = native.defaultArenaSize;
 
@@ -16,7 +20,7 @@ function cpuHasPkeys(): boolean {
 }
 
 test('a pooled secret: inspect says what the OS says, and that guards fence the arena, not the secret', () => {
-  const vault = new SecretVault({ storage: 'pooled' });
+  const vault = new SecretVault({ storage: 'pooled', sealing });
   const h = vault.generate(32);
   const status = vault.inspect(h);
   const info = vault.poolInfo()!;
@@ -43,12 +47,13 @@ test('a pooled secret: inspect says what the OS says, and that guards fence the 
     assert.equal(status.sealed, true);
   }
   if (process.platform === 'win32') assert.equal(status.sealing, 'none');
-  if (status.sealing !== 'pkey') assert.ok(info.sealingFallbackReason, 'a fallback says why');
+  // A fallback says why; a forced method is no fallback.
+  if (status.sealing !== 'pkey' && sealing === 'auto') assert.ok(info.sealingFallbackReason, 'a fallback says why');
   vault.destroyAll();
 });
 
 test("sealing: 'pkey' wherever the CPU has protection keys, else 'kernel-copy' where the kernel allows it, else an honest 'mprotect'", (t) => {
-  const vault = new SecretVault({ storage: 'pooled' });
+  const vault = new SecretVault({ storage: 'pooled', sealing: 'auto' });
   const h = vault.generate(16);
   const status = vault.inspect(h);
   const info = vault.poolInfo()!;
@@ -71,7 +76,7 @@ test("sealing: 'pkey' wherever the CPU has protection keys, else 'kernel-copy' w
 });
 
 test('read, write and import work as with isolated storage; import wipes the source', () => {
-  const vault = new SecretVault({ storage: 'pooled' });
+  const vault = new SecretVault({ storage: 'pooled', sealing });
   const source = Uint8Array.from({ length: 33 }, (_, i) => i + 1);
   const h = vault.import(source);
   assert.ok(
@@ -91,7 +96,7 @@ test('read, write and import work as with isolated storage; import wipes the sou
 });
 
 test('storage per call overrides the vault; options are validated', () => {
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing });
   const pooled = vault.generate(32, { storage: 'pooled' });
   const isolated = vault.generate(32);
   assert.equal(vault.inspect(pooled).storage, 'pooled');
@@ -102,7 +107,7 @@ test('storage per call overrides the vault; options are validated', () => {
   assert.equal(stats.pooledSecrets, 1);
   const page = platformInfo().pageSize;
   assert.equal(stats.lockedBytes, native.poolSlotSize(32) + page * Math.ceil((32 + native.canarySize) / page));
-  const pooledVault = new SecretVault({ storage: 'pooled' });
+  const pooledVault = new SecretVault({ storage: 'pooled', sealing });
   assert.equal(pooledVault.inspect(pooledVault.import(new Uint8Array([1, 2]), { storage: 'isolated' })).storage, 'isolated');
   rejects(() => vault.generate(32, { storage: 'disk' } as never), 'INVALID_ARGUMENT');
   rejects(() => vault.generate(32, null as never), 'INVALID_ARGUMENT');
@@ -118,7 +123,7 @@ test(
   '1,000 pooled secrets lock one arena, not 1,000 pages; the OS confirms each; destroyAll gives it back',
   { skip: !isLinux && 'VmLck is Linux-only' },
   () => {
-    const vault = new SecretVault({ storage: 'pooled' });
+    const vault = new SecretVault({ storage: 'pooled', sealing });
     vault.destroyAll(); // trims any arena left by earlier tests
     const baseline = vmLck()!;
     const handles = Array.from({ length: 1000 }, () => vault.generate(32));
@@ -141,7 +146,7 @@ test(
   '100,000 pooled generate/destroy cycles leave stats, pool and VmLck at their baselines',
   { skip: !isLinux && 'VmLck is Linux-only' },
   () => {
-    const vault = new SecretVault({ storage: 'pooled' });
+    const vault = new SecretVault({ storage: 'pooled', sealing });
     vault.destroyAll();
     const lockedBefore = vmLck();
     const statsBefore = vault.stats();
@@ -187,19 +192,23 @@ test('RLIMIT_MEMLOCK = 64 KiB, unprivileged: the first arena is capped to the bu
     ${PROC_STATUS_SOURCE}
     const capEff = procStatus('CapEff');
     if (BigInt('0x' + capEff) & (1n << 14n)) { console.log(JSON.stringify({ cannotDrop: true })); process.exit(0); }
-    const vault = new strongroom.SecretVault({ storage: 'pooled' });
+    const vault = new strongroom.SecretVault({ storage: 'pooled', sealing: ${JSON.stringify(sealing)} });
     let count = 0, failure;
     for (;;) { try { vault.generate(32); count++; } catch (e) { failure = { code: e.code, syscall: e.syscall }; break; } }
     const page = strongroom.platformInfo().pageSize;
-    console.log(JSON.stringify({ count, failure, info: vault.poolInfo(), page }));`,
+    const lockedAtEnd = Number(procStatus('VmLck')) * 1024;
+    console.log(JSON.stringify({ count, failure, info: vault.poolInfo(), page, lockedAtEnd }));`,
     { prefix: [prlimit, '--memlock=65536:65536', '--'] },
   );
   assert.equal(child.status, 0, child.stderr);
   const out = JSON.parse(child.stdout.trim());
   if (out.cannotDrop) return t.skip('could not drop CAP_IPC_LOCK in the child');
-  // Kernel copy locks one scratch page per thread when the addon loads: the
-  // arena gets the rest of the budget.
-  const budget = out.info.sealing === 'kernel-copy' ? 65536 - out.page : 65536;
+  // Kernel copy locks one scratch page per thread that uses it (when the
+  // addon loads, where it is auto's choice, else when a kernel-copy pool is
+  // made): the arena gets the rest of the budget. What else is locked, from VmLck:
+  const otherLocked = out.lockedAtEnd - out.info.locked;
+  assert.ok(otherLocked === 0 || otherLocked === out.page, `locked besides the arena: ${otherLocked}`);
+  const budget = 65536 - otherLocked;
   assert.equal(out.count, Math.floor(budget / 40), `${Math.floor(budget / 40)} secrets of 40 bytes in one ${budget / 1024} KiB arena`);
   assert.equal(out.failure.code, 'LOCK_FAILED');
   assert.equal(out.info.arenas, 1);

@@ -10,6 +10,7 @@ import { registerVaultIpc, type Operation } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
 import { isLinux } from './helpers';
+import { forEachSealingMethod, TEST_SEALING } from './support/sealing';
 
 const operations: Record<string, Operation> = {
   fingerprint: (secret) => createHash('sha256').update(secret).digest('hex').slice(0, 16),
@@ -245,40 +246,64 @@ test('registerVaultIpc refuses bad setup', () => {
 });
 
 test(
-  "importSecret leaves no copy of the secret anywhere in main's readable memory",
+  "importSecret leaves no copy of the secret anywhere in main's readable memory, under every sealing method",
   { skip: isLinux ? false : 'reads /proc/self/maps and /proc/self/mem (Linux only)' },
-  () => {
-    // A child imports a random secret through the real handler, then scans all
-    // of its own readable memory for it (raw, hex, HEX, base64, base64url, JSON
-    // array and JSON object forms) while the secret lives and after destroy.
-    const child = path.join(__dirname, 'secret-copies.child.js');
-    const run = spawnSync(process.execPath, ['--expose-gc', child], { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(run.status, 0, run.stderr);
-    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    assert.ok(line, run.stdout + run.stderr);
-    type Scan = { counts: Record<string, number>; scannedBytes: number; unreadable: string[] };
-    const result = JSON.parse(line.slice('RESULT '.length)) as {
-      wiped: boolean;
-      alive: Scan;
-      destroyed: Scan;
-      control: Scan;
-      vaultSecrets: number;
-    };
-    const forms = ['raw', 'hex', 'HEX', 'base64', 'base64url', 'json-array', 'json-object'];
-    const none = Object.fromEntries(forms.map((f) => [f, 0]));
-    assert.equal(result.wiped, true, 'the bytes main received are wiped by the import');
-    assert.deepEqual(result.alive.counts, none, 'while the secret lives, no readable copy in any form');
-    assert.deepEqual(result.destroyed.counts, none, 'after destroy, no copy in any form');
-    assert.equal(result.vaultSecrets, 0);
-    for (const scan of [result.alive, result.destroyed, result.control]) {
-      assert.ok(scan.scannedBytes > 16 * 1024 * 1024, `scanned ${scan.scannedBytes} bytes`);
-      // Only the kernel's vvar pages refuse reads; anything else unread would be a hole in the search.
-      for (const entry of scan.unreadable) assert.match(entry, /\[(vvar|vvar_vclock|vsyscall)\]/, entry);
-    }
-    // The search itself works: copies made on purpose are found, in every form.
-    for (const form of forms)
-      assert.ok(result.control.counts[form] >= 1, `control copy found as ${form}: ${JSON.stringify(result.control.counts)}`);
-  },
+  (t) =>
+    forEachSealingMethod(t, (method) => {
+      // A child imports a random secret through the real handler into a vault
+      // forced to `method`, then scans all of its own readable memory for it
+      // (raw, hex, HEX, base64, base64url, JSON array and JSON object forms)
+      // while the secret lives and after destroy. The vault's own data pages
+      // are counted apart: under pkey they are mapped rw-p (the key, not the
+      // page table, closes them to the process's threads) and /proc/self/mem
+      // reads them, as a debugger would.
+      const child = path.join(__dirname, 'secret-copies.child.js');
+      const run = spawnSync(process.execPath, ['--expose-gc', child], {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, [TEST_SEALING]: method },
+      });
+      assert.equal(run.status, 0, run.stderr);
+      const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      assert.ok(line, run.stdout + run.stderr);
+      type Scan = {
+        counts: Record<string, number>;
+        own: Record<string, number>;
+        scannedBytes: number;
+        unreadable: string[];
+        where: string[];
+      };
+      const result = JSON.parse(line.slice('RESULT '.length)) as {
+        wiped: boolean;
+        sealing: string;
+        alive: Scan;
+        destroyed: Scan;
+        control: Scan;
+        vaultSecrets: number;
+      };
+      const forms = ['raw', 'hex', 'HEX', 'base64', 'base64url', 'json-array', 'json-object'];
+      const none = Object.fromEntries(forms.map((f) => [f, 0]));
+      assert.equal(result.sealing, method, 'the vault seals with the forced method');
+      assert.equal(result.wiped, true, 'the bytes main received are wiped by the import');
+      assert.deepEqual(
+        result.alive.counts,
+        none,
+        `while the secret lives, no readable copy in any form outside the vault: ${result.alive.where.join('; ')}`,
+      );
+      // The vault's own page: readable only under pkey, where it holds the secret once, raw.
+      assert.deepEqual(result.alive.own, { ...none, raw: method === 'pkey' ? 1 : 0 }, "the vault's own data pages");
+      assert.deepEqual(result.destroyed.counts, none, `after destroy, no copy in any form: ${result.destroyed.where.join('; ')}`);
+      assert.deepEqual(result.destroyed.own, none);
+      assert.equal(result.vaultSecrets, 0);
+      for (const scan of [result.alive, result.destroyed, result.control]) {
+        assert.ok(scan.scannedBytes > 16 * 1024 * 1024, `scanned ${scan.scannedBytes} bytes`);
+        // Only the kernel's vvar pages refuse reads; anything else unread would be a hole in the search.
+        for (const entry of scan.unreadable) assert.match(entry, /\[(vvar|vvar_vclock|vsyscall)\]/, entry);
+      }
+      // The search itself works: copies made on purpose are found, in every form.
+      for (const form of forms)
+        assert.ok(result.control.counts[form] >= 1, `control copy found as ${form}: ${JSON.stringify(result.control.counts)}`);
+    }),
 );
 
 test('a failed wipe when a window closes still destroys its other secrets and never throws into Electron', async () => {

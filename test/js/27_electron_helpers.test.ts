@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 
 import { createElectronStandIn, FakeWebContents, HARDENED, installElectronStandIn } from './electron-stand-in';
+import { EXPECTED_CSP } from './helpers';
 
 const { electron, record } = createElectronStandIn();
 const uninstall = installElectronStandIn(electron);
@@ -17,7 +18,9 @@ after(uninstall);
 const helpers = require('../../main/electron') as typeof import('../../main/electron');
 
 const SECURITY_HEADERS = {
-  'content-security-policy': helpers.CONTENT_SECURITY_POLICY,
+  // The literal policy (helpers.ts), never the product's own constant: a
+  // loosened constant would otherwise be served and expected alike.
+  'content-security-policy': EXPECTED_CSP,
   'x-content-type-options': 'nosniff',
   'cross-origin-opener-policy': 'same-origin',
   'referrer-policy': 'no-referrer',

@@ -94,8 +94,12 @@ function hostileValues(): [string, () => unknown][] {
   ];
 }
 
-/** Where a hostile value goes in each channel's payload. */
-function placements(method: string, v: unknown): unknown[] {
+/**
+ * Where a hostile value goes in each channel's payload. `id` is a live secret
+ * of the sending window: a refusal then comes from the bound under test, not
+ * from an unknown id.
+ */
+function placements(method: string, v: unknown, id: string): unknown[] {
   switch (method) {
     case 'generate':
       return [v, { size: v }];
@@ -105,10 +109,28 @@ function placements(method: string, v: unknown): unknown[] {
     case 'destroy':
       return [v, { id: v }];
     case 'run':
-      return [v, { operation: 'echo', id: 'AAAAAAAAAAAAAAAAAAAAAA', args: v }, { operation: v, id: v, args: null }];
+      return [v, { operation: 'echo', id, args: v }, { operation: v, id: v, args: null }];
     default:
       return [v];
   }
+}
+
+/**
+ * The refusal each hostile value must get, by the check that must catch it:
+ * importSecret's payload is checked by type and length only (a secret's
+ * size: INVALID_SIZE); every other payload is measured first (bytes:
+ * LIMIT_EXCEEDED; shape, count and depth: INVALID_ARGUMENT, depth saying so).
+ */
+function expectedRefusal(method: string, name: string, placement: number): { code: string; message?: RegExp } {
+  const large = /^(Uint8Array 16 MiB|Uint8Array 65 KiB|string 1 MiB)$/.test(name);
+  if (method === 'importSecret') {
+    const bytes = placement === 1 && name.startsWith('Uint8Array ');
+    const text = placement === 2 && name === 'string 1 MiB';
+    return { code: bytes || text ? 'INVALID_SIZE' : 'INVALID_ARGUMENT' };
+  }
+  if (large) return { code: 'LIMIT_EXCEEDED' };
+  if (name.startsWith('nested')) return { code: 'INVALID_ARGUMENT', message: /nested deeper than 8/ };
+  return { code: 'INVALID_ARGUMENT' };
 }
 
 function setup(operations: Record<string, Operation> = { echo: (_s, args) => args }, logOperationErrors = false) {
@@ -135,6 +157,9 @@ let casesRun = 0;
 test(`claims far past the limits are refused within ${TOUCH_BOUND} touches each, as sent and as cloned, on every channel`, () => {
   const { vault, bridge, deliver } = setup();
   const contents = new FakeWebContents();
+  const live = deliver(contents, 'importSecret', { bytes: Uint8Array.from([1, 2, 3, 4]) });
+  assert.equal(live.ok, true, 'a live secret for the run placements');
+  const liveId = (live.value as { id: string }).id;
   const before = vault.stats();
   let worst = 0;
   for (const [name, make] of hostileValues()) {
@@ -143,7 +168,7 @@ test(`claims far past the limits are refused within ${TOUCH_BOUND} touches each,
         ['as sent', (p: unknown) => p],
         ['as cloned', (p: unknown) => structuredClone(p)],
       ] as const) {
-        for (const placed of placements(method, make())) {
+        for (const [placement, placed] of placements(method, make(), liveId).entries()) {
           let delivered: unknown;
           try {
             delivered = payloadOf(placed);
@@ -152,8 +177,11 @@ test(`claims far past the limits are refused within ${TOUCH_BOUND} touches each,
           }
           const counted = counting(delivered);
           const response = deliver(contents, method, counted.value);
-          const what = `${method} ${mode} ${name}`;
+          const what = `${method} ${mode} ${name} (placement ${placement})`;
           wellFormedRefusal(response, what);
+          const expected = expectedRefusal(method, name, placement);
+          assert.equal(response.error!.code, expected.code, `${what}: ${response.error!.message}`);
+          if (expected.message !== undefined) assert.match(response.error!.message, expected.message, what);
           assert.ok(counted.touches() <= TOUCH_BOUND, `${what}: ${counted.touches()} touches`);
           worst = Math.max(worst, counted.touches());
           casesRun++;

@@ -261,3 +261,81 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The test-only module built from test/js/support/os-tamper.c (see there). Results are 0 or -errno. */
+export interface OsTamper {
+  madvise(address: number, length: number, advice: number): number;
+  mprotect(address: number, length: number, prot: number): number;
+  munlock(address: number, length: number): number;
+  pkeyMprotect(address: number, length: number, prot: number, key: number): number;
+  /** This thread's PKEY_DISABLE_* bits for `key`, or -errno. */
+  pkeyGet(key: number): number;
+  pkeySet(key: number, rights: number): number;
+  /** Starts a thread now that reads one byte at `address` when released. */
+  startReader(address: number): number;
+  /** Lets the reader read; returns the byte it read (it faults instead if its PKRU denies the page). */
+  releaseReader(): number;
+}
+
+let tamperModule: string | { missing: string } | undefined;
+
+/**
+ * Builds test/js/support/os-tamper.c with cc against node-api-headers, once
+ * per test process, into a world-readable temporary folder, and returns the
+ * module's path (a child loads it with require). Linux only; `{ missing }`
+ * when there is no C compiler; a compiler that fails on it throws.
+ */
+export function osTamperModule(): string | { missing: string } {
+  if (tamperModule !== undefined) return tamperModule;
+  const cc = which('cc');
+  if (cc === null) {
+    tamperModule = { missing: 'no C compiler (cc) to build the os-tamper test module (apt-get install gcc)' };
+    return tamperModule;
+  }
+  const dir = fs.mkdtempSync(path.join('/tmp', 'strongroom-tamper-'));
+  fs.chmodSync(dir, 0o755);
+  const library = path.join(dir, 'os-tamper.node');
+  const source = path.join(packageRoot, 'test', 'js', 'support', 'os-tamper.c');
+  const headers = path.join(packageRoot, 'node_modules', 'node-api-headers', 'include');
+  const build = spawnSync(
+    cc,
+    ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', '-DNAPI_VERSION=8', `-I${headers}`, '-o', library, source, '-lpthread'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (build.status !== 0) throw new Error(`cc could not build ${source}: ${build.stderr}`);
+  fs.chmodSync(library, 0o644);
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  tamperModule = library;
+  return library;
+}
+
+/** Loads the os-tamper module into this process. */
+export function osTamper(): OsTamper | { missing: string } {
+  const library = osTamperModule();
+  if (typeof library !== 'string') return library;
+  const module = { exports: {} as OsTamper };
+  process.dlopen(module, library);
+  return module.exports;
+}
+
+/**
+ * The demo app's Content-Security-Policy, written out here once, directive by
+ * directive: the product's constant (test 24) and the header the app://
+ * handler serves (test 27) are both compared with this literal, so a
+ * loosened, dropped or added directive fails, wherever it is made.
+ */
+export const EXPECTED_CSP_DIRECTIVES = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+] as const;
+export const EXPECTED_CSP = EXPECTED_CSP_DIRECTIVES.join('; ');

@@ -1,8 +1,11 @@
 // Runs in a child node process (node --expose-gc): imports a random secret
-// through the real importSecret handler, then searches ALL of this process's
-// readable memory (/proc/self/maps + /proc/self/mem, every readable mapping,
-// the vault's own included) for the secret in raw, hex, base64 and JSON
-// encodings. Prints one JSON line of counts.
+// through the real importSecret handler into a vault sealed with
+// STRONGROOM_TEST_SEALING, then searches ALL of this process's readable
+// memory (/proc/self/maps + /proc/self/mem, every readable mapping) for the
+// secret in raw, hex, base64 and JSON encodings. The vault's own data pages
+// are counted apart: under pkey they are readable here (the key, not the page
+// table, closes them to this process's threads), and the kernel's copy path
+// that /proc/self/mem is never obeyed a key. Prints one JSON line of counts.
 //
 // The needles are never held in the clear: each encoding is built once into
 // an off-heap buffer, XOR-masked, and the clear copy wiped before the secret
@@ -13,9 +16,12 @@
 import { randomFillSync } from 'node:crypto';
 import * as fs from 'node:fs';
 
-import { SecretVault } from '../../main';
+import { platformInfo, SecretVault } from '../../main';
 import { registerVaultIpc } from '../../main/ipc/register';
+import { native } from '../../main/native';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN } from './bridge-fixtures';
+import { isolatedMappingBytes, newlyMapped, parseMaps, readMapsText, readSmaps, type Range } from './support/proc-maps';
+import { sealingUnderTest } from './support/sealing';
 
 const SIZE = 32;
 const JSON_SEGMENT = 16;
@@ -93,53 +99,88 @@ function mask(name: string, clear: Buffer): Needle {
   return { name, masked, mask: key };
 }
 
-/** Counts each needle in every readable mapping; also reports what could not be read. */
-function scanMemory(needles: Needle[]): { counts: Record<string, number>; scannedBytes: number; unreadable: string[] } {
+type Scan = {
+  counts: Record<string, number>;
+  own: Record<string, number>;
+  scannedBytes: number;
+  unreadable: string[];
+  /** Where the first few copies outside the vault were found: form, address, mapping. */
+  where: string[];
+};
+
+/**
+ * Splits each readable mapping into the pieces inside the vault's own data
+ * pages (`own`) and the pieces outside them.
+ */
+function pieces(start: bigint, end: bigint, own: Range[]): { start: bigint; end: bigint; own: boolean }[] {
+  const out: { start: bigint; end: bigint; own: boolean }[] = [];
+  let at = start;
+  for (const r of own) {
+    const from = BigInt(r.start) > at ? BigInt(r.start) : at;
+    const to = BigInt(r.end) < end ? BigInt(r.end) : end;
+    if (from >= to) continue;
+    if (from > at) out.push({ start: at, end: from, own: false });
+    out.push({ start: from, end: to, own: true });
+    at = to;
+  }
+  if (at < end) out.push({ start: at, end, own: false });
+  return out;
+}
+
+/** Counts each needle in every readable mapping, apart inside `own`; also reports what could not be read. */
+function scanMemory(needles: Needle[], own: Range[] = []): Scan {
   const longest = Math.max(...needles.map((n) => n.masked.length));
   const CHUNK = 8 * 1024 * 1024;
   const chunk = Buffer.allocUnsafeSlow(CHUNK);
   const counts: Record<string, number> = Object.fromEntries(needles.map((n) => [n.name, 0]));
+  const ownCounts: Record<string, number> = Object.fromEntries(needles.map((n) => [n.name, 0]));
   const unreadable: string[] = [];
+  const where: string[] = [];
   let scannedBytes = 0;
   const fd = fs.openSync('/proc/self/mem', 'r');
   try {
     for (const line of fs.readFileSync('/proc/self/maps', 'utf8').split('\n')) {
       const match = /^([0-9a-f]+)-([0-9a-f]+) (\S{4})/.exec(line);
       if (match === null || match[3][0] !== 'r') continue;
-      const start = BigInt(`0x${match[1]}`);
-      const end = BigInt(`0x${match[2]}`);
-      // Windows overlap by longest - 1 bytes; a match is counted in the window where it starts before the overlap.
-      for (let at = start; at < end;) {
-        const want = Number(end - at < BigInt(CHUNK) ? end - at : BigInt(CHUNK));
-        chunk.fill(0);
-        let got: number;
-        try {
-          got = fs.readSync(fd, chunk, 0, want, at);
-        } catch (error) {
-          unreadable.push(`${line.trim()} (${(error as NodeJS.ErrnoException).code})`);
-          break;
-        }
-        if (got <= 0) break;
-        scannedBytes += got;
-        const last = at + BigInt(got) >= end;
-        const countBelow = last ? got : got - (longest - 1);
-        for (const needle of needles) {
-          const len = needle.masked.length;
-          const first = needle.masked[0] ^ needle.mask[0];
-          for (let i = chunk.indexOf(first, 0); i !== -1 && i + len <= got; i = chunk.indexOf(first, i + 1)) {
-            let j = 1;
-            while (j < len && chunk[i + j] === (needle.masked[j] ^ needle.mask[j])) j++;
-            if (j === len && i < countBelow) counts[needle.name]++;
+      for (const piece of pieces(BigInt(`0x${match[1]}`), BigInt(`0x${match[2]}`), own)) {
+        const { start, end } = piece;
+        const tally = piece.own ? ownCounts : counts;
+        // Windows overlap by longest - 1 bytes; a match is counted in the window where it starts before the overlap.
+        for (let at = start; at < end;) {
+          const want = Number(end - at < BigInt(CHUNK) ? end - at : BigInt(CHUNK));
+          chunk.fill(0);
+          let got: number;
+          try {
+            got = fs.readSync(fd, chunk, 0, want, at);
+          } catch (error) {
+            unreadable.push(`${line.trim()} (${(error as NodeJS.ErrnoException).code})`);
+            break;
           }
+          if (got <= 0) break;
+          scannedBytes += got;
+          const last = at + BigInt(got) >= end;
+          const countBelow = last ? got : got - (longest - 1);
+          for (const needle of needles) {
+            const len = needle.masked.length;
+            const first = needle.masked[0] ^ needle.mask[0];
+            for (let i = chunk.indexOf(first, 0); i !== -1 && i + len <= got; i = chunk.indexOf(first, i + 1)) {
+              let j = 1;
+              while (j < len && chunk[i + j] === (needle.masked[j] ^ needle.mask[j])) j++;
+              if (j === len && i < countBelow) {
+                tally[needle.name]++;
+                if (!piece.own && where.length < 5) where.push(`${needle.name} at 0x${(at + BigInt(i)).toString(16)} in ${line.trim()}`);
+              }
+            }
+          }
+          if (last) break;
+          at += BigInt(countBelow);
         }
-        if (last) break;
-        at += BigInt(countBelow);
       }
     }
   } finally {
     fs.closeSync(fd);
   }
-  return { counts, scannedBytes, unreadable };
+  return { counts, own: ownCounts, scannedBytes, unreadable, where };
 }
 
 function collect(): void {
@@ -171,20 +212,31 @@ async function main(): Promise<void> {
   for (let i = 0; i < SIZE; i++) bytes[i] = raw.masked[i] ^ raw.mask[i];
   secret.fill(0);
 
-  const vault = new SecretVault();
+  const vault = new SecretVault({ sealing: sealingUnderTest() });
   const ipc = new FakeIpcMain();
   const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN });
   const event = eventFrom(new FakeWebContents());
   const call = async (method: string, payload: unknown) =>
     (await ipc.handlers.get(`strongroom:${method}`)!(event, payload)) as { ok: boolean; value: { id: string } };
+  // The vault's own storage, found as an outsider finds it: the mapping the
+  // import added, of the isolated layout's size, whose data pages are locked.
+  const page = platformInfo().pageSize;
+  const mapsBefore = parseMaps(readMapsText());
   const imported = await call('importSecret', { bytes });
   if (!imported.ok) throw new Error(`import failed: ${JSON.stringify(imported)}`);
+  const smaps = readSmaps();
+  const own = newlyMapped(mapsBefore, parseMaps(readMapsText()))
+    .filter((r) => r.end - r.start === isolatedMappingBytes(SIZE, native.canarySize, page))
+    .map((r) => ({ start: r.start + page, end: r.end - page }))
+    .filter((d) => smaps.some((m) => m.start <= d.start && m.end >= d.end && m.vmFlags?.has('lo') === true));
+  if (own.length !== 1) throw new Error(`expected the vault's one new locked mapping, found ${JSON.stringify(own)}`);
   const wiped = bytes.every((b) => b === 0);
   await call('inspect', { id: imported.value.id });
   await call('list', undefined);
   await call('status', undefined);
   collect();
-  const alive = scanMemory(needles);
+  const sealing = (await call('inspect', { id: imported.value.id })) as unknown as { value: { sealing: string } };
+  const alive = scanMemory(needles, own);
   await call('destroy', { id: imported.value.id });
   collect();
   const destroyed = scanMemory(needles);
@@ -204,7 +256,9 @@ async function main(): Promise<void> {
     copy.toString('base64url'),
   ];
   const control = scanMemory(needles);
-  process.stdout.write(`RESULT ${JSON.stringify({ wiped, alive, destroyed, control, vaultSecrets, kept: kept.length })}\n`);
+  process.stdout.write(
+    `RESULT ${JSON.stringify({ wiped, sealing: sealing.value.sealing, ownPages: own, alive, destroyed, control, vaultSecrets, kept: kept.length })}\n`,
+  );
 }
 
 main().catch((error) => {

@@ -85,4 +85,9 @@ std::optional<std::uint64_t> process_locked_bytes() {
   return darwin::wired_bytes(records);
 }
 
+// macOS has no memory protection keys to read back.
+Fact query_protection_key(const void*, std::size_t, int) {
+  return Fact::Unknown;
+}
+
 }  // namespace strongroom

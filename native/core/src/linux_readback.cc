@@ -89,6 +89,44 @@ Fact query_no_access(const void* addr, std::size_t len) {
   return no_access.result(contiguous && covered_to >= end);
 }
 
+Fact query_protection_key(const void* addr, std::size_t len, int key) {
+  if (addr == nullptr || len == 0 || key < 0) return Fact::Unknown;
+  std::FILE* smaps = std::fopen("/proc/self/smaps", "re");
+  if (smaps == nullptr) return Fact::Unknown;
+  const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(addr);
+  const std::uintptr_t end = begin + len;
+  std::uintptr_t covered_to = begin;
+  bool contiguous = true;
+  bool in_range = false;
+  // A mapping in the range without a ProtectionKey line: the kernel does not
+  // show keys here, so nothing can be confirmed.
+  bool key_line_seen = true, key_line_missing = false;
+  FactAccumulator tagged;
+  char line[512];
+  while (std::fgets(line, sizeof line, smaps) != nullptr) {
+    std::uintptr_t lo = 0, hi = 0;
+    if (std::sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2) {
+      if (in_range && !key_line_seen) key_line_missing = true;
+      in_range = hi > begin && lo < end;
+      key_line_seen = false;
+      if (in_range) {
+        if (lo > covered_to) contiguous = false;
+        if (hi > covered_to) covered_to = hi;
+      }
+      continue;
+    }
+    int shown = -1;
+    if (in_range && std::sscanf(line, "ProtectionKey: %d", &shown) == 1) {
+      key_line_seen = true;
+      tagged.add(shown == key);
+    }
+  }
+  std::fclose(smaps);
+  if (in_range && !key_line_seen) key_line_missing = true;
+  if (key_line_missing) return Fact::Unknown;
+  return tagged.result(contiguous && covered_to >= end);
+}
+
 std::optional<std::uint64_t> process_locked_bytes() {
   std::FILE* status = std::fopen("/proc/self/status", "re");
   if (status == nullptr) return std::nullopt;

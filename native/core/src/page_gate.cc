@@ -51,4 +51,14 @@ Status PageGate::wipe(unsigned char* at, std::size_t size) const {
   return Status();
 }
 
+Fact PageGate::sealed_verified(const unsigned char* at, std::size_t size) const {
+  if (sealing_ != Sealing::Pkey) return query_no_access(at, size);
+  // The page tables say rw- under a key: the seal is the key on every page
+  // (the kernel's record) and this thread's rights for it (PKRU). A page
+  // retagged, or a PKRU that lets the key through, is not sealed.
+  const Fact tagged = query_protection_key(at, size, key_);
+  if (tagged != Fact::Yes) return tagged;
+  return os::key_access_disabled(key_) ? Fact::Yes : Fact::No;
+}
+
 }  // namespace strongroom

@@ -13,6 +13,7 @@
 
 #include "strongroom/error.h"
 #include "strongroom/locked_page_allocator.h"
+#include "strongroom/readback.h"
 #include "strongroom/sealing.h"
 
 namespace strongroom {
@@ -41,6 +42,11 @@ class PageGate {
   // place, inside a scope the caller opened.
   Status read(const unsigned char* from, unsigned char* into, std::size_t size) const;
   Status wipe(unsigned char* at, std::size_t size) const;
+
+  // Whether [at, at + size) is sealed right now, as the OS reports it: under
+  // pkey, every page carries the key in /proc/self/smaps AND this thread's
+  // PKRU denies the key; otherwise every page is no-access in the maps.
+  Fact sealed_verified(const unsigned char* at, std::size_t size) const;
 
  private:
   Sealing sealing_;

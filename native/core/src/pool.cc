@@ -270,6 +270,13 @@ Result<ChunkInfo> Pool::info(PoolChunk chunk) {
   info.facts = query_range(arena.memory.data, arena.memory.data_size);
   info.guard_pages = arena.memory.guard_pages_before > 0 && arena.memory.guard_pages_after > 0;
   info.canary_intact = true;
+  // The seal as found, before the canary check's own scope opens and closes
+  // the chunk (which would re-seal pages, or close this thread's key, that
+  // something else had opened).
+  const std::size_t chunk_page = page_size();
+  const std::size_t first = c.offset / chunk_page * chunk_page;
+  const std::size_t last = (c.offset + used.slot - 1) / chunk_page * chunk_page + chunk_page;
+  info.sealed_verified = PageGate(sealing_, pkey_, *pages_).sealed_verified(arena.memory.data + first, last - first);
   const ArenaGate gate = this->gate();
   if (used.written) {
     Status opened = gate.open(*c.arena, c.offset, used.slot, false);
@@ -288,13 +295,6 @@ Result<ChunkInfo> Pool::info(PoolChunk chunk) {
   info.guard_pages_verified = (front == Fact::No || back == Fact::No)     ? Fact::No
                               : (front == Fact::Yes && back == Fact::Yes) ? Fact::Yes
                                                                           : Fact::Unknown;
-  if (sealing_ == Sealing::Pkey) {
-    info.sealed_verified = os::key_access_disabled(pkey_) ? Fact::Yes : Fact::No;
-  } else {
-    const std::size_t first = c.offset / page * page;
-    const std::size_t last = (c.offset + used.slot - 1) / page * page + page;
-    info.sealed_verified = query_no_access(m.data + first, last - first);
-  }
   return info;
 }
 

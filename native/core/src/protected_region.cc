@@ -242,8 +242,7 @@ bool ProtectedRegion::canary_intact() {
 }
 
 Fact ProtectedRegion::sealed_verified() const {
-  if (sealing_ == Sealing::Pkey) return os::key_access_disabled(pkey_) ? Fact::Yes : Fact::No;
-  return query_no_access(memory_.data, memory_.data_size);
+  return gate().sealed_verified(memory_.data, memory_.data_size);
 }
 
 RegionInfo ProtectedRegion::info() const {

@@ -192,8 +192,13 @@ ScratchLease::~ScratchLease() {
 }
 
 void prepare_sealing() {
-  if (os::at_rest_protection() != Protection::NoAccess || os::protection_key().ok()) return;
-  if (os::kernel_copy_ready()) (void)reserve_scratch(LockPolicy::BestEffort);
+  if (os::at_rest_protection() != Protection::NoAccess) return;
+  // The kernel-copy probe runs on every CPU, keys or not: a vault that forces
+  // kernel copy later needs the descriptor, which an unprivileged process can
+  // no longer open once it is undumpable. The scratch page is mapped only
+  // where kernel copy is what 'auto' picks.
+  const bool keys = os::protection_key().ok();
+  if (os::kernel_copy_ready() && !keys) (void)reserve_scratch(LockPolicy::BestEffort);
 }
 
 Status reserve_scratch(LockPolicy policy) {

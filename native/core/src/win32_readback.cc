@@ -100,4 +100,9 @@ std::optional<std::uint64_t> process_locked_bytes() {
   return std::nullopt;
 }
 
+// Windows has no memory protection keys to read back.
+Fact query_protection_key(const void*, std::size_t, int) {
+  return Fact::Unknown;
+}
+
 }  // namespace strongroom

@@ -9,6 +9,7 @@
 #include "strongroom/page_size.h"
 #include "strongroom/protected_region.h"
 #include "strongroom/readback.h"
+#include "sealing_under_test.h"
 #include "test.h"
 
 using namespace strongroom;
@@ -17,7 +18,7 @@ using namespace strongroom_test;
 namespace {
 
 std::unique_ptr<ProtectedRegion> region_of(std::size_t size, unsigned char fill,
-                                           SealingPreference sealing = SealingPreference::Auto) {
+                                           SealingPreference sealing = sealing_under_test()) {
   RegionOptions options;
   options.sealing = sealing;
   auto created = ProtectedRegion::create(size, options);
@@ -77,11 +78,11 @@ TEST_CASE("sizes: zero and above the maximum are InvalidSize, the maximum is con
   CHECK(!over.ok() && over.error().code == ErrorCode::InvalidSize);
   // This checks the size bound, not the lock budget: 1 MiB is far above what a
   // default Windows process may lock (its minimum working set, ~200 KiB).
-  RegionOptions best_effort;
+  RegionOptions best_effort = region_options_under_test();
   best_effort.lock_policy = LockPolicy::BestEffort;
   auto at_max = ProtectedRegion::create(kDefaultMaxSecretSize, best_effort);
   CHECK(at_max.ok());
-  RegionOptions small;
+  RegionOptions small = region_options_under_test();
   small.max_size = 64;
   auto over_small = ProtectedRegion::create(65, small);
   CHECK(!over_small.ok() && over_small.error().code == ErrorCode::InvalidSize);
@@ -161,8 +162,8 @@ TEST_CASE("after wipe every data byte reads 0") {
 }
 
 TEST_CASE("fill_random writes CSPRNG bytes that differ between regions") {
-  auto a = ProtectedRegion::create(32);
-  auto b = ProtectedRegion::create(32);
+  auto a = ProtectedRegion::create(32, region_options_under_test());
+  auto b = ProtectedRegion::create(32, region_options_under_test());
   REQUIRE_OK(a);
   REQUIRE_OK(b);
   REQUIRE_OK(a.value()->fill_random());
@@ -246,7 +247,7 @@ TEST_CASE("kernel-copy scopes: the pages stay no-access inside a scope, nested s
 }
 
 TEST_CASE("sealing: a protection key where the CPU has one, else kernel copy, else mprotect") {
-  auto region = region_of(16, 1);
+  auto region = region_of(16, 1, SealingPreference::Auto);
   REQUIRE(region != nullptr);
   if (kWindows) {
     CHECK(region->sealing() == Sealing::None);

@@ -1,6 +1,7 @@
 // Over 400 lines on purpose: one test file per API area, and the pool is one area.
 // Pooled storage: arenas of locked, guarded, sealed pages holding
 // many small secrets, each followed by a canary.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,7 +13,12 @@
 #include "strongroom/page_size.h"
 #include "strongroom/pool.h"
 #include "strongroom/readback.h"
+#include "sealing_under_test.h"
 #include "test.h"
+
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 
 using namespace strongroom;
 using namespace strongroom_test;
@@ -22,7 +28,7 @@ namespace {
 // Small arenas: the Windows lock budget (minimum working set) is small, and
 // several arenas must fit in it.
 PoolOptions small_arenas() {
-  PoolOptions options;
+  PoolOptions options = pool_options_under_test();
   options.arena_size = 4 * page_size();
   return options;
 }
@@ -55,13 +61,28 @@ void touch(const unsigned char* p) {
 }
 
 // Test-only: opens an arena's pages behind the pool's back to corrupt or
-// inspect raw bytes. Valid for mprotect/none sealing (pkey: not used).
-void open_raw(const GuardedAllocation& arena) {
+// inspect raw bytes, by the pool's sealing method: under pkey this thread's
+// rights for the key the kernel shows on the page (the page tables stay
+// read-write), else the page protection (kernel copy and mprotect rest
+// no-access, Windows read-only).
+void open_raw(const Pool& pool, const GuardedAllocation& arena) {
+  if (pool.sealing() == Sealing::Pkey) {
+    if (!set_key_rights_for_this_thread(protection_key_of(arena.data), true)) {
+      throw std::runtime_error("could not open the arena's protection key");
+    }
+    return;
+  }
   if (!platform_memory::protect(arena.data, arena.data_size, Protection::ReadWrite).ok()) {
     throw std::runtime_error("could not open the arena raw");
   }
 }
-void seal_raw(const GuardedAllocation& arena) {
+void seal_raw(const Pool& pool, const GuardedAllocation& arena) {
+  if (pool.sealing() == Sealing::Pkey) {
+    if (!set_key_rights_for_this_thread(protection_key_of(arena.data), false)) {
+      throw std::runtime_error("could not close the arena's protection key");
+    }
+    return;
+  }
   if (!platform_memory::protect(arena.data, arena.data_size, ProtectedRegion::at_rest_protection()).ok()) {
     throw std::runtime_error("could not seal the arena raw");
   }
@@ -114,7 +135,7 @@ TEST_CASE("many secrets: 8-byte aligned, no overlap, each reads back its own byt
 }
 
 TEST_CASE("a 32-byte secret costs 40 locked bytes") {
-  PoolOptions options;  // default 256 KiB arena
+  PoolOptions options = pool_options_under_test();  // default 256 KiB arena
   auto pool = make_pool(options);
   REQUIRE(pool != nullptr);
   auto a = pool->allocate(32);
@@ -166,7 +187,7 @@ void allocate_and_free_chunks() {
 // to their working size once, so that what is counted is the pool's own
 // allocate/free path on an arena that exists.
 void prepare_arena() {
-  g_counted_pool = make_pool(PoolOptions{});
+  g_counted_pool = make_pool(pool_options_under_test());
   if (g_counted_pool == nullptr || !g_counted_pool->allocate(32).ok()) std::_Exit(2);
   g_counted_chunks.reserve(kChunksWithoutSystemCalls);
   allocate_and_free_chunks();
@@ -195,6 +216,85 @@ TEST_CASE("after the first arena, allocation and free make no system call") {
                    std::to_string(count.calls) + " system calls in " + std::to_string(kChunksWithoutSystemCalls) +
                        " allocations and frees; the first numbers: " + count.numbers);
   }
+}
+
+namespace {
+
+constexpr int kWrittenChunks = 1000;
+
+// Maps the arena, writes every chunk (as every real secret is written) and
+// frees them once, so that malloc and the pool's bookkeeping have their
+// working size; then writes a fresh set for the measured frees.
+void prepare_written_chunks() {
+  g_counted_pool = make_pool(pool_options_under_test());
+  if (g_counted_pool == nullptr) std::_Exit(2);
+  g_counted_chunks.reserve(kWrittenChunks);
+  for (int round = 0; round < 2; ++round) {
+    if (round == 1) {
+      for (PoolChunk chunk : g_counted_chunks) {
+        if (!g_counted_pool->free(chunk).ok()) std::_Exit(4);
+      }
+      g_counted_chunks.clear();
+    }
+    for (int i = 0; i < kWrittenChunks; ++i) {
+      auto chunk = g_counted_pool->allocate(32);
+      if (!chunk.ok()) std::_Exit(3);
+      Status written =
+          g_counted_pool->with_write(chunk.value(), [](std::uint8_t* b, std::size_t n) { std::memset(b, 0x5A, n); });
+      if (!written.ok()) std::_Exit(5);
+      g_counted_chunks.push_back(chunk.value());
+    }
+  }
+}
+
+void free_written_chunks() {
+  for (PoolChunk chunk : g_counted_chunks) {
+    if (!g_counted_pool->free(chunk).ok()) std::_Exit(6);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("freeing written chunks makes no system call but the sealing method's own") {
+  SystemCallCount count = count_system_calls(prepare_written_chunks, free_written_chunks);
+  if (!count.counted) {
+    if (kLinux && (running_in_ci() || count.reason.find("seccomp") == std::string::npos)) {
+      report_failure(__FILE__, __LINE__, "could not count system calls: " + count.reason);
+      return;
+    }
+    skip(count.reason);
+  }
+  auto pool = make_pool(pool_options_under_test());
+  REQUIRE(pool != nullptr);
+  // The wipe of a written chunk opens it: under pkey in PKRU alone, under
+  // kernel copy through /proc/self/mem, under mprotect with mprotect.
+  std::vector<long> allowed;
+  int per_chunk = 0;
+#if defined(__linux__)
+  switch (pool->sealing()) {
+    case Sealing::Pkey:
+      break;
+    case Sealing::KernelCopy:
+      allowed = {SYS_pread64, SYS_pwrite64, SYS_pwritev};
+      per_chunk = 2;  // read the canary, zero the slot
+      break;
+    case Sealing::Mprotect:
+    case Sealing::None:
+      allowed = {SYS_mprotect};
+      per_chunk = 2;  // open, seal
+      break;
+  }
+#endif
+  std::printf("    %s: %d system calls to free %d written chunks (%s)\n", sealing_name(pool->sealing()), count.calls,
+              kWrittenChunks, count.numbers.c_str());
+  for (long number : count.distinct) {
+    if (std::find(allowed.begin(), allowed.end(), number) == allowed.end()) {
+      report_failure(__FILE__, __LINE__,
+                     "freeing written chunks made system call " + std::to_string(number) + ", which " +
+                         sealing_name(pool->sealing()) + " sealing does not need");
+    }
+  }
+  CHECK(count.calls <= per_chunk * kWrittenChunks);
 }
 
 TEST_CASE("layout: a guard page before and after each arena, the arena sealed at rest") {
@@ -265,14 +365,13 @@ TEST_CASE("the arena's guard pages and seal kill a child that touches them") {
 TEST_CASE("a flipped canary byte is detected on read, write, info and free; free still wipes") {
   auto pool = make_pool();
   REQUIRE(pool != nullptr);
-  if (pool->sealing() == Sealing::Pkey) skip("raw corruption uses mprotect; covered by the pkey test");
   PoolChunk victim = put(*pool, 24, 0x33);
   PoolChunk neighbour = put(*pool, 24, 0x44);
   const GuardedAllocation arena = pool->arena_of(victim).value();
   unsigned char* bytes = pool->address_of(victim).value();
-  open_raw(arena);
+  open_raw(*pool, arena);
   bytes[24] ^= 0x01;  // a one-byte overflow by a buggy writer
-  seal_raw(arena);
+  seal_raw(*pool, arena);
   bool called = false;
   Status read = pool->with_read(victim, [&](const std::uint8_t*, std::size_t) { called = true; });
   CHECK(!read.ok() && read.error().code == ErrorCode::CanaryCorrupted);
@@ -281,14 +380,17 @@ TEST_CASE("a flipped canary byte is detected on read, write, info and free; free
   CHECK(!called);
   CHECK(!pool->info(victim).value().canary_intact);
   CHECK(pool->info(neighbour).value().canary_intact);
-  if (os_protection(arena.data) != "?") CHECK_EQ(os_protection(arena.data), kAtRest);
+  // The refused scopes closed again: the page (or, under pkey, this thread's key) is sealed.
+  if (os_protection(arena.data) != "?")
+    CHECK_EQ(os_protection(arena.data), pool->sealing() == Sealing::Pkey ? std::string("rw-") : kAtRest);
+  if (kLinux) CHECK(pool->info(victim).value().sealed_verified == Fact::Yes);
   Status freed = pool->free(victim);
   CHECK(!freed.ok() && freed.error().code == ErrorCode::CanaryCorrupted);
   CHECK(!pool->size_of(victim).ok());  // freed all the same
-  open_raw(arena);
+  open_raw(*pool, arena);
   bool zero = true;
   for (std::size_t i = 0; i < pool_slot_size(24); ++i) zero = zero && bytes[i] == 0;
-  seal_raw(arena);
+  seal_raw(*pool, arena);
   CHECK(zero);
   CHECK(contents(*pool, neighbour) == std::vector<unsigned char>(24, 0x44));
 }
@@ -304,15 +406,13 @@ TEST_CASE("freed chunks read as zero: the slot and its canary are wiped") {
   REQUIRE_OK(again);
   CHECK(pool->address_of(again.value()).value() == before);  // best fit hands the slot back
   CHECK(contents(*pool, again.value()) == std::vector<unsigned char>(48, 0));
-  if (pool->sealing() != Sealing::Pkey) {
-    const GuardedAllocation arena = pool->arena_of(keep).value();
-    REQUIRE_OK(pool->free(again.value()));
-    open_raw(arena);
-    bool zero = true;
-    for (std::size_t i = 0; i < pool_slot_size(48); ++i) zero = zero && before[i] == 0;
-    seal_raw(arena);
-    CHECK(zero);
-  }
+  const GuardedAllocation arena = pool->arena_of(keep).value();
+  REQUIRE_OK(pool->free(again.value()));
+  open_raw(*pool, arena);
+  bool zero = true;
+  for (std::size_t i = 0; i < pool_slot_size(48); ++i) zero = zero && before[i] == 0;
+  seal_raw(*pool, arena);
+  CHECK(zero);
 }
 
 TEST_CASE("double free, stale and forged chunks are InvalidArgument") {
@@ -425,7 +525,9 @@ TEST_CASE("the OS confirms arenas locked, out of dumps and forks; stats read it 
 }
 
 TEST_CASE("sealing is reported honestly: pkey wherever the CPU has keys, else a reasoned fallback") {
-  auto pool = make_pool();
+  PoolOptions automatic = small_arenas();
+  automatic.sealing = SealingPreference::Auto;
+  auto pool = make_pool(automatic);
   REQUIRE(pool != nullptr);
   std::printf("    sealing: %s%s%s\n", sealing_name(pool->sealing()),
               pool->sealing_fallback_reason().empty() ? "" : " - ", pool->sealing_fallback_reason().c_str());

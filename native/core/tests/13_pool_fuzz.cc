@@ -18,6 +18,7 @@
 
 #include "strongroom/page_size.h"
 #include "strongroom/pool.h"
+#include "sealing_under_test.h"
 #include "test.h"
 
 using namespace strongroom;
@@ -53,7 +54,7 @@ TEST_CASE("random operation sequences agree with a simple model") {
   std::mt19937_64 rng(seed);
   auto below = [&rng](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
 
-  PoolOptions options;
+  PoolOptions options = strongroom_test::pool_options_under_test();
   options.arena_size = 4 * page_size();  // many arenas: exercises creation and release
   options.max_size = 8 * page_size();
   auto created = Pool::create(options);

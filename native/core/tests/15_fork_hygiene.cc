@@ -13,6 +13,7 @@
 #include "strongroom/pool.h"
 #include "strongroom/protected_region.h"
 #include "strongroom/readback.h"
+#include "sealing_under_test.h"
 #include "test.h"
 
 using namespace strongroom;
@@ -77,7 +78,7 @@ TEST_CASE("the per-OS wrapper alone keeps a page from the child") {
 }
 
 TEST_CASE("an isolated secret, open for reading, is absent from a child forked in the scope") {
-  auto created = ProtectedRegion::create(32);
+  auto created = ProtectedRegion::create(32, region_options_under_test());
   REQUIRE_OK(created);
   std::unique_ptr<ProtectedRegion> region = std::move(created.value());
   REQUIRE_OK(region->with_write([](std::uint8_t* bytes, std::size_t n) { std::memset(bytes, 0x5A, n); }));
@@ -91,7 +92,7 @@ TEST_CASE("an isolated secret, open for reading, is absent from a child forked i
 }
 
 TEST_CASE("a pooled secret, open for reading, is absent from a child forked in the scope") {
-  PoolOptions options;
+  PoolOptions options = pool_options_under_test();
   options.arena_size = 4 * platform_memory::page_size();
   auto created = Pool::create(options);
   REQUIRE_OK(created);

@@ -317,7 +317,8 @@ TEST_CASE("unprivileged, under RLIMIT_MEMLOCK: probed before PR_SET_DUMPABLE 0, 
     if (!kernel_copy_available()) return false;                         // the probe opens the descriptor now
     if (prctl(PR_SET_DUMPABLE, 0) != 0) return false;                   // as hardening.disableCoreDumps() does
     if (open("/proc/self/mem", O_RDWR | O_CLOEXEC) >= 0) return false;  // a fresh open is refused
-    auto pool = make_pool(SealingPreference::Auto);
+    // Forced: on a CPU with protection keys Auto would pick pkey instead.
+    auto pool = make_pool(SealingPreference::KernelCopy);
     if (pool == nullptr || pool->sealing() != Sealing::KernelCopy) return false;
     PoolChunk chunk = pool->allocate(32).value();
     Status filled = pool->fill_random(chunk);
@@ -344,6 +345,8 @@ TEST_CASE("unprivileged and undumpable before the first use: falls back to mprot
     auto pool = make_pool(SealingPreference::Auto);
     if (pool == nullptr) return false;
     std::printf("    fallback: %s\n", pool->sealing_fallback_reason().c_str());
+    // Kernel copy itself is refused on every CPU, forced or not.
+    if (make_pool(SealingPreference::KernelCopy) != nullptr) return false;
     if (cpu_has_protection_keys()) return pool->sealing() == Sealing::Pkey;
     PoolChunk chunk = pool->allocate(32).value();
     return pool->sealing() == Sealing::Mprotect && pool->fill_random(chunk).ok() &&

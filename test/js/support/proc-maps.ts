@@ -149,10 +149,16 @@ export type OsFacts = Pick<SecretStatus, 'lockVerified' | 'dumpExcluded' | 'fork
  * `lo`, `dd` and `dc` on every data mapping; no-access guards; data pages
  * no-access while sealed with mprotect, or tagged with a protection key when
  * sealed with one (this thread's PKRU, which finishes a pkey seal, is not in
- * /proc). Valid outside every read/write scope, where all of a secret's
+ * /proc: `keyDenied` reads it, where the caller can). Valid outside every read/write scope, where all of a secret's
  * data pages are sealed.
  */
-export function osFacts(smaps: Mapping[], range: Range, page: number, sealing: SecretStatus['sealing']): OsFacts {
+export function osFacts(
+  smaps: Mapping[],
+  range: Range,
+  page: number,
+  sealing: SecretStatus['sealing'],
+  keyDenied?: (key: number) => boolean,
+): OsFacts {
   const within = (from: number, to: number) => smaps.filter((m) => m.end > from && m.start < to);
   const covers = (mappings: Mapping[], from: number, to: number) => {
     let at = from;
@@ -173,8 +179,20 @@ export function osFacts(smaps: Mapping[], range: Range, page: number, sealing: S
     dumpExcluded: flag('dd'),
     forkExcluded: flag('dc'),
     guardPages: all(guards, noAccess),
-    sealed: sealing === 'pkey' ? all(data, (m) => (m.protectionKey ?? 0) !== 0) : all(data, noAccess),
+    sealed: sealing === 'pkey' ? keySealed(data, keyDenied) : all(data, noAccess),
   };
+}
+
+/**
+ * A protection-key seal: every data page carries one and the same key other
+ * than the default 0 (smaps), and, where the caller can read this thread's
+ * PKRU (`keyDenied`), the thread's rights deny that key.
+ */
+function keySealed(data: Mapping[], keyDenied?: (key: number) => boolean): boolean {
+  const keys = new Set(data.map((m) => m.protectionKey ?? 0));
+  if (keys.size !== 1) return false;
+  const [key] = keys;
+  return key !== 0 && (keyDenied === undefined || keyDenied(key));
 }
 
 /** The same fields of vault.inspect(handle), for a deepEqual against osFacts(). */
@@ -188,10 +206,16 @@ export function reportedFacts(status: SecretStatus): OsFacts {
  * opens and re-seals an isolated secret's pages to check its canary, which
  * would hide a protection change made from outside the process.
  */
-export function readBothWays(vault: SecretVault, handle: SecretHandle, range: Range, page: number): { status: SecretStatus; os: OsFacts } {
+export function readBothWays(
+  vault: SecretVault,
+  handle: SecretHandle,
+  range: Range,
+  page: number,
+  keyDenied?: (key: number) => boolean,
+): { status: SecretStatus; os: OsFacts } {
   const smaps = readSmaps();
   const status = vault.inspect(handle);
-  return { status, os: osFacts(smaps, range, page, status.sealing) };
+  return { status, os: osFacts(smaps, range, page, status.sealing, keyDenied) };
 }
 
 /** The mapping size of a fresh pool's first arena, from the pool's own record. */

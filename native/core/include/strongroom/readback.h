@@ -32,6 +32,13 @@ RangeFacts query_range(const void* addr, std::size_t len);
 // guard pages and seals from outside our own bookkeeping.
 Fact query_no_access(const void* addr, std::size_t len);
 
+// Whether every page of [addr, addr+len) carries protection key `key`, as
+// /proc/self/smaps reports it ("ProtectionKey: N", shown only where the CPU
+// and kernel have keys). Half of a protection-key seal: the other half is the
+// calling thread's PKRU, which no /proc file shows. Unknown where smaps has
+// no ProtectionKey lines (no keys) and off Linux.
+Fact query_protection_key(const void* addr, std::size_t len, int key);
+
 // Bytes locked by the whole process as the OS reports them: VmLck on Linux;
 // on macOS the bytes of every map entry with a user wire count, the sum XNU
 // checks the wire limits against. std::nullopt where the OS does not say

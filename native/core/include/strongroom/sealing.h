@@ -44,8 +44,9 @@ Result<SealingChoice> choose_sealing(SealingPreference preference, bool secretme
 // Unsupported, with the reason, where it cannot.
 Status kernel_copy_available();
 
-// Runs the probes now: a protection key, else kernel copy, whose descriptor
-// is then open before anything makes the process undumpable, and whose
+// Runs the probes now: a protection key, and kernel copy, whose descriptor
+// is then open before anything makes the process undumpable (also where keys
+// exist: a vault may force kernel copy). Where there is no key, kernel copy's
 // scratch buffer for the calling thread is mapped and locked (one page), so
 // it is part of the process's baseline rather than a surprise in the first
 // scope. Call early (the Node addon does when it loads).

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace strongroom_test {
 
@@ -23,14 +24,31 @@ int mapping_count();
 // the pool's pkey sealing cannot be required.
 bool cpu_has_protection_keys();
 
+// The protection key the kernel shows for the page at `addr` in
+// /proc/self/smaps ("ProtectionKey: N"), or -1 where there is none (no keys
+// on this CPU or OS).
+int protection_key_of(const void* addr);
+// Test-only, behind the pool's back: lets this thread read and write pages
+// tagged with `key` (open) or denies it again (closed) with pkey_set. False
+// where there are no keys.
+bool set_key_rights_for_this_thread(int key, bool open);
+
+// Test-only, behind the pool's back: retags [addr, addr + len) with `key`
+// (pkey_mprotect, read-write page tables). False where there are no keys.
+bool tag_pages_with_key(void* addr, std::size_t len, int key);
+
 // The system calls `measured` makes, counted by the kernel. `prepare` and
 // `measured` run in a forked child, `measured` under a seccomp filter that
-// traps every system call; the child then reports and exits. Linux only:
+// traps every system call; the child then reports and exits. The calls a
+// sealing method makes in a scope (mprotect, pread64, pwrite64, pwritev) are
+// counted and then run (x86-64 and arm64); every other call is counted and
+// skipped, failing with ENOSYS. Linux only:
 // elsewhere `counted` is false and `reason` says why.
 struct SystemCallCount {
   bool counted = false;
   int calls = 0;
-  std::string numbers;  // the first few system call numbers, for the failure message
+  std::string numbers;         // the first few system call numbers, for the failure message
+  std::vector<long> distinct;  // every number seen, ascending
   std::string reason;
 };
 SystemCallCount count_system_calls(void (*prepare)(), void (*measured)());

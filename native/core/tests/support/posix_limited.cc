@@ -1,6 +1,9 @@
 #include "posix_limited.h"
 
 #include <grp.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +32,11 @@ void run_memlock_limited(std::size_t limit, const std::function<std::string()>& 
     if (geteuid() == 0) {
       // Root may lock past the limit (CAP_IPC_LOCK); nobody has no capabilities.
       if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(kCannotDrop);
+#if defined(__linux__)
+      // The credential change made the process undumpable; a freshly started
+      // unprivileged process is dumpable, and kernel-copy sealing needs that.
+      if (prctl(PR_SET_DUMPABLE, 1) != 0) _exit(kCannotDrop);
+#endif
     }
     // The limit must really bind here before anything is asserted.
     std::vector<unsigned char> probe(2 * limit);

@@ -1,7 +1,11 @@
 #include "test.h"
 
 #include <cstring>
+#include <string>
+#include <utility>
 #include <exception>
+
+#include "sealing_under_test.h"
 
 namespace strongroom_test {
 namespace {
@@ -35,6 +39,29 @@ bool run_child_if_requested(int argc, char** argv);
 
 int main(int argc, char** argv) {
   if (run_child_if_requested(argc, argv)) return 0;
+  if (argc > 1 && std::strcmp(argv[1], "--sealing-methods") == 0) {
+    // One line per method, for scripts/test-core.sh: "NAME available" or
+    // "NAME unavailable: the probe's reason".
+    const std::pair<const char*, strongroom::SealingPreference> methods[] = {
+        {"pkey", strongroom::SealingPreference::Pkey},
+        {"kernel-copy", strongroom::SealingPreference::KernelCopy},
+        {"mprotect", strongroom::SealingPreference::Mprotect}};
+    for (const auto& method : methods) {
+      const std::string reason = sealing_unavailable_reason(method.second);
+      std::printf("%s %s%s\n", method.first, reason.empty() ? "available" : "unavailable: ", reason.c_str());
+    }
+    return 0;
+  }
+  if (sealing_under_test() != strongroom::SealingPreference::Auto) {
+    // A forced method that cannot be had fails the run: it is never
+    // silently replaced by another.
+    const std::string reason = sealing_unavailable_reason(sealing_under_test());
+    std::printf("sealing under test: %s (%s)\n", sealing_under_test_name(), kTestSealingVariable);
+    if (!reason.empty()) {
+      std::printf("%s=%s is not available here: %s\n", kTestSealingVariable, sealing_under_test_name(), reason.c_str());
+      return 1;
+    }
+  }
   const char* only = argc > 1 ? argv[1] : nullptr;
   int passed = 0, failed = 0, skipped = 0;
   for (const auto& test : Registry::get().tests) {
