@@ -1,0 +1,196 @@
+// The libraries' contexts, the public computations and the stack burn.
+#include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
+#include <secp256k1_preallocated.h>
+#include <secp256k1_schnorrsig.h>
+#include <torsion/ecc.h>
+#include <torsion/hash.h>
+#include <torsion/kdf.h>
+
+#include <cstring>
+#include <mutex>
+
+#include "strongroom/platform_memory.h"
+#include "strongroom/wipe.h"
+#include "wallet_internal.h"
+
+namespace strongroom {
+namespace wallet {
+
+namespace {
+
+struct SigningContext {
+  const secp256k1_context* context = nullptr;
+  Error error;
+};
+
+SigningContext make_signing_context() {
+  SigningContext made;
+  const unsigned int flags = SECP256K1_CONTEXT_SIGN;
+  const std::size_t size = secp256k1_context_preallocated_size(flags);
+  Result<Allocation> memory = platform_memory::allocate(size, 64, Protection::ReadWrite, AllocationType::Secure);
+  if (!memory) {
+    made.error = memory.error();
+    made.error.message = "could not map the secp256k1 signing context: " + made.error.message;
+    return made;
+  }
+  if (!memory.value().locked) {
+    (void)platform_memory::free(memory.value());
+    made.error = make_error(ErrorCode::LockFailed,
+                            "could not lock the secp256k1 signing context (it holds the library's blinding); raise the "
+                            "locked-memory limit");
+    return made;
+  }
+  secp256k1_context* context = secp256k1_context_preallocated_create(memory.value().ptr, flags);
+  unsigned char seed[32];
+  Status random = fill_random(seed, sizeof(seed));
+  if (!random || secp256k1_context_randomize(context, seed) != 1) {
+    secure_wipe(seed, sizeof(seed));
+    secp256k1_context_preallocated_destroy(context);
+    (void)platform_memory::free(memory.value());
+    made.error = random ? make_error(ErrorCode::OsError, "secp256k1_context_randomize failed") : random.error();
+    return made;
+  }
+  secure_wipe(seed, sizeof(seed));
+  made.context = context;
+  return made;
+}
+
+}  // namespace
+
+Result<const secp256k1_context*> signing_context() {
+  static std::once_flag once;
+  static SigningContext made;
+  std::call_once(once, [] { made = make_signing_context(); });
+  if (made.context == nullptr) return made.error;
+  return made.context;
+}
+
+const secp256k1_context* verify_context() {
+  static const secp256k1_context* context = secp256k1_context_create(SECP256K1_CONTEXT_VERIFY);
+  return context;
+}
+
+const void* ed25519_curve() {
+  static const edwards_curve_t* curve = edwards_curve_create(EDWARDS_CURVE_ED25519);
+  return curve;
+}
+
+std::uint32_t fingerprint_of(const std::uint8_t* public_key, std::size_t size) {
+  hash160_t hash;
+  std::uint8_t digest[20];
+  hash160_init(&hash);
+  hash160_update(&hash, public_key, size);
+  hash160_final(&hash, digest);
+  return read32be(digest);
+}
+
+void write32be(std::uint8_t* out, std::uint32_t value) {
+  out[0] = static_cast<std::uint8_t>(value >> 24);
+  out[1] = static_cast<std::uint8_t>(value >> 16);
+  out[2] = static_cast<std::uint8_t>(value >> 8);
+  out[3] = static_cast<std::uint8_t>(value);
+}
+
+std::uint32_t read32be(const std::uint8_t* in) {
+  return (std::uint32_t{in[0]} << 24) | (std::uint32_t{in[1]} << 16) | (std::uint32_t{in[2]} << 8) |
+         std::uint32_t{in[3]};
+}
+
+}  // namespace wallet
+
+const char* curve_name(Curve curve) {
+  switch (curve) {
+    case Curve::Secp256k1:
+      return "secp256k1";
+    case Curve::Ed25519:
+      return "ed25519";
+  }
+  return "unknown";
+}
+
+STRONGROOM_NOINLINE void burn_stack() {
+  // The area sits below the caller's frame, where the library calls it just
+  // made had theirs: explicit_bzero / SecureZeroMemory on it cannot be elided.
+  unsigned char area[kBurnedStackBytes];
+  secure_wipe(area, sizeof(area));
+}
+
+void sha256(const std::uint8_t* data, std::size_t size, std::uint8_t out[32]) {
+  sha256_t hash;
+  sha256_init(&hash);
+  sha256_update(&hash, data, size);
+  sha256_final(&hash, out);
+  secure_wipe(&hash, sizeof(hash));
+}
+
+void keccak256(const std::uint8_t* data, std::size_t size, std::uint8_t out[32]) {
+  keccak_t hash;
+  keccak256_init(&hash);
+  keccak256_update(&hash, data, size);
+  keccak256_final(&hash, out);
+  secure_wipe(&hash, sizeof(hash));
+}
+
+void hmac_sha512(const std::uint8_t* key, std::size_t key_size, const std::uint8_t* data, std::size_t size,
+                 std::uint8_t out[64]) {
+  hmac_t mac;
+  hmac_init(&mac, HASH_SHA512, key, key_size);
+  hmac_update(&mac, data, size);
+  hmac_final(&mac, out);
+  secure_wipe(&mac, sizeof(mac));
+  burn_stack();
+}
+
+Status pbkdf2_hmac_sha512(const std::uint8_t* password, std::size_t password_size, const std::uint8_t* salt,
+                          std::size_t salt_size, std::uint32_t iterations, std::uint8_t* out, std::size_t out_size) {
+  if (iterations == 0) return make_error(ErrorCode::InvalidArgument, "PBKDF2 needs at least one iteration");
+  int ok = pbkdf2_derive(out, HASH_SHA512, password, password_size, salt, salt_size, iterations, out_size);
+  burn_stack();
+  if (ok != 1) return make_error(ErrorCode::InvalidSize, "PBKDF2 output too long");
+  return Status();
+}
+
+bool verify_ecdsa_der(const std::uint8_t* public_key, std::size_t public_key_size, const std::uint8_t* digest32,
+                      const std::uint8_t* der, std::size_t der_size) {
+  const secp256k1_context* context = wallet::verify_context();
+  secp256k1_pubkey key;
+  secp256k1_ecdsa_signature signature;
+  if (secp256k1_ec_pubkey_parse(context, &key, public_key, public_key_size) != 1) return false;
+  if (secp256k1_ecdsa_signature_parse_der(context, &signature, der, der_size) != 1) return false;
+  // normalize returns 1 when S was high: Bitcoin (BIP-62/146) refuses those.
+  if (secp256k1_ecdsa_signature_normalize(context, nullptr, &signature) == 1) return false;
+  return secp256k1_ecdsa_verify(context, &signature, digest32, &key) == 1;
+}
+
+bool verify_schnorr(const std::uint8_t* xonly_public_key32, const std::uint8_t* message32,
+                    const std::uint8_t* signature64) {
+  const secp256k1_context* context = wallet::verify_context();
+  secp256k1_xonly_pubkey key;
+  if (secp256k1_xonly_pubkey_parse(context, &key, xonly_public_key32) != 1) return false;
+  return secp256k1_schnorrsig_verify(context, signature64, message32, &key) == 1;
+}
+
+bool verify_ed25519(const std::uint8_t* public_key32, const std::uint8_t* message, std::size_t message_size,
+                    const std::uint8_t* signature64) {
+  const auto* curve = static_cast<const edwards_curve_t*>(wallet::ed25519_curve());
+  return eddsa_verify(curve, message, message_size, signature64, public_key32, -1, nullptr, 0) == 1;
+}
+
+Result<std::array<std::uint8_t, 20>> ethereum_address(const std::uint8_t* public_key, std::size_t size) {
+  const secp256k1_context* context = wallet::verify_context();
+  secp256k1_pubkey key;
+  if ((size != 33 && size != 65) || secp256k1_ec_pubkey_parse(context, &key, public_key, size) != 1) {
+    return make_error(ErrorCode::InvalidArgument, "not a secp256k1 public key (33 or 65 bytes on the curve)");
+  }
+  std::uint8_t uncompressed[65];
+  std::size_t length = sizeof(uncompressed);
+  secp256k1_ec_pubkey_serialize(context, uncompressed, &length, &key, SECP256K1_EC_UNCOMPRESSED);
+  std::uint8_t digest[32];
+  keccak256(uncompressed + 1, 64, digest);
+  std::array<std::uint8_t, 20> address{};
+  std::memcpy(address.data(), digest + 12, 20);
+  return address;
+}
+
+}  // namespace strongroom
