@@ -248,6 +248,9 @@ std::vector<Storage> every_storage() {
   for (const auto& method : methods) {
     Result<SealingChoice> available = choose_sealing(method.preference);
     if (!available) {
+      static bool said = false;
+      if (said) continue;
+      said = true;
       std::printf("    (no %s sealing here: %s)\n", method.name, available.error().message.c_str());
       continue;
     }
