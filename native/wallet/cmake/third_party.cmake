@@ -68,17 +68,24 @@ else()
   target_compile_definitions(strongroom_secp256k1 PRIVATE SECP256K1_LITTLE_ENDIAN)
 endif()
 
-# libtorsion: SHA-2, RIPEMD-160, Keccak, HMAC, PBKDF2, base58 and Ed25519
-# (ecc.c, which needs mpi, drbg and asn1). Its own header detects the
+# libtorsion: SHA-2, RIPEMD-160, Keccak, HMAC, base58 and Ed25519 (ecc.c,
+# which needs mpi, asn1 and drbg, and drbg AES from cipher.c). PBKDF2 is the
+# wallet's own loop over torsion's HMAC, so its state stays in locked memory. Its own header detects the
 # compiler's features (inline assembly for the value barriers, __int128,
 # thread-local storage) when TORSION_HAVE_CONFIG is not given, as bcrypto's
 # gyp build relies on.
 add_library(strongroom_torsion STATIC
   "${torsion_dir}/src/asn1.c" "${torsion_dir}/src/cipher.c" "${torsion_dir}/src/drbg.c"
   "${torsion_dir}/src/ecc.c" "${torsion_dir}/src/encoding.c" "${torsion_dir}/src/hash.c"
-  "${torsion_dir}/src/internal.c" "${torsion_dir}/src/kdf.c" "${torsion_dir}/src/mpi.c"
+  "${torsion_dir}/src/internal.c" "${torsion_dir}/src/mpi.c"
   "${torsion_dir}/src/util.c")
 target_include_directories(strongroom_torsion PUBLIC "${torsion_dir}/include")
+
+if(STRONGROOM_SANITIZE AND NOT MSVC)
+  # The ciphers are linked for the DRBG only and never run on the wallet's
+  # paths; instrumenting them costs minutes of compile time for nothing.
+  set_source_files_properties("${torsion_dir}/src/cipher.c" PROPERTIES COMPILE_OPTIONS "-fno-sanitize=all")
+endif()
 
 foreach(lib strongroom_secp256k1 strongroom_torsion)
   set_target_properties(${lib} PROPERTIES C_STANDARD 99 C_EXTENSIONS OFF C_VISIBILITY_PRESET hidden

@@ -1,6 +1,5 @@
 // BIP-39: mnemonic words, their checksum, and the seed (PBKDF2-HMAC-SHA512).
 #include <torsion/hash.h>
-#include <torsion/kdf.h>
 
 #include <cstring>
 #include <string>
@@ -218,11 +217,7 @@ STRONGROOM_NOINLINE Result<OwnedSecret> mnemonic_to_seed_now(const SecretRef& mn
   std::memcpy(salt, kSaltPrefix, kSaltPrefixSize);
   if (passphrase_size != 0) std::memcpy(salt + kSaltPrefixSize, passphrase, passphrase_size);
   return wallet::make_secret(target, SecretKind::Seed, 64, [&](std::uint8_t* out, std::size_t n) {
-    // torsion's pbkdf2_derive wipes its HMAC states before it returns.
-    if (pbkdf2_derive(out, HASH_SHA512, words, mnemonic_size, salt, salt_size, kSeedRounds, n) != 1) {
-      return Status(make_error(ErrorCode::OsError, "PBKDF2-HMAC-SHA512 failed"));
-    }
-    return Status();
+    return wallet::pbkdf2_sha512(words, mnemonic_size, salt, salt_size, kSeedRounds, out, n);
   });
 }
 

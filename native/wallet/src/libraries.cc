@@ -5,7 +5,6 @@
 #include <secp256k1_schnorrsig.h>
 #include <torsion/ecc.h>
 #include <torsion/hash.h>
-#include <torsion/kdf.h>
 
 #include <cstring>
 #include <mutex>
@@ -74,6 +73,50 @@ const secp256k1_context* verify_context() {
 const void* ed25519_curve() {
   static const edwards_curve_t* curve = edwards_curve_create(EDWARDS_CURVE_ED25519);
   return curve;
+}
+
+namespace {
+
+// PBKDF2's state (RFC 8018 5.2): the password-keyed HMAC, the same after the
+// salt, the running round, and the block being summed.
+struct Pbkdf2State {
+  hmac_t keyed;
+  hmac_t salted;
+  hmac_t round;
+  std::uint8_t block[64];
+  std::uint8_t mac[64];
+  std::uint8_t counter[4];
+};
+
+}  // namespace
+
+Status pbkdf2_sha512(const std::uint8_t* password, std::size_t password_size, const std::uint8_t* salt,
+                     std::size_t salt_size, std::uint32_t iterations, std::uint8_t* out, std::size_t out_size) {
+  if (iterations == 0) return make_error(ErrorCode::InvalidArgument, "PBKDF2 needs at least one iteration");
+  if (out_size / 64 >= 0xFFFFFFFFu) return make_error(ErrorCode::InvalidSize, "PBKDF2 output too long");
+  Result<Workspace<Pbkdf2State>> workspace = Workspace<Pbkdf2State>::acquire();
+  if (!workspace) return workspace.error();
+  Pbkdf2State& state = *workspace.value();
+  hmac_init(&state.keyed, HASH_SHA512, password, password_size);
+  state.salted = state.keyed;
+  hmac_update(&state.salted, salt, salt_size);
+  std::uint32_t index = 0;
+  for (std::size_t done = 0; done < out_size; done += 64) {
+    write32be(state.counter, ++index);
+    state.round = state.salted;
+    hmac_update(&state.round, state.counter, 4);
+    hmac_final(&state.round, state.block);
+    std::memcpy(state.mac, state.block, 64);
+    for (std::uint32_t i = 1; i < iterations; ++i) {
+      state.round = state.keyed;
+      hmac_update(&state.round, state.mac, 64);
+      hmac_final(&state.round, state.mac);
+      for (std::size_t k = 0; k < 64; ++k) state.block[k] = static_cast<std::uint8_t>(state.block[k] ^ state.mac[k]);
+    }
+    const std::size_t take = out_size - done < 64 ? out_size - done : 64;
+    std::memcpy(out + done, state.block, take);
+  }
+  return Status();
 }
 
 std::uint32_t fingerprint_of(const std::uint8_t* public_key, std::size_t size) {
@@ -196,11 +239,9 @@ void hmac_sha512(const std::uint8_t* key, std::size_t key_size, const std::uint8
 
 Status pbkdf2_hmac_sha512(const std::uint8_t* password, std::size_t password_size, const std::uint8_t* salt,
                           std::size_t salt_size, std::uint32_t iterations, std::uint8_t* out, std::size_t out_size) {
-  if (iterations == 0) return make_error(ErrorCode::InvalidArgument, "PBKDF2 needs at least one iteration");
-  int ok = pbkdf2_derive(out, HASH_SHA512, password, password_size, salt, salt_size, iterations, out_size);
+  Status derived = wallet::pbkdf2_sha512(password, password_size, salt, salt_size, iterations, out, out_size);
   burn_stack();
-  if (ok != 1) return make_error(ErrorCode::InvalidSize, "PBKDF2 output too long");
-  return Status();
+  return derived;
 }
 
 bool verify_ecdsa_der(const std::uint8_t* public_key, std::size_t public_key_size, const std::uint8_t* digest32,
@@ -208,6 +249,7 @@ bool verify_ecdsa_der(const std::uint8_t* public_key, std::size_t public_key_siz
   const secp256k1_context* context = wallet::verify_context();
   secp256k1_pubkey key;
   secp256k1_ecdsa_signature signature;
+  if (public_key == nullptr || der == nullptr || der_size == 0) return false;
   if (secp256k1_ec_pubkey_parse(context, &key, public_key, public_key_size) != 1) return false;
   if (secp256k1_ecdsa_signature_parse_der(context, &signature, der, der_size) != 1) return false;
   // normalize returns 1 when S was high: Bitcoin (BIP-62/146) refuses those.

@@ -90,6 +90,11 @@ Status read_secret(const SecretRef& secret, Fn&& fn) {
   return inner;
 }
 
+// PBKDF2-HMAC-SHA512 with every state in the locked workspace. `out` is the
+// caller's (a new secret's write scope).
+Status pbkdf2_sha512(const std::uint8_t* password, std::size_t password_size, const std::uint8_t* salt,
+                     std::size_t salt_size, std::uint32_t iterations, std::uint8_t* out, std::size_t out_size);
+
 // HASH160 fingerprint (first 4 bytes, big-endian) of a public key.
 std::uint32_t fingerprint_of(const std::uint8_t* public_key, std::size_t size);
 void write32be(std::uint8_t* out, std::uint32_t value);

@@ -17,7 +17,24 @@ using namespace wallet_test;
 #define TEST_NOINLINE __attribute__((noinline))
 #endif
 
+// AddressSanitizer moves locals into redzoned (or heap "fake") frames and
+// makes mlock a no-op: the stack scan and the lock facts mean nothing there.
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
 namespace {
+
+void skip_under_asan() {
+  if (UNDER_ASAN) strongroom_test::skip("AddressSanitizer build: stack frames are redzoned, so the scan sees other memory");
+}
 
 // SLIP-10 test vector 1, m/0'/1: its key and chain code are what we look for.
 const char kSeed[] = "000102030405060708090a0b0c0d0e0f";
@@ -99,11 +116,13 @@ TEST_NOINLINE void public_keys(Fixture& f) {
 }  // namespace
 
 TEST_CASE("Stack scan: the control finds a key left in a dead frame") {
+  skip_under_asan();
   leave_key_on_stack(hex(kKey));
   CHECK(residue(stack_below(), {hex(kKey)}) > 0);
 }
 
 TEST_CASE("Stack scan: no derived key, chain code or seed below the caller after each wallet call") {
+  skip_under_asan();
   const std::pair<const char*, void (*)(Fixture&)> calls[] = {
       {"derive_key secp256k1", derive_secp}, {"derive_key ed25519", derive_ed}, {"sign_ecdsa", ecdsa},
       {"sign_schnorr", schnorr},             {"sign_ed25519", ed25519},        {"public keys", public_keys},
@@ -143,7 +162,7 @@ TEST_CASE("Secrets stay sealed after wallet calls, and wallet calls write nothin
         CHECK(info.value().canary_intact);
         CHECK(info.value().sealed);
         if (info.value().sealed_verified != Fact::Unknown) CHECK(info.value().sealed_verified == Fact::Yes);
-        CHECK(info.value().facts.locked != Fact::No);
+        if (!UNDER_ASAN) CHECK(info.value().facts.locked != Fact::No);  // ASan makes mlock a no-op
       }
     } else {
       for (ProtectedRegion* region : {seed.region(), key.value().secret.region()}) {
