@@ -86,8 +86,8 @@ std::string serialize_extended(std::uint32_t version, const KeyInfo& info, const
 
 Status check_path(Curve curve, const DerivationPath& path) {
   if (path.steps.size() > kMaxDerivationDepth) {
-    return make_error(ErrorCode::InvalidArgument, "a derivation path has at most 255 steps, not " +
-                                                      std::to_string(path.steps.size()));
+    return make_error(ErrorCode::InvalidArgument,
+                      "a derivation path has at most 255 steps, not " + std::to_string(path.steps.size()));
   }
   if (curve == Curve::Ed25519) {
     for (std::size_t i = 0; i < path.steps.size(); ++i) {
@@ -125,8 +125,8 @@ STRONGROOM_NOINLINE Result<DerivedKey> derive_now(const SecretRef& seed, Curve c
   const char* master_key = curve == Curve::Secp256k1 ? kBitcoinSeed : kEd25519Seed;
   Status master = wallet::read_secret(seed, [&](const std::uint8_t* bytes, std::size_t size) {
     if (size < 16 || size > 64) {
-      return Status(make_error(ErrorCode::InvalidSize, "a seed has 16 to 64 bytes (BIP-32), not " +
-                                                           std::to_string(size)));
+      return Status(
+          make_error(ErrorCode::InvalidSize, "a seed has 16 to 64 bytes (BIP-32), not " + std::to_string(size)));
     }
     hmac_into(state, reinterpret_cast<const std::uint8_t*>(master_key), 12, bytes, size);
     return Status();
@@ -160,8 +160,8 @@ STRONGROOM_NOINLINE Result<DerivedKey> derive_now(const SecretRef& seed, Curve c
       if (secp256k1_ec_seckey_verify(context, state.output) != 1 ||
           secp256k1_ec_seckey_tweak_add(context, state.key, state.output) != 1) {
         // BIP-32: such an index has no key (probability below 2^-127).
-        return make_error(ErrorCode::InvalidArgument, "step " + std::to_string(i + 1) +
-                                                          " gives no valid key (BIP-32: use the next index)");
+        return make_error(ErrorCode::InvalidArgument,
+                          "step " + std::to_string(i + 1) + " gives no valid key (BIP-32: use the next index)");
       }
     } else {
       std::memcpy(state.key, state.output, 32);
@@ -179,13 +179,13 @@ STRONGROOM_NOINLINE Result<DerivedKey> derive_now(const SecretRef& seed, Curve c
   if (options.extended_public_key) {
     info.extended_public_key = serialize_extended(options.xpub_version, info, state.chain, info.public_key.data());
   }
-  Result<OwnedSecret> secret = wallet::make_secret(
-      target, curve == Curve::Secp256k1 ? SecretKind::Secp256k1Key : SecretKind::Ed25519Key, 64,
-      [&](std::uint8_t* out, std::size_t) {
-        std::memcpy(out, state.key, 32);
-        std::memcpy(out + 32, state.chain, 32);
-        return Status();
-      });
+  Result<OwnedSecret> secret =
+      wallet::make_secret(target, curve == Curve::Secp256k1 ? SecretKind::Secp256k1Key : SecretKind::Ed25519Key, 64,
+                          [&](std::uint8_t* out, std::size_t) {
+                            std::memcpy(out, state.key, 32);
+                            std::memcpy(out + 32, state.chain, 32);
+                            return Status();
+                          });
   if (!secret) return secret.error();
   return DerivedKey{std::move(secret.value()), std::move(info)};
 }
@@ -195,7 +195,9 @@ struct ImportState {
   std::uint8_t digest[32];
 };
 
-Error bad_key(const std::string& why) { return make_error(ErrorCode::InvalidArgument, "invalid extended key: " + why); }
+Error bad_key(const std::string& why) {
+  return make_error(ErrorCode::InvalidArgument, "invalid extended key: " + why);
+}
 
 std::string hex_byte(std::uint8_t value) {
   static const char kDigits[] = "0123456789abcdef";
@@ -263,7 +265,7 @@ STRONGROOM_NOINLINE Result<ImportedExtendedKey> import_now(const char* text, std
     if (!secret) return secret.error();
     imported.secret = std::make_unique<OwnedSecret>(std::move(secret.value()));
   }
-  return imported;
+  return Result<ImportedExtendedKey>(std::move(imported));
 }
 
 }  // namespace
@@ -290,8 +292,9 @@ Result<DerivationPath> parse_derivation_path(const std::string& text) {
     }
     if (digits > 10 || value >= kHardened) {
       return make_error(ErrorCode::InvalidArgument,
-                        "step " + step + " of the derivation path is out of range: an index is below 2^31 (add ' "
-                        "for a hardened one)");
+                        "step " + step +
+                            " of the derivation path is out of range: an index is below 2^31 (add ' "
+                            "for a hardened one)");
     }
     bool hardened = false;
     if (at < text.size() && (text[at] == '\'' || text[at] == 'h' || text[at] == 'H')) {
@@ -318,8 +321,8 @@ std::string format_derivation_path(const DerivationPath& path) {
   return text;
 }
 
-Result<DerivedKey> derive_key(const SecretRef& seed, Curve curve, const DerivationPath& path, const SecretTarget& target,
-                              const DeriveOptions& options) {
+Result<DerivedKey> derive_key(const SecretRef& seed, Curve curve, const DerivationPath& path,
+                              const SecretTarget& target, const DeriveOptions& options) {
   Result<DerivedKey> derived = derive_now(seed, curve, path, target, options);
   burn_stack();
   return derived;

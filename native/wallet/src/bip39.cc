@@ -21,7 +21,9 @@ constexpr std::uint32_t kSeedRounds = 2048;
 constexpr char kSaltPrefix[] = "mnemonic";
 constexpr std::size_t kSaltPrefixSize = sizeof(kSaltPrefix) - 1;
 
-bool valid_word_count(std::size_t words) { return words >= 12 && words <= kMaxWords && words % 3 == 0; }
+bool valid_word_count(std::size_t words) {
+  return words >= 12 && words <= kMaxWords && words % 3 == 0;
+}
 
 // The intermediates of one mnemonic: word indices, entropy, hash state.
 struct MnemonicState {
@@ -135,8 +137,8 @@ STRONGROOM_NOINLINE Status check_mnemonic_now(const SecretRef& mnemonic) {
   if (!kind) return kind;
   Result<wallet::Workspace<MnemonicState>> state = wallet::Workspace<MnemonicState>::acquire();
   if (!state) return state.error();
-  return wallet::read_secret(mnemonic,
-                             [&](const std::uint8_t* text, std::size_t size) { return check_words(text, size, *state.value()); });
+  return wallet::read_secret(
+      mnemonic, [&](const std::uint8_t* text, std::size_t size) { return check_words(text, size, *state.value()); });
 }
 
 STRONGROOM_NOINLINE Result<OwnedSecret> generate_mnemonic_now(std::size_t word_count, const SecretTarget& target) {
@@ -185,8 +187,7 @@ struct SeedState {
   MnemonicState check;
 };
 
-STRONGROOM_NOINLINE Result<OwnedSecret> mnemonic_to_seed_now(const SecretRef& mnemonic,
-                                                             const std::uint8_t* passphrase,
+STRONGROOM_NOINLINE Result<OwnedSecret> mnemonic_to_seed_now(const SecretRef& mnemonic, const std::uint8_t* passphrase,
                                                              std::size_t passphrase_size, MnemonicCheck check,
                                                              const SecretTarget& target) {
   Status kind = wallet::require_kind(mnemonic, SecretKind::Mnemonic, "to make a seed");

@@ -48,7 +48,9 @@ OwnedSecret& OwnedSecret::operator=(OwnedSecret&& other) noexcept {
   return *this;
 }
 
-OwnedSecret::~OwnedSecret() { reset(); }
+OwnedSecret::~OwnedSecret() {
+  reset();
+}
 
 void OwnedSecret::reset() {
   if (pool_ != nullptr) (void)pool_->free(chunk_);  // wipes the slot
@@ -66,7 +68,9 @@ PoolChunk OwnedSecret::release_chunk() {
   return chunk_;
 }
 
-std::unique_ptr<ProtectedRegion> OwnedSecret::release_region() { return std::move(region_); }
+std::unique_ptr<ProtectedRegion> OwnedSecret::release_region() {
+  return std::move(region_);
+}
 
 namespace wallet {
 
@@ -81,15 +85,17 @@ Result<OwnedSecret> make_secret_raw(const SecretTarget& target, SecretKind kind,
         chunk.value(), [&](std::uint8_t* bytes, std::size_t n) { filled = fill(bytes, n, context); });
     if (!written) return written.error();
     if (!filled) return filled.error();  // `secret` frees and wipes the chunk
-    return secret;
+    return Result<OwnedSecret>(std::move(secret));
   }
   Result<std::unique_ptr<ProtectedRegion>> region = ProtectedRegion::create(size, target.region);
   if (!region) return region.error();
   OwnedSecret secret(std::move(region.value()), kind);
-  Status written = secret.region()->with_write([&](std::uint8_t* bytes, std::size_t n) { filled = fill(bytes, n, context); });
+  Status written =
+      secret.region()->with_write([&](std::uint8_t* bytes, std::size_t n) { filled = fill(bytes, n, context); });
   if (!written) return written.error();
   if (!filled) return filled.error();
-  return secret;
+  // Spelled out: an implicit move into Result's by-value constructor is C++20 (P1825) on some compilers.
+  return Result<OwnedSecret>(std::move(secret));
 }
 
 Status require_kind(const SecretRef& secret, SecretKind kind, const char* use) {
@@ -107,8 +113,7 @@ Status check_import(SecretKind kind, const std::uint8_t* bytes, std::size_t size
   switch (kind) {
     case SecretKind::Seed:
       if (size < 16 || size > 64) {
-        return make_error(ErrorCode::InvalidSize,
-                          "a seed has 16 to 64 bytes (BIP-32), not " + std::to_string(size));
+        return make_error(ErrorCode::InvalidSize, "a seed has 16 to 64 bytes (BIP-32), not " + std::to_string(size));
       }
       return Status();
     case SecretKind::Mnemonic:
@@ -116,8 +121,8 @@ Status check_import(SecretKind kind, const std::uint8_t* bytes, std::size_t size
       return Status();
     case SecretKind::Secp256k1Key: {
       if (size != 32 && size != 64) {
-        return make_error(ErrorCode::InvalidSize, "a secp256k1 key has 32 bytes (64 with its chain code), not " +
-                                                      std::to_string(size));
+        return make_error(ErrorCode::InvalidSize,
+                          "a secp256k1 key has 32 bytes (64 with its chain code), not " + std::to_string(size));
       }
       Result<const secp256k1_context*> context = wallet::signing_context();
       if (!context) return context.error();
@@ -128,16 +133,16 @@ Status check_import(SecretKind kind, const std::uint8_t* bytes, std::size_t size
     }
     case SecretKind::Ed25519Key:
       if (size != 32 && size != 64) {
-        return make_error(ErrorCode::InvalidSize, "an ed25519 key has 32 bytes (64 with its chain code), not " +
-                                                      std::to_string(size));
+        return make_error(ErrorCode::InvalidSize,
+                          "an ed25519 key has 32 bytes (64 with its chain code), not " + std::to_string(size));
       }
       return Status();
   }
   return make_error(ErrorCode::InvalidArgument, "unknown secret kind");
 }
 
-STRONGROOM_NOINLINE Result<OwnedSecret> import_secret_now(SecretKind kind, const std::uint8_t* bytes,
-                                                          std::size_t size, const SecretTarget& target) {
+STRONGROOM_NOINLINE Result<OwnedSecret> import_secret_now(SecretKind kind, const std::uint8_t* bytes, std::size_t size,
+                                                          const SecretTarget& target) {
   Status valid = check_import(kind, bytes, size);
   if (!valid) return valid.error();
   return wallet::make_secret(target, kind, size, [&](std::uint8_t* out, std::size_t n) {

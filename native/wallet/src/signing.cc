@@ -18,8 +18,8 @@ namespace {
 
 Status check_key_size(std::size_t size, const char* curve) {
   if (size == 32 || size == 64) return Status();
-  return make_error(ErrorCode::InvalidSize, std::string("a ") + curve + " key secret has 32 or 64 bytes, not " +
-                                                std::to_string(size));
+  return make_error(ErrorCode::InvalidSize,
+                    std::string("a ") + curve + " key secret has 32 or 64 bytes, not " + std::to_string(size));
 }
 
 Error invalid_secp_key() {
@@ -123,9 +123,9 @@ STRONGROOM_NOINLINE Result<EcdsaSignature> sign_ecdsa_now(const SecretRef& key, 
 }
 
 STRONGROOM_NOINLINE Result<std::array<std::uint8_t, 64>> sign_schnorr_now(const SecretRef& key,
-                                                                         const std::uint8_t* message,
-                                                                         std::size_t message_size,
-                                                                         const std::uint8_t* aux_rand) {
+                                                                          const std::uint8_t* message,
+                                                                          std::size_t message_size,
+                                                                          const std::uint8_t* aux_rand) {
   Status kind = wallet::require_kind(key, SecretKind::Secp256k1Key, "for BIP-340 Schnorr");
   if (!kind) return kind.error();
   if (message_size != 32) {

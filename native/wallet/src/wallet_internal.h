@@ -56,7 +56,7 @@ class Workspace {
 
  private:
   Workspace(ScratchLease lease, std::size_t extra)
-      : lease_(std::move(lease)), state_(new (lease_.bytes()) T()), extra_(extra) {}
+      : lease_(std::move(lease)), state_(new(lease_.bytes()) T()), extra_(extra) {}
   ScratchLease lease_;
   T* state_;
   std::size_t extra_;

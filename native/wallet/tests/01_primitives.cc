@@ -48,9 +48,9 @@ TEST_CASE("PBKDF2-HMAC-SHA512: every Wycheproof vector") {
       std::vector<std::uint8_t> password = hex(test["password"].text), salt = hex(test["salt"].text);
       std::vector<std::uint8_t> expected = hex(test["dk"].text);
       std::vector<std::uint8_t> out(static_cast<std::size_t>(test["dkLen"].integer()));
-      Status derived = pbkdf2_hmac_sha512(password.data(), password.size(), salt.data(), salt.size(),
-                                          static_cast<std::uint32_t>(test["iterationCount"].integer()), out.data(),
-                                          out.size());
+      Status derived =
+          pbkdf2_hmac_sha512(password.data(), password.size(), salt.data(), salt.size(),
+                             static_cast<std::uint32_t>(test["iterationCount"].integer()), out.data(), out.size());
       const bool valid = test["result"].text == "valid";
       const bool matches = derived.ok() && out == expected;
       if (matches != valid) std::printf("    tcId %lld differs\n", test["tcId"].integer());

@@ -13,11 +13,15 @@ using namespace wallet_test;
 
 namespace {
 
-std::vector<std::uint8_t> text_bytes(const std::string& text) { return std::vector<std::uint8_t>(text.begin(), text.end()); }
+std::vector<std::uint8_t> text_bytes(const std::string& text) {
+  return std::vector<std::uint8_t>(text.begin(), text.end());
+}
 
 const std::uint8_t kTrezor[] = {'T', 'R', 'E', 'Z', 'O', 'R'};
 
-std::size_t live_chunks(Storage& storage) { return storage.pool ? storage.pool->stats().chunks_used : 0; }
+std::size_t live_chunks(Storage& storage) {
+  return storage.pool ? storage.pool->stats().chunks_used : 0;
+}
 
 }  // namespace
 
@@ -29,8 +33,8 @@ TEST_CASE("BIP-39 vectors: checksum, seed and master key in every storage") {
     for (const Json& vector : english.items) {
       OwnedSecret mnemonic = import(storage, SecretKind::Mnemonic, text_bytes(vector[1].text));
       REQUIRE_OK(check_mnemonic(mnemonic.ref()));
-      Result<OwnedSecret> seed = mnemonic_to_seed(mnemonic.ref(), kTrezor, sizeof(kTrezor), MnemonicCheck::English,
-                                                  storage.target);
+      Result<OwnedSecret> seed =
+          mnemonic_to_seed(mnemonic.ref(), kTrezor, sizeof(kTrezor), MnemonicCheck::English, storage.target);
       REQUIRE_OK(seed);
       CHECK(seed.value().kind() == SecretKind::Seed);
       CHECK(seed.value().pooled() == (storage.pool != nullptr));
@@ -51,8 +55,8 @@ TEST_CASE("BIP-39 vectors: checksum, seed and master key in every storage") {
 TEST_CASE("BIP-39: an empty passphrase salts with \"mnemonic\" alone") {
   // The well-known development mnemonic (Hardhat, Anvil, Foundry) and its seed.
   Storage storage = std::move(every_storage().front());
-  OwnedSecret mnemonic = import(storage, SecretKind::Mnemonic,
-                                text_bytes("test test test test test test test test test test test junk"));
+  OwnedSecret mnemonic =
+      import(storage, SecretKind::Mnemonic, text_bytes("test test test test test test test test test test test junk"));
   Result<OwnedSecret> seed = mnemonic_to_seed(mnemonic.ref(), nullptr, 0, MnemonicCheck::English, storage.target);
   REQUIRE_OK(seed);
   std::vector<std::uint8_t> expected(64);
@@ -69,8 +73,7 @@ TEST_CASE("BIP-39 refusals name the problem and create nothing") {
     const char* words;
     const char* says;
   } cases[] = {
-      {"abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon",
-       "checksum"},
+      {"abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon", "checksum"},
       {"abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandom",
        "word 12 of the mnemonic is not in the BIP-39 English list"},
       {"abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandonment about",

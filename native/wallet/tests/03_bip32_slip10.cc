@@ -18,7 +18,9 @@ DerivationPath path_of(const std::string& text) {
   return path.value();
 }
 
-std::size_t live_chunks(Storage& storage) { return storage.pool ? storage.pool->stats().chunks_used : 0; }
+std::size_t live_chunks(Storage& storage) {
+  return storage.pool ? storage.pool->stats().chunks_used : 0;
+}
 
 std::string fingerprint_hex(std::uint32_t value) {
   std::uint8_t bytes[4] = {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
@@ -141,8 +143,7 @@ TEST_CASE("SLIP-10 vectors: secp256k1 and ed25519 keys, chain codes, public keys
 TEST_CASE("The development mnemonic derives m/44'/60'/0'/0/0 = 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266") {
   for (Storage& storage : every_storage()) {
     const std::string words = "test test test test test test test test test test test junk";
-    OwnedSecret mnemonic =
-        import(storage, SecretKind::Mnemonic, std::vector<std::uint8_t>(words.begin(), words.end()));
+    OwnedSecret mnemonic = import(storage, SecretKind::Mnemonic, std::vector<std::uint8_t>(words.begin(), words.end()));
     Result<OwnedSecret> seed = mnemonic_to_seed(mnemonic.ref(), nullptr, 0, MnemonicCheck::English, storage.target);
     REQUIRE_OK(seed);
     Result<DerivedKey> account =
@@ -175,18 +176,10 @@ TEST_CASE("Derivation paths: parsed, formatted, and malformed ones refused with 
   CHECK(parse_derivation_path("m").ok());
 
   const std::pair<std::string, const char*> bad[] = {
-      {"", "starts with \"m\""},
-      {"44'/0'", "starts with \"m\""},
-      {"n/0", "starts with \"m\""},
-      {"m/", "not a decimal index"},
-      {"m//1", "not a decimal index"},
-      {"m/1/", "not a decimal index"},
-      {"m/1''", "not a decimal index"},
-      {"m/-1", "not a decimal index"},
-      {"m/0x10", "not a decimal index"},
-      {"m/2147483648", "out of range"},
-      {"m/4294967296", "out of range"},
-      {"m/99999999999999999999", "out of range"},
+      {"", "starts with \"m\""},        {"44'/0'", "starts with \"m\""},  {"n/0", "starts with \"m\""},
+      {"m/", "not a decimal index"},    {"m//1", "not a decimal index"},  {"m/1/", "not a decimal index"},
+      {"m/1''", "not a decimal index"}, {"m/-1", "not a decimal index"},  {"m/0x10", "not a decimal index"},
+      {"m/2147483648", "out of range"}, {"m/4294967296", "out of range"}, {"m/99999999999999999999", "out of range"},
       {"m 0", "separated by /"},
   };
   for (const auto& b : bad) {

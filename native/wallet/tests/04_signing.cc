@@ -108,8 +108,8 @@ TEST_CASE("BIP-340 vectors: x-only keys and signatures with the given aux_rand, 
       }
     }
   }
-  std::printf("    %zu signed, %zu verified, %zu rows with messages other than 32 bytes not applicable\n",
-              signed_count, verified, unsupported);
+  std::printf("    %zu signed, %zu verified, %zu rows with messages other than 32 bytes not applicable\n", signed_count,
+              verified, unsupported);
   CHECK(signed_count >= 4);
   CHECK(verified >= 15);
 }

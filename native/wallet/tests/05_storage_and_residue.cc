@@ -33,7 +33,8 @@ using namespace wallet_test;
 namespace {
 
 void skip_under_asan() {
-  if (UNDER_ASAN) strongroom_test::skip("AddressSanitizer build: stack frames are redzoned, so the scan sees other memory");
+  if (UNDER_ASAN)
+    strongroom_test::skip("AddressSanitizer build: stack frames are redzoned, so the scan sees other memory");
 }
 
 // SLIP-10 test vector 1, m/0'/1: its key and chain code are what we look for.
@@ -86,13 +87,13 @@ struct Fixture {
 };
 
 TEST_NOINLINE void derive_secp(Fixture& f) {
-  Result<DerivedKey> key = derive_key(f.seed.ref(), Curve::Secp256k1, parse_derivation_path("m/0'/1").value(),
-                                      f.storage.target);
+  Result<DerivedKey> key =
+      derive_key(f.seed.ref(), Curve::Secp256k1, parse_derivation_path("m/0'/1").value(), f.storage.target);
   REQUIRE_OK(key);
 }
 TEST_NOINLINE void derive_ed(Fixture& f) {
-  Result<DerivedKey> key = derive_key(f.seed.ref(), Curve::Ed25519, parse_derivation_path("m/0'/1'").value(),
-                                      f.storage.target);
+  Result<DerivedKey> key =
+      derive_key(f.seed.ref(), Curve::Ed25519, parse_derivation_path("m/0'/1'").value(), f.storage.target);
   REQUIRE_OK(key);
 }
 TEST_NOINLINE void ecdsa(Fixture& f) {
@@ -124,15 +125,19 @@ TEST_CASE("Stack scan: the control finds a key left in a dead frame") {
 TEST_CASE("Stack scan: no derived key, chain code or seed below the caller after each wallet call") {
   skip_under_asan();
   const std::pair<const char*, void (*)(Fixture&)> calls[] = {
-      {"derive_key secp256k1", derive_secp}, {"derive_key ed25519", derive_ed}, {"sign_ecdsa", ecdsa},
-      {"sign_schnorr", schnorr},             {"sign_ed25519", ed25519},        {"public keys", public_keys},
+      {"derive_key secp256k1", derive_secp},
+      {"derive_key ed25519", derive_ed},
+      {"sign_ecdsa", ecdsa},
+      {"sign_schnorr", schnorr},
+      {"sign_ed25519", ed25519},
+      {"public keys", public_keys},
   };
   for (Storage& storage : every_storage()) {
     OwnedSecret seed = import(storage, SecretKind::Seed, hex(kSeed));
-    Result<DerivedKey> key = derive_key(seed.ref(), Curve::Secp256k1, parse_derivation_path("m/0'/1").value(),
-                                        storage.target);
-    Result<DerivedKey> ed = derive_key(seed.ref(), Curve::Ed25519, parse_derivation_path("m/0'/1'").value(),
-                                       storage.target);
+    Result<DerivedKey> key =
+        derive_key(seed.ref(), Curve::Secp256k1, parse_derivation_path("m/0'/1").value(), storage.target);
+    Result<DerivedKey> ed =
+        derive_key(seed.ref(), Curve::Ed25519, parse_derivation_path("m/0'/1'").value(), storage.target);
     REQUIRE_OK(key);
     REQUIRE_OK(ed);
     Fixture fixture{storage, std::move(seed), std::move(key.value()), std::move(ed.value())};

@@ -189,8 +189,8 @@ struct DeriveOptions {
 // BIP-32 (secp256k1) or SLIP-10 (ed25519: hardened steps only) from a Seed
 // secret. Errors: InvalidArgument (not a seed, a non-hardened ed25519 step, a
 // path deeper than 255), InvalidSize (a seed outside 16 to 64 bytes).
-Result<DerivedKey> derive_key(const SecretRef& seed, Curve curve, const DerivationPath& path, const SecretTarget& target,
-                              const DeriveOptions& options = {});
+Result<DerivedKey> derive_key(const SecretRef& seed, Curve curve, const DerivationPath& path,
+                              const SecretTarget& target, const DeriveOptions& options = {});
 
 // An extended key ("xprv..."/"xpub...", BIP-32 serialization, mainnet or
 // testnet versions). A private one lands in a new Secp256k1Key secret (key,

@@ -91,11 +91,21 @@ struct Parser {
       }
       char e = s[at++];
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
         case 'u': {
           unsigned code = hex4();
           if (code >= 0xD800 && code < 0xDC00 && at + 6 <= s.size() && s[at] == '\\' && s[at + 1] == 'u') {
@@ -106,7 +116,8 @@ struct Parser {
           append_utf8(out, code);
           break;
         }
-        default: out += e;
+        default:
+          out += e;
       }
     }
     expect('"');

@@ -48,8 +48,8 @@ Json parse_json(const std::string& text);
 // region under each sealing method this machine has (mprotect always; kernel
 // copy and protection keys where the kernel and CPU allow them).
 struct Storage {
-  std::string label;                          // "pooled/kernel-copy", ...
-  std::unique_ptr<strongroom::Pool> pool;     // null for isolated
+  std::string label;                       // "pooled/kernel-copy", ...
+  std::unique_ptr<strongroom::Pool> pool;  // null for isolated
   strongroom::SecretTarget target;
 };
 std::vector<Storage> every_storage();
