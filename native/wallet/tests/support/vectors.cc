@@ -269,15 +269,17 @@ std::vector<Storage> every_storage() {
     pool_options.sealing = method.preference;
     Result<std::unique_ptr<Pool>> pool = Pool::create(pool_options);
     if (!pool) throw std::runtime_error("Pool::create: " + pool.error().message);
+    // The method the pool really got: on Windows a forced mprotect rests read-only (Sealing::None).
+    const std::string name = sealing_name(pool.value()->sealing());
     Storage pooled;
-    pooled.label = std::string("pooled/") + method.name;
+    pooled.label = "pooled/" + name;
     pooled.pool = std::move(pool.value());
     pooled.target = SecretTarget::in_pool(*pooled.pool);
     out.push_back(std::move(pooled));
     RegionOptions region_options;
     region_options.sealing = method.preference;
     Storage isolated;
-    isolated.label = std::string("isolated/") + method.name;
+    isolated.label = "isolated/" + name;
     isolated.target = SecretTarget::isolated(region_options);
     out.push_back(std::move(isolated));
   }
