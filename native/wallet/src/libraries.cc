@@ -174,7 +174,15 @@ void clear_vector_registers() {
         "xmm13", "xmm14", "xmm15");
   // pxor leaves the upper halves of the AVX registers (glibc's memcpy copies
   // 32 bytes through ymm), and AVX-512 string functions use ymm16-31.
-  if (__builtin_cpu_supports("avx")) __asm__ __volatile__("vzeroall" ::: "memory");
+  // The clobbers matter on Windows (mingw): xmm6-15 are callee-saved there, so
+  // the compiler must save and restore them around this.
+  if (__builtin_cpu_supports("avx")) {
+    __asm__ __volatile__("vzeroall"
+                         :
+                         :
+                         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+                           "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
+  }
   if (__builtin_cpu_supports("avx512f")) {
     __asm__ __volatile__(
         "vpxord %%zmm16, %%zmm16, %%zmm16\n\tvpxord %%zmm17, %%zmm17, %%zmm17\n\t"
