@@ -191,9 +191,40 @@ STRONGROOM_NOINLINE Result<DerivedKey> derive_now(const SecretRef& seed, Curve c
 }
 
 struct ImportState {
-  std::uint8_t decoded[kExtendedKeySize + 8];
+  std::uint8_t decoded[kExtendedKeySize + 4];
   std::uint8_t digest[32];
 };
+
+// Base58 to exactly `size` big-endian bytes, in place in locked memory
+// (libtorsion's decoder works in an unwiped heap buffer, and an extended
+// private key is a secret). Every character goes through the whole number,
+// so the time depends on the length only. False for a character outside the
+// alphabet, a leading '1' (a zero byte: no extended key starts with one) or
+// a number that does not fit.
+bool base58_decode_exact(const char* text, std::size_t length, std::uint8_t* out, std::size_t size) {
+  static const char kAlphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  std::memset(out, 0, size);
+  if (length == 0 || text[0] == '1') return false;
+  std::uint32_t overflow = 0;
+  for (std::size_t i = 0; i < length; ++i) {
+    std::uint32_t value = 0, valid = 0;
+    for (std::uint32_t d = 0; d < 58; ++d) {
+      const std::uint32_t diff = static_cast<std::uint8_t>(text[i]) ^ static_cast<std::uint8_t>(kAlphabet[d]);
+      const std::uint32_t same = ((diff | (0u - diff)) >> 31) ^ 1u;
+      value |= d & (0u - same);
+      valid |= same;
+    }
+    if (valid == 0) return false;
+    std::uint32_t carry = value;
+    for (std::size_t k = size; k-- > 0;) {
+      carry += std::uint32_t{out[k]} * 58u;
+      out[k] = static_cast<std::uint8_t>(carry);
+      carry >>= 8;
+    }
+    overflow |= carry;
+  }
+  return overflow == 0;
+}
 
 Error bad_key(const std::string& why) {
   return make_error(ErrorCode::InvalidArgument, "invalid extended key: " + why);
@@ -211,12 +242,10 @@ STRONGROOM_NOINLINE Result<ImportedExtendedKey> import_now(const char* text, std
   Result<wallet::Workspace<ImportState>> workspace = wallet::Workspace<ImportState>::acquire();
   if (!workspace) return workspace.error();
   ImportState& state = *workspace.value();
-  std::size_t length = 0;
-  if (size > 2 * (kExtendedKeySize + 8) || base58_decode(state.decoded, &length, text, size) != 1) {
-    return bad_key("not base58");
-  }
-  if (length != kExtendedKeySize + 4) {
-    return bad_key(std::to_string(length) + " bytes, not 82");
+  // 82 bytes take 111 or 112 base58 characters.
+  if (size < 100 || size > 112) return bad_key(std::to_string(size) + " characters, not 111");
+  if (!base58_decode_exact(text, size, state.decoded, sizeof(state.decoded))) {
+    return bad_key("not base58, or not 82 bytes long");
   }
   sha256(state.decoded, kExtendedKeySize, state.digest);
   sha256(state.digest, 32, state.digest);

@@ -102,6 +102,32 @@ TEST_CASE("BIP-32 vector 5: every invalid extended key is refused with the reaso
     }
   }
   CHECK_EQ(refused, std::size_t{16});
+
+  // Not extended keys at all: each refused before any key byte is used.
+  const std::string valid =
+      "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi";
+  REQUIRE_OK(import_extended_key(valid.data(), valid.size(), storage.target));
+  const std::pair<std::string, const char*> garbage[] = {
+      {"", "0 characters"},
+      {valid.substr(0, 110), "invalid checksum"},         // a shorter number: its last four bytes are no checksum
+      {valid + "1", "not base58, or not 82 bytes long"},  // one more digit: the number overflows
+      {"1" + valid.substr(1), "not base58, or not 82 bytes long"},   // a leading zero byte
+      {valid.substr(0, 50) + "0" + valid.substr(51), "not base58"},  // '0' is not in the alphabet
+      {valid.substr(0, 50) + "l" + valid.substr(51), "not base58"},  // nor 'l'
+      {std::string(112, 'z'), "not base58, or not 82 bytes long"},
+      {valid.substr(0, 110) + "j", "invalid checksum"},
+  };
+  for (const auto& g : garbage) {
+    const std::size_t before = live_chunks(storage);
+    Result<ImportedExtendedKey> imported = import_extended_key(g.first.data(), g.first.size(), storage.target);
+    REQUIRE(!imported.ok());
+    CHECK(imported.error().code == ErrorCode::InvalidArgument);
+    if (imported.error().message.find(g.second) == std::string::npos) {
+      std::printf("    '%s' -> %s\n", g.first.c_str(), imported.error().message.c_str());
+    }
+    CHECK(imported.error().message.find(g.second) != std::string::npos);
+    CHECK_EQ(live_chunks(storage), before);
+  }
 }
 
 TEST_CASE("SLIP-10 vectors: secp256k1 and ed25519 keys, chain codes, public keys, fingerprints, in every storage") {
