@@ -20,6 +20,7 @@ namespace {
 
 struct SigningContext {
   const secp256k1_context* context = nullptr;
+  Allocation memory;
   Error error;
 };
 
@@ -52,15 +53,21 @@ SigningContext make_signing_context() {
   }
   secure_wipe(seed, sizeof(seed));
   made.context = context;
+  made.memory = memory.value();
+  return made;
+}
+
+const SigningContext& signing_context_made() {
+  static std::once_flag once;
+  static SigningContext made;
+  std::call_once(once, [] { made = make_signing_context(); });
   return made;
 }
 
 }  // namespace
 
 Result<const secp256k1_context*> signing_context() {
-  static std::once_flag once;
-  static SigningContext made;
-  std::call_once(once, [] { made = make_signing_context(); });
+  const SigningContext& made = signing_context_made();
   if (made.context == nullptr) return made.error;
   return made.context;
 }
@@ -211,6 +218,12 @@ void clear_vector_registers() {
 }
 
 }  // namespace
+
+Result<RangeFacts> signing_context_facts() {
+  const wallet::SigningContext& made = wallet::signing_context_made();
+  if (made.context == nullptr) return made.error;
+  return query_range(made.memory.ptr, made.memory.size);
+}
 
 STRONGROOM_NOINLINE void burn_stack() {
   // The area sits below the caller's frame, where the library calls it just

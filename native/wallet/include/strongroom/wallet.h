@@ -33,6 +33,7 @@
 #include "strongroom/error.h"
 #include "strongroom/pool.h"
 #include "strongroom/protected_region.h"
+#include "strongroom/readback.h"
 
 namespace strongroom {
 
@@ -257,6 +258,11 @@ void hmac_sha512(const std::uint8_t* key, std::size_t key_size, const std::uint8
                  std::uint8_t out[64]);
 Status pbkdf2_hmac_sha512(const std::uint8_t* password, std::size_t password_size, const std::uint8_t* salt,
                           std::size_t salt_size, std::uint32_t iterations, std::uint8_t* out, std::size_t out_size);
+
+// What the OS says about the pages of libsecp256k1's signing context (its
+// blinding is secret): made at first use. Errors as for signing (LockFailed
+// when the pages could not be locked).
+Result<RangeFacts> signing_context_facts();
 
 // Overwrites the stack area below the caller's frame that the libraries used
 // (kBurnedStackBytes): every wallet function calls it before returning, so
