@@ -45,7 +45,7 @@ struct Json {
 Json parse_json(const std::string& text);
 
 // Every storage a wallet secret can live in here: a pool and an isolated
-// region under each sealing method this machine has (mprotect always; kernel
+// region under each sealing method the machine running the test has (mprotect always; kernel
 // copy and protection keys where the kernel and CPU allow them).
 struct Storage {
   std::string label;                       // "pooled/kernel-copy", ...
