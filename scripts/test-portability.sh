@@ -17,6 +17,7 @@
 #     first, since MSVC's are immune to the macros and libstdc++'s are not): no
 #     file may depend on the macros being absent. Every file the Windows build
 #     compiles, its tests and the addon.
+#  The wallet layer (native/wallet/src) is compiled in both passes too.
 #  3. Warnings are errors for the core (with its own warning set) and the
 #     addon, in both passes; the tests must compile.
 #
@@ -51,6 +52,13 @@ tests=(native/core/tests/[0-9]*.cc native/core/tests/support/test.cc)
 posix_tests=(native/core/tests/support/posix_*.cc)
 win32_tests=(native/core/tests/support/win32_*.cc native/core/tests/support/no_linux_os_probe.cc)
 addon=(native/addon/*.cc native/addon/objects/*.cc)
+# The wallet layer is shared code on every OS; its libraries' headers come from
+# the bcrypto package (npm ci), as native/wallet/cmake/third_party.cmake finds them.
+wallet=(native/wallet/src/*.cc)
+bcrypto=node_modules/bcrypto/deps
+wallet_include=("${core_include[@]}" -Inative/wallet/include -Inative/wallet/src
+  -isystem "$bcrypto/secp256k1/include" -isystem "$bcrypto/torsion/include")
+[[ -d $bcrypto ]] || { echo "test-portability: $bcrypto is missing (npm ci)" >&2; exit 1; }
 # 08, 11 and 15 need POSIX processes and limits: CMake builds them off Windows only.
 win32_suite=()
 for file in "${tests[@]}"; do
@@ -123,6 +131,7 @@ xsi=(-U_GNU_SOURCE -D_DEFAULT_SOURCE)
 prefix xsi g++ native/core/tests/portability/xsi_libstdcxx.h -- "${xsi[@]}"
 xsi+=(-include "$log/xsi/prefix.h")
 compile xsi g++ "${xsi[@]}" "${core_include[@]}" "${core_warnings[@]}" -- "${shared[@]}" "${posix[@]}"
+compile xsi g++ "${xsi[@]}" "${wallet_include[@]}" "${core_warnings[@]}" -- "${wallet[@]}"
 # The numbered tests are left out here: their Linux halves use GNU
 # extensions on purpose, and the darwin halves need the macOS SDK.
 compile xsi g++ "${xsi[@]}" "${test_include[@]}" -- native/core/tests/support/test.cc "${posix_tests[@]}"
@@ -132,6 +141,7 @@ msvc=(-DNOMINMAX -DWIN32_LEAN_AND_MEAN)
 prefix msvc "$mingw" "" -- "${msvc[@]}"
 msvc+=(-Inative/core/tests/portability/msvc -include "$log/msvc/prefix.h")
 compile msvc-windows.h "$mingw" "${msvc[@]}" "${core_include[@]}" "${core_warnings[@]}" -- "${shared[@]}" "${win32[@]}"
+compile msvc-windows.h "$mingw" "${msvc[@]}" "${wallet_include[@]}" "${core_warnings[@]}" -- "${wallet[@]}"
 compile msvc-windows.h "$mingw" "${msvc[@]}" "${test_include[@]}" -- "${win32_suite[@]}" "${win32_tests[@]}"
 compile msvc-windows.h "$mingw" "${msvc[@]}" "${core_include[@]}" -Inative/addon "${node_api[@]}" "${addon_warnings[@]}" -- "${addon[@]}"
 
