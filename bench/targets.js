@@ -70,13 +70,19 @@ function targets(results, { methods }) {
     measured: fmtNs(rs.floors.poolAllocateFreeNs),
     met: rs.floors.poolAllocateFreeNs <= 40,
   });
-  const crossing = ratio(af.poolAllocator.auto, af.noop);
-  out.push({
-    target: 'pool allocate(32)+free across Node-API <= 3x the empty Node-API call pair',
-    sealing: `none (${sealingAuto} pool, no write)`,
-    measured: `${fmtNs(af.poolAllocator.auto)} = ${fmtRatio(crossing)} the empty pair (${fmtNs(af.noop)}); ${fmtNs(rs.floors.poolAllocateFreeNs)} of it in C++`,
-    met: crossing <= 3,
-  });
+  for (const [how, t] of [
+    ['methods of the wrapped Pool', af.poolAllocator.auto],
+    ['plain functions over the pool id', af.poolAllocatorById],
+  ]) {
+    if (t === undefined) continue; // results from before the plain functions existed
+    const crossing = ratio(t, af.noop);
+    out.push({
+      target: `pool allocate(32)+free across Node-API (${how}) <= 3x the empty Node-API call pair`,
+      sealing: `none (${sealingAuto} pool, no write)`,
+      measured: `${fmtNs(t)} = ${fmtRatio(crossing)} the empty pair (${fmtNs(af.noop)}); ${fmtNs(rs.floors.poolAllocateFreeNs)} of it in C++`,
+      met: crossing <= 3,
+    });
+  }
   const isolatedGenerate = af.vaultIsolatedGenerateBy[sealingAuto] ?? null;
   out.push({
     target: 'isolated vault.generate(32)+destroy no slower than sodium_malloc(32)+sodium_free',

@@ -96,7 +96,7 @@ export class SecretVault {
     const storage = resolveSecretOptions(options, this.#options(), 'generate()');
     if (storage === 'pooled') {
       const pool = this.#pool();
-      const chunk = checkChunkId(callNative(() => pool.generate(size)));
+      const chunk = checkChunkId(callNative(() => native.poolGenerate(pool.id, size)));
       return this.#register(new PooledRegion(pool, chunk), size, storage);
     }
     const region = this.#allocate(size);
@@ -127,7 +127,7 @@ export class SecretVault {
       checkNotShared(source);
       if (storage === 'pooled') {
         const pool = this.#pool();
-        const chunk = checkChunkId(callNative(() => pool.importFrom(scratch)));
+        const chunk = checkChunkId(callNative(() => native.poolImportFrom(pool.id, scratch)));
         region = new PooledRegion(pool, chunk);
       } else {
         region = this.#allocate(size);

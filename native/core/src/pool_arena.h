@@ -128,7 +128,8 @@ struct Pool::Arena {
   ChunkTable used;
   std::size_t used_bytes = 0;
   // Freed small slots by size class (slot / kPoolAlignment); see kCachedSlotMax.
-  std::vector<std::vector<std::uint32_t>> cached = std::vector<std::vector<std::uint32_t>>(kCachedSlotMax / kPoolAlignment + 1);
+  std::vector<std::vector<std::uint32_t>> cached =
+      std::vector<std::vector<std::uint32_t>>(kCachedSlotMax / kPoolAlignment + 1);
   std::size_t cached_slots = 0;
   // Open scopes per page, and (mprotect sealing) each page's protection.
   // Only the pages under a chunk open for its scope: the rest of the arena

@@ -144,7 +144,7 @@ static void overflow_one_byte(SealingPreference sealing) {
   RegionOptions options;
   options.sealing = sealing;
   auto created = ProtectedRegion::create(37, options);  // not a multiple of the alignment: no slack behind it
-  if (!created.ok()) return;  // exits cleanly: the parent reports it
+  if (!created.ok()) return;                            // exits cleanly: the parent reports it
   (void)created.value()->with_write([](std::uint8_t* bytes, std::size_t size) {
     std::memset(bytes, 0x5A, size);
     *static_cast<volatile std::uint8_t*>(bytes + size) = 1;
