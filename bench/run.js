@@ -94,6 +94,15 @@ async function main() {
     `Strongroom benchmarks — ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.os}, Node ${results.machine.node}`,
   );
   lines.push(
+    `Protection keys in this CPU: ${results.machine.pkeysInCpu ? 'yes (ospke in /proc/cpuinfo)' : 'no (no ospke in /proc/cpuinfo)'}; sealing methods measured: ${methods.join(', ')}${
+      Object.keys(unavailable).length > 0
+        ? `; not available: ${Object.entries(unavailable)
+            .map(([m, why]) => `${m} (${why})`)
+            .join('; ')}`
+        : ''
+    }`,
+  );
+  lines.push(
     `Pool sealing here: ${autoSealing.sealing}${autoSealing.sealingFallbackReason ? ` (${autoSealing.sealingFallbackReason})` : ''}`,
   );
   lines.push('');

@@ -80,6 +80,8 @@ export interface NativePoolDescription {
 
 /** A pool of locked arenas; chunks are numbers (ids, never addresses). */
 export interface NativePool {
+  /** Names this pool to the plain pool functions (`poolGenerate(id, size)`, ...). */
+  readonly id: number;
   allocate(size: number): number;
   generate(size: number): number;
   importFrom(source: Uint8Array): number;
@@ -157,6 +159,14 @@ export interface NativeAddon {
     backing: 'anonymous' | 'secretmem',
   ) => NativePool;
   poolSlotSize(size: number): number;
+  // The hot pool calls as plain functions over `pool.id` (no unwrap of a
+  // wrapped object per call); the same as the pool's methods of those names.
+  poolAllocate(pool: number, size: number): number;
+  poolGenerate(pool: number, size: number): number;
+  poolImportFrom(pool: number, source: Uint8Array): number;
+  poolWrite(pool: number, chunk: number, source: Uint8Array): void;
+  poolReadInto(pool: number, chunk: number, target: Uint8Array): void;
+  poolFree(pool: number, chunk: number): void;
   poolCanarySize: number;
   defaultArenaSize: number;
   /** The process-wide kernel-copy probe (runs it on first call). */

@@ -23,6 +23,15 @@ export type { SyncResult } from './vault/scope';
 
 const MINT = Symbol('SecretHandle mint');
 
+// The core's slot size per secret size, asked once per size (up to a bound,
+// so the cache stays small): generate() then stays one native call.
+const CACHED_SLOT_SIZES = 4096;
+const slotSizes: number[] = [];
+function poolSlotSize(size: number): number {
+  if (size > CACHED_SLOT_SIZES) return native.poolSlotSize(size);
+  return (slotSizes[size] ??= native.poolSlotSize(size));
+}
+
 /**
  * An opaque, frozen reference to a secret. It carries no id, size or bytes,
  * and only a vault can make one: a look-alike object is refused.
@@ -58,9 +67,11 @@ export class SecretVault {
   readonly #live = new Set<Entry>();
   readonly #finalizer: FinalizationRegistry<Entry>;
   readonly #counters = { created: 0, destroyed: 0, reclaimed: 0 };
+  readonly #resolved: ReturnType<typeof resolveVaultOptions>;
 
   constructor(options?: VaultOptions) {
     const resolved = resolveVaultOptions(options);
+    this.#resolved = resolved;
     this.lockPolicy = resolved.lockPolicy;
     this.storage = resolved.storage;
     this.backing = resolved.backing;
@@ -85,7 +96,7 @@ export class SecretVault {
     const storage = resolveSecretOptions(options, this.#options(), 'generate()');
     if (storage === 'pooled') {
       const pool = this.#pool();
-      const chunk = checkChunkId(callNative(() => pool.generate(size)));
+      const chunk = checkChunkId(callNative(() => native.poolGenerate(pool.id, size)));
       return this.#register(new PooledRegion(pool, chunk), size, storage);
     }
     const region = this.#allocate(size);
@@ -116,7 +127,7 @@ export class SecretVault {
       checkNotShared(source);
       if (storage === 'pooled') {
         const pool = this.#pool();
-        const chunk = checkChunkId(callNative(() => pool.importFrom(scratch)));
+        const chunk = checkChunkId(callNative(() => native.poolImportFrom(pool.id, scratch)));
         region = new PooledRegion(pool, chunk);
       } else {
         region = this.#allocate(size);
@@ -252,13 +263,7 @@ export class SecretVault {
   }
 
   #options() {
-    return {
-      lockPolicy: this.lockPolicy,
-      storage: this.storage,
-      backing: this.backing,
-      sealing: this.sealing,
-      maxSecretSize: this.maxSecretSize,
-    };
+    return this.#resolved;
   }
 
   #usedPool: NativePool | undefined;
@@ -274,7 +279,7 @@ export class SecretVault {
     // to ask, which keeps generate() one native call.
     const summary =
       storage === 'pooled' && this.lockPolicy === 'require'
-        ? { lockedBytes: native.poolSlotSize(size), locked: true }
+        ? { lockedBytes: poolSlotSize(size), locked: true }
         : callNative(() => region.summary());
     const entry: Entry = {
       region,

@@ -7,7 +7,7 @@ const floors = require('../floors');
 const { fmtNs, fmtRatio, ratio, speed, table } = require('../format');
 const { measure, scale, settleGarbageAndFinalizers } = require('../measure');
 
-async function run({ strongroom, sodium, pools, poolAuto, methods }) {
+async function run({ strongroom, native, sodium, pools, poolAuto, methods }) {
   const pooledVault = new strongroom.SecretVault({ storage: 'pooled' });
   const isolatedVault = new strongroom.SecretVault({ storage: 'isolated' });
   const rows = {};
@@ -23,6 +23,11 @@ async function run({ strongroom, sodium, pools, poolAuto, methods }) {
   rows.poolAllocator = {};
   rows.poolAllocator.auto = measure((n) => {
     for (let i = 0; i < n; i++) poolAuto.free(poolAuto.allocate(32));
+  }, 1_000_000);
+  // The same through the plain functions over the pool's id (what the vault calls).
+  const id = poolAuto.id;
+  rows.poolAllocatorById = measure((n) => {
+    for (let i = 0; i < n; i++) native.poolFree(id, native.poolAllocate(id, 32));
   }, 1_000_000);
   rows.poolGenerate = {};
   for (const method of methods) {
@@ -90,10 +95,16 @@ function print(results, { methods, autoSealing }) {
     ['empty Node-API call pair (floor)', fmtNs(af.noop), sodiumCol(af.noop), '1.00×'],
     ['Buffer.alloc(32) (unprotected)', fmtNs(af.bufferAlloc), sodiumCol(af.bufferAlloc), noopCol(af.bufferAlloc)],
     [
-      'pool allocate+free (allocator alone: no write, no syscall)',
+      'pool allocate+free (allocator alone: no write, no syscall), methods of the wrapped Pool',
       fmtNs(af.poolAllocator.auto),
       sodiumCol(af.poolAllocator.auto),
       noopCol(af.poolAllocator.auto),
+    ],
+    [
+      "pool allocate+free, plain functions over the pool id (the vault's path)",
+      fmtNs(af.poolAllocatorById),
+      sodiumCol(af.poolAllocatorById),
+      noopCol(af.poolAllocatorById),
     ],
     [
       '  of which C++ Pool::allocate+free (measured in C++)',

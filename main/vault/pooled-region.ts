@@ -1,21 +1,27 @@
 // A pooled chunk behind the interface of an isolated region, so the vault
 // handles both storages the same way.
-import type { NativePool, NativeRegion } from '../native';
+import { native, type NativePool, type NativeRegion } from '../native';
 
-/** A pooled chunk behind the same interface as an isolated region. */
+/**
+ * A pooled chunk behind the same interface as an isolated region. The hot
+ * calls go through the plain functions over the pool's id.
+ */
 export class PooledRegion implements NativeRegion {
+  private readonly poolId: number;
   constructor(
     private readonly pool: NativePool,
     private readonly chunk: number,
-  ) {}
+  ) {
+    this.poolId = pool.id;
+  }
   fillRandom(): void {
     this.pool.fillRandom(this.chunk);
   }
   write(source: Uint8Array): void {
-    this.pool.write(this.chunk, source);
+    native.poolWrite(this.poolId, this.chunk, source);
   }
   readInto(target: Uint8Array): void {
-    this.pool.readInto(this.chunk, target);
+    native.poolReadInto(this.poolId, this.chunk, target);
   }
   wipe(): void {
     const size = this.pool.summary(this.chunk).size;
@@ -28,6 +34,6 @@ export class PooledRegion implements NativeRegion {
     return this.pool.inspect(this.chunk);
   }
   destroy(): void {
-    this.pool.free(this.chunk);
+    native.poolFree(this.poolId, this.chunk);
   }
 }

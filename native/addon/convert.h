@@ -46,10 +46,16 @@ inline void throw_invalid(Napi::Env env, const std::string& message) {
 
 // A number in [minimum, maximum] (NaN is in no range), truncated to an integer.
 // Throws nothing: callers that return a neutral value on bad input use it alone.
+// One Node-API call per number argument (napi_get_value_double refuses a
+// non-number without throwing): these sit on every pooled call's path.
+inline bool number_of(const Napi::Value& value, double* out) {
+  return napi_get_value_double(value.Env(), value, out) == napi_ok;
+}
+
 template <typename Int>
 bool to_size(const Napi::Value& value, Int* out, double minimum = 1, double maximum = kMaxSafeInteger) {
-  if (!value.IsNumber()) return false;
-  double number = value.As<Napi::Number>().DoubleValue();
+  double number = 0;
+  if (!number_of(value, &number)) return false;
   if (!(number >= minimum && number <= maximum)) return false;
   *out = static_cast<Int>(number);
   return true;
@@ -68,14 +74,16 @@ struct SizeRule {
 // The one way to read a size / count argument; false with a pending JS error.
 template <typename Int>
 bool size_arg(const Napi::CallbackInfo& info, std::size_t index, Int* out, const SizeRule& rule = {}) {
-  if (info.Length() <= index || !info[index].IsNumber()) {
+  double number = 0;
+  if (info.Length() <= index || !number_of(info[index], &number)) {
     throw_invalid(info.Env(), rule.usage);
     return false;
   }
-  if (!to_size(info[index], out, rule.minimum, rule.maximum)) {
+  if (!(number >= rule.minimum && number <= rule.maximum)) {
     throw_error(info.Env(), strongroom::make_error(ErrorCode::InvalidSize, std::string(rule.name) + " out of range"));
     return false;
   }
+  *out = static_cast<Int>(number);
   return true;
 }
 
@@ -105,7 +113,8 @@ inline std::uint8_t* bytes_arg(const Napi::CallbackInfo& info, std::size_t index
 // id (arena id << 32 | offset, a whole number below 2^53, never an address);
 // false with a pending JS error.
 inline bool chunk_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::PoolChunk* chunk) {
-  double id = info.Length() > index && info[index].IsNumber() ? info[index].As<Napi::Number>().DoubleValue() : -1;
+  double id = -1;
+  if (info.Length() <= index || !number_of(info[index], &id)) id = -1;
   if (!(id >= 0 && id <= kMaxSafeInteger) || id != static_cast<double>(static_cast<std::uint64_t>(id))) {
     throw_invalid(info.Env(), "expected a chunk id");
     return false;

@@ -49,7 +49,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   export_function<MemfdSecretAvailable>(env, exports, "memfdSecretAvailable");
   export_size(env, exports, "canarySize", strongroom::kCanarySize);
   export_size(env, exports, "defaultMaxSecretSize", strongroom::kDefaultMaxSecretSize);
-  exports.Set("Pool", DefinePool(env));
+  DefinePool(env, exports);
   export_function<PoolSlotSize>(env, exports, "poolSlotSize");
   export_size(env, exports, "poolCanarySize", strongroom::kPoolCanarySize);
   export_size(env, exports, "defaultArenaSize", strongroom::kDefaultArenaSize);

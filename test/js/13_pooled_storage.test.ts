@@ -95,6 +95,39 @@ test('read, write and import work as with isolated storage; import wipes the sou
   vault.destroyAll();
 });
 
+test('the plain pool functions act on the pool their id names, and refuse a destroyed, forged or mistyped id', () => {
+  const a = new native.Pool(ARENA, 1024, true, 'auto', 'anonymous');
+  const b = new native.Pool(ARENA, 1024, true, 'auto', 'anonymous');
+  assert.notEqual(a.id, b.id);
+  const secret = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+  const chunk = native.poolImportFrom(a.id, secret.slice());
+  assert.equal(a.stats(false).chunks, 1);
+  assert.equal(b.stats(false).chunks, 0, 'the other pool is untouched');
+  const out = new Uint8Array(32);
+  native.poolReadInto(a.id, chunk, out);
+  assert.deepEqual(out, secret);
+  native.poolWrite(a.id, chunk, new Uint8Array(32).fill(9));
+  a.readInto(chunk, out);
+  assert.deepEqual(out, new Uint8Array(32).fill(9), 'the method and the function see the same chunk');
+  const generated = native.poolGenerate(a.id, 16);
+  assert.equal(a.summary(generated).size, 16);
+  native.poolFree(a.id, generated);
+  native.poolFree(a.id, chunk);
+  assert.equal(a.stats(false).chunks, 0);
+  const refusedId = (id: unknown) =>
+    assert.throws(
+      () => native.poolAllocate(id as number, 32),
+      (error: unknown) => (error as { code?: string }).code === 'INVALID_ARGUMENT' && /not a live pool id/.test(String(error)),
+      `pool id ${String(id)}`,
+    );
+  const destroyed = a.id;
+  a.destroy();
+  for (const id of [destroyed, destroyed + 0.5, -1, 2 ** 40, Number.NaN, String(b.id), undefined]) refusedId(id);
+  native.poolFree(b.id, native.poolAllocate(b.id, 8)); // the live pool still works
+  b.destroy();
+  refusedId(b.id);
+});
+
 test('storage per call overrides the vault; options are validated', () => {
   const vault = new SecretVault({ sealing });
   const pooled = vault.generate(32, { storage: 'pooled' });

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "convert.h"
 #include "live_wraps.h"
@@ -17,26 +18,50 @@
 namespace strongroom_addon {
 namespace {
 
+class PoolWrap;
+
+// The pools of one environment by id, for the plain functions (poolGenerate(id,
+// size), ...): an index into a vector, where a method of a wrapped object
+// pays napi_unwrap on every call. Ids are never reused, so a destroyed pool's
+// id stays refused. Freed after the pools themselves (cleanup hooks run in
+// reverse order of registration).
+struct PoolRegistry {
+  std::vector<PoolWrap*> by_id;
+  static PoolRegistry* create(Napi::Env env) {
+    auto* registry = new PoolRegistry();
+    env.AddCleanupHook([registry] { delete registry; });
+    return registry;
+  }
+};
+
+struct PoolClassData {
+  LiveWraps<PoolWrap>* live;
+  PoolRegistry* registry;
+};
+
 class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
  public:
-  static Napi::Function Define(Napi::Env env) {
+  static Napi::Function Define(Napi::Env env, PoolRegistry* registry) {
+    auto* data = new PoolClassData{LiveWraps<PoolWrap>::create(env), registry};
+    env.AddCleanupHook([data] { delete data; });
     return DefineClass(env, "Pool",
                        {
-                           InstanceMethod<&PoolWrap::Allocate>("allocate"),
-                           InstanceMethod<&PoolWrap::Generate>("generate"),
-                           InstanceMethod<&PoolWrap::ImportFrom>("importFrom"),
+                           InstanceMethod<&PoolWrap::OnThis<&PoolWrap::Allocate>>("allocate"),
+                           InstanceMethod<&PoolWrap::OnThis<&PoolWrap::Generate>>("generate"),
+                           InstanceMethod<&PoolWrap::OnThis<&PoolWrap::ImportFrom>>("importFrom"),
                            InstanceMethod<&PoolWrap::FillRandom>("fillRandom"),
-                           InstanceMethod<&PoolWrap::Write>("write"),
-                           InstanceMethod<&PoolWrap::ReadInto>("readInto"),
-                           InstanceMethod<&PoolWrap::Free>("free"),
+                           InstanceMethod<&PoolWrap::OnThis<&PoolWrap::Write>>("write"),
+                           InstanceMethod<&PoolWrap::OnThis<&PoolWrap::ReadInto>>("readInto"),
+                           InstanceMethod<&PoolWrap::OnThis<&PoolWrap::Free>>("free"),
                            InstanceMethod<&PoolWrap::Summary>("summary"),
                            InstanceMethod<&PoolWrap::Inspect>("inspect"),
                            InstanceMethod<&PoolWrap::Stats>("stats"),
                            InstanceMethod<&PoolWrap::Trim>("trim"),
                            InstanceMethod<&PoolWrap::Describe>("describe"),
                            InstanceMethod<&PoolWrap::Destroy>("destroy"),
+                           InstanceAccessor<&PoolWrap::Id>("id"),
                        },
-                       LiveWraps<PoolWrap>::create(env));
+                       data);
   }
 
   // new Pool(arenaSize, maxSize, requireLock, sealing: 'auto' | 'pkey' | 'kernel-copy' | 'mprotect',
@@ -66,8 +91,12 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
       return;
     }
     pool_ = std::move(created.value());
-    live_ = static_cast<LiveWraps<PoolWrap>*>(info.Data());
+    auto* data = static_cast<PoolClassData*>(info.Data());
+    live_ = data->live;
     live_->add(this);
+    registry_ = data->registry;
+    id_ = registry_->by_id.size();
+    registry_->by_id.push_back(this);
   }
 
   ~PoolWrap() override { Release(); }
@@ -79,9 +108,49 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
       live_->forget(this);
       live_ = nullptr;
     }
+    if (registry_ != nullptr) {
+      registry_->by_id[id_] = nullptr;
+      registry_ = nullptr;
+    }
+  }
+
+  // The plain functions: the same calls, on the pool named by info[0].
+  static PoolWrap* FromId(const Napi::CallbackInfo& info) {
+    auto* registry = static_cast<PoolRegistry*>(info.Data());
+    double number = -1;
+    if (info.Length() < 1 || !number_of(info[0], &number)) number = -1;
+    const std::size_t id = number >= 0 && number < static_cast<double>(registry->by_id.size())
+                               ? static_cast<std::size_t>(number)
+                               : registry->by_id.size();
+    if (id >= registry->by_id.size() || static_cast<double>(id) != number || registry->by_id[id] == nullptr) {
+      throw_invalid(info.Env(), "not a live pool id");
+      return nullptr;
+    }
+    return registry->by_id[id];
+  }
+  template <Napi::Value (PoolWrap::*method)(const Napi::CallbackInfo&, std::size_t)>
+  static Napi::Value OnId(const Napi::CallbackInfo& info) {
+    PoolWrap* wrap = FromId(info);
+    if (wrap == nullptr) return info.Env().Undefined();
+    return (wrap->*method)(info, 1);
+  }
+  template <Napi::Value (PoolWrap::*method)(const Napi::CallbackInfo&, std::size_t)>
+  Napi::Value OnThis(const Napi::CallbackInfo& info) {
+    return (this->*method)(info, 0);
+  }
+
+  static void DefineFunctions(Napi::Env env, Napi::Object exports, PoolRegistry* registry) {
+    exports.Set("poolAllocate", Napi::Function::New<OnId<&PoolWrap::Allocate>>(env, "poolAllocate", registry));
+    exports.Set("poolGenerate", Napi::Function::New<OnId<&PoolWrap::Generate>>(env, "poolGenerate", registry));
+    exports.Set("poolImportFrom", Napi::Function::New<OnId<&PoolWrap::ImportFrom>>(env, "poolImportFrom", registry));
+    exports.Set("poolWrite", Napi::Function::New<OnId<&PoolWrap::Write>>(env, "poolWrite", registry));
+    exports.Set("poolReadInto", Napi::Function::New<OnId<&PoolWrap::ReadInto>>(env, "poolReadInto", registry));
+    exports.Set("poolFree", Napi::Function::New<OnId<&PoolWrap::Free>>(env, "poolFree", registry));
   }
 
  private:
+  Napi::Value Id(const Napi::CallbackInfo& info) { return size_value(info.Env(), id_); }
+
   strongroom::Pool* Live(Napi::Env env) {
     if (!pool_) {
       throw_invalid(env, "this pool was destroyed");
@@ -110,32 +179,32 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
 
   // The size in info[0], then AllocateFilled.
   template <typename Fill>
-  Napi::Value AllocateSized(const Napi::CallbackInfo& info, Fill&& fill) {
+  Napi::Value AllocateSized(const Napi::CallbackInfo& info, std::size_t base, Fill&& fill) {
     Napi::Env env = info.Env();
     auto* pool = Live(env);
     std::size_t size = 0;
-    if (pool == nullptr || !size_arg(info, 0, &size)) return env.Undefined();
+    if (pool == nullptr || !size_arg(info, base, &size)) return env.Undefined();
     return AllocateFilled(env, pool, size, [&fill, pool](strongroom::PoolChunk chunk) { return fill(*pool, chunk); });
   }
 
   // allocate(size): a chunk that holds zeros; no system call once an arena exists.
-  Napi::Value Allocate(const Napi::CallbackInfo& info) {
-    return AllocateSized(info, [](strongroom::Pool&, strongroom::PoolChunk) { return strongroom::Status(); });
+  Napi::Value Allocate(const Napi::CallbackInfo& info, std::size_t base) {
+    return AllocateSized(info, base, [](strongroom::Pool&, strongroom::PoolChunk) { return strongroom::Status(); });
   }
 
   // generate(size): a chunk filled natively with CSPRNG bytes, in one call.
-  Napi::Value Generate(const Napi::CallbackInfo& info) {
-    return AllocateSized(info,
+  Napi::Value Generate(const Napi::CallbackInfo& info, std::size_t base) {
+    return AllocateSized(info, base,
                          [](strongroom::Pool& pool, strongroom::PoolChunk chunk) { return pool.fill_random(chunk); });
   }
 
   // importFrom(source): a chunk holding a copy of source (the caller wipes source).
-  Napi::Value ImportFrom(const Napi::CallbackInfo& info) {
+  Napi::Value ImportFrom(const Napi::CallbackInfo& info, std::size_t base) {
     Napi::Env env = info.Env();
     auto* pool = Live(env);
     if (pool == nullptr) return env.Undefined();
     std::size_t length = 0;
-    std::uint8_t* source = bytes_arg(info, 0, kAnyLength, &length);
+    std::uint8_t* source = bytes_arg(info, base, kAnyLength, &length);
     if (source == nullptr) return env.Undefined();
     return AllocateFilled(env, pool, length, [pool, source](strongroom::PoolChunk chunk) {
       return pool->with_write(chunk, [source](std::uint8_t* bytes, std::size_t n) { std::memcpy(bytes, source, n); });
@@ -144,11 +213,11 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
 
   // call(pool, chunk) -> Status on the chunk in info[0]; its error thrown.
   template <typename Call>
-  Napi::Value OnChunk(const Napi::CallbackInfo& info, Call&& call) {
+  Napi::Value OnChunk(const Napi::CallbackInfo& info, Call&& call, std::size_t base = 0) {
     Napi::Env env = info.Env();
     auto* pool = Live(env);
     strongroom::PoolChunk chunk;
-    if (pool == nullptr || !chunk_arg(info, 0, &chunk)) return env.Undefined();
+    if (pool == nullptr || !chunk_arg(info, base, &chunk)) return env.Undefined();
     strongroom::Status done = call(*pool, chunk);
     if (!done) throw_error(env, done.error());
     return env.Undefined();
@@ -158,28 +227,30 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     return OnChunk(info, [](strongroom::Pool& pool, strongroom::PoolChunk chunk) { return pool.fill_random(chunk); });
   }
 
-  Napi::Value Free(const Napi::CallbackInfo& info) {
-    return OnChunk(info, [](strongroom::Pool& pool, strongroom::PoolChunk chunk) { return pool.free(chunk); });
+  Napi::Value Free(const Napi::CallbackInfo& info, std::size_t base) {
+    return OnChunk(
+        info, [](strongroom::Pool& pool, strongroom::PoolChunk chunk) { return pool.free(chunk); }, base);
   }
 
   // The live pool, a chunk (argument 0) and a Uint8Array of exactly the
   // chunk's size (argument 1); nullptr with a pending JS error otherwise.
-  std::uint8_t* ChunkBytes(const Napi::CallbackInfo& info, strongroom::Pool** pool, strongroom::PoolChunk* chunk) {
+  std::uint8_t* ChunkBytes(const Napi::CallbackInfo& info, std::size_t base, strongroom::Pool** pool,
+                           strongroom::PoolChunk* chunk) {
     *pool = Live(info.Env());
-    if (*pool == nullptr || !chunk_arg(info, 0, chunk)) return nullptr;
+    if (*pool == nullptr || !chunk_arg(info, base, chunk)) return nullptr;
     auto size = (*pool)->size_of(*chunk);
     if (!size.ok()) {
       throw_error(info.Env(), size.error());
       return nullptr;
     }
-    return bytes_arg(info, 1, size.value());
+    return bytes_arg(info, base + 1, size.value());
   }
 
   // write(chunk, source): copies source (exactly the chunk's size) in.
-  Napi::Value Write(const Napi::CallbackInfo& info) {
+  Napi::Value Write(const Napi::CallbackInfo& info, std::size_t base) {
     strongroom::Pool* pool = nullptr;
     strongroom::PoolChunk chunk;
-    std::uint8_t* source = ChunkBytes(info, &pool, &chunk);
+    std::uint8_t* source = ChunkBytes(info, base, &pool, &chunk);
     if (source == nullptr) return info.Env().Undefined();
     strongroom::Status written =
         pool->with_write(chunk, [source](std::uint8_t* bytes, std::size_t n) { std::memcpy(bytes, source, n); });
@@ -188,10 +259,10 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
   }
 
   // readInto(chunk, target): copies the secret out; the caller wipes target.
-  Napi::Value ReadInto(const Napi::CallbackInfo& info) {
+  Napi::Value ReadInto(const Napi::CallbackInfo& info, std::size_t base) {
     strongroom::Pool* pool = nullptr;
     strongroom::PoolChunk chunk;
-    std::uint8_t* target = ChunkBytes(info, &pool, &chunk);
+    std::uint8_t* target = ChunkBytes(info, base, &pool, &chunk);
     if (target == nullptr) return info.Env().Undefined();
     strongroom::Status read =
         pool->with_read(chunk, [target](const std::uint8_t* bytes, std::size_t n) { std::memcpy(target, bytes, n); });
@@ -298,12 +369,16 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
 
   std::unique_ptr<strongroom::Pool> pool_;
   LiveWraps<PoolWrap>* live_ = nullptr;
+  PoolRegistry* registry_ = nullptr;
+  std::size_t id_ = 0;
 };
 
 }  // namespace
 
-Napi::Function DefinePool(Napi::Env env) {
-  return PoolWrap::Define(env);
+void DefinePool(Napi::Env env, Napi::Object exports) {
+  PoolRegistry* registry = PoolRegistry::create(env);  // before the pools' hook: freed after them
+  exports.Set("Pool", PoolWrap::Define(env, registry));
+  PoolWrap::DefineFunctions(env, exports, registry);
 }
 
 Napi::Value PoolSlotSize(const Napi::CallbackInfo& info) {

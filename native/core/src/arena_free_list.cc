@@ -4,7 +4,7 @@
 
 namespace strongroom {
 
-ArenaFreeList::ArenaFreeList(std::uint32_t size) {
+ArenaFreeList::ArenaFreeList(std::uint32_t size) : size_(size) {
   by_offset_.emplace(0u, size);
   by_size_.insert({size, 0u});
 }
@@ -43,6 +43,24 @@ void ArenaFreeList::give_back(std::uint32_t offset, std::uint32_t length) {
   }
   by_offset_.emplace_hint(next, offset, length);
   by_size_.insert({length, offset});
+}
+
+void ArenaFreeList::reset() {
+  if (by_offset_.size() == 1 && by_offset_.begin()->first == 0 && by_offset_.begin()->second == size_) return;
+  if (by_offset_.empty()) {  // every byte was in cached slots (see pool_arena.h)
+    by_offset_.emplace(0u, size_);
+    by_size_.insert({size_, 0u});
+    return;
+  }
+  auto offset_node = by_offset_.extract(by_offset_.begin());
+  auto size_node = by_size_.extract(by_size_.begin());
+  by_offset_.clear();
+  by_size_.clear();
+  offset_node.key() = 0;
+  offset_node.mapped() = size_;
+  size_node.value() = {size_, 0u};
+  by_offset_.insert(std::move(offset_node));
+  by_size_.insert(std::move(size_node));
 }
 
 std::size_t ArenaFreeList::free_bytes() const {

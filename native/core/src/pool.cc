@@ -6,6 +6,7 @@
 #include "strongroom/pool.h"
 
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "arena_gate.h"
@@ -111,16 +112,53 @@ ArenaGate Pool::gate() const {
 // The one lookup: a chunk id names a live chunk only if its arena exists and
 // has a record at its offset. Anything else is refused, never dereferenced.
 Result<Pool::Live> Pool::live(PoolChunk chunk) const {
-  auto arena = arenas_->by_id.find(arena_id_of(chunk));
-  if (arena == arenas_->by_id.end()) return not_live();
-  auto used = arena->second->used.find(offset_of(chunk));
-  if (used == arena->second->used.end()) return not_live();
+  const std::uint32_t id = arena_id_of(chunk);
+  Arena* arena = arenas_->hint;
+  if (arena == nullptr || arena->id != id) {
+    auto by_id = arenas_->by_id.find(id);
+    if (by_id == arenas_->by_id.end()) return not_live();
+    arena = by_id->second.get();
+  }
+  Arena::Used* used = arena->used.find(offset_of(chunk));
+  if (used == nullptr) return not_live();
   Live found;
-  found.arena = arena->second.get();
+  found.arena = arena;
   found.offset = offset_of(chunk);
-  found.used = &used->second;
-  found.bytes = found.arena->memory.data + found.offset;
+  found.used = used;
+  found.bytes = arena->memory.data + found.offset;
   return found;
+}
+
+// A slot of `slot` bytes from `arena`: a freed slot of that exact size if one
+// is cached, else carved from the runs; nullopt when neither has room.
+std::optional<std::uint32_t> Pool::take_slot(Arena& arena, std::size_t slot) {
+  if (slot <= kCachedSlotMax) {
+    std::vector<std::uint32_t>& same_size = arena.cached[slot / kPoolAlignment];
+    if (!same_size.empty()) {
+      const std::uint32_t offset = same_size.back();
+      same_size.pop_back();
+      --arena.cached_slots;
+      return offset;
+    }
+  }
+  if (arena.free_list.largest_free() < slot) return std::nullopt;
+  return arena.free_list.carve(static_cast<std::uint32_t>(slot));
+}
+
+// Every cached slot of `arena` back to its runs, coalesced.
+void Pool::uncache_slots(Arena& arena) {
+  if (arena.cached_slots == 0) return;
+  if (arena.used.empty()) {
+    arena.free_list.reset();
+  } else {
+    for (std::size_t size_class = 0; size_class < arena.cached.size(); ++size_class) {
+      for (std::uint32_t offset : arena.cached[size_class]) {
+        arena.free_list.give_back(offset, static_cast<std::uint32_t>(size_class * kPoolAlignment));
+      }
+    }
+  }
+  for (auto& same_size : arena.cached) same_size.clear();
+  arena.cached_slots = 0;
 }
 
 Result<PoolChunk> Pool::allocate(std::size_t size) {
@@ -130,26 +168,31 @@ Result<PoolChunk> Pool::allocate(std::size_t size) {
   }
   const std::size_t slot = pool_slot_size(size);
   Arena* arena = arenas_->hint;
-  if (arena == nullptr || arena->free_list.largest_free() < slot) {
-    arena = nullptr;
+  std::optional<std::uint32_t> offset;
+  if (arena != nullptr) offset = take_slot(*arena, slot);
+  // Older arenas first; then the same again with cached slots coalesced back
+  // into runs; only then a new arena.
+  for (int pass = 0; pass < 2 && !offset; ++pass) {
     for (Arena* candidate : arenas_->order) {
-      if (candidate->free_list.largest_free() >= slot) {
+      if (pass == 1) uncache_slots(*candidate);
+      offset = take_slot(*candidate, slot);
+      if (offset) {
         arena = candidate;
         break;
       }
     }
   }
-  if (arena == nullptr) {
+  if (!offset) {
     Result<Arena*> made = new_arena(slot);
     if (!made) return made.error();
     arena = made.value();
+    offset = arena->free_list.carve(static_cast<std::uint32_t>(slot));
   }
   const auto slot32 = static_cast<std::uint32_t>(slot);
-  const std::uint32_t offset = arena->free_list.carve(slot32);
-  arena->used.emplace(offset, Arena::Used{static_cast<std::uint32_t>(size), slot32, false});
+  arena->used.insert(*offset, Arena::Used{static_cast<std::uint32_t>(size), slot32, false});
   arena->used_bytes += slot;
   arenas_->hint = arena;
-  return make_chunk(arena->id, offset);
+  return make_chunk(arena->id, *offset);
 }
 
 Status Pool::free(PoolChunk chunk) {
@@ -177,8 +220,16 @@ Status Pool::free(PoolChunk chunk) {
   Arena* arena = c.arena;
   arena->used.erase(c.offset);
   arena->used_bytes -= used.slot;
-  arena->free_list.give_back(c.offset, used.slot);
-  if (arena->used.empty()) arena_became_empty(arena);
+  if (used.slot <= kCachedSlotMax) {
+    arena->cached[used.slot / kPoolAlignment].push_back(c.offset);
+    ++arena->cached_slots;
+  } else {
+    arena->free_list.give_back(c.offset, used.slot);
+  }
+  if (arena->used.empty()) {
+    uncache_slots(*arena);  // one run again, whatever size comes next
+    arena_became_empty(arena);
+  }
   return result;
 }
 
@@ -306,7 +357,7 @@ PoolStats Pool::stats(bool read_back) const {
     stats.used += arena->used_bytes;
     stats.total += arena->memory.data_size;
     stats.chunks_used += arena->used.size();
-    stats.chunks_free += arena->free_list.run_count();
+    stats.chunks_free += arena->free_list.run_count() + arena->cached_slots;
     if (arena->locked) stats.lock_calls_succeeded += arena->memory.data_size;
     if (read_back) {
       Fact locked = query_range(arena->memory.data, arena->memory.data_size).locked;

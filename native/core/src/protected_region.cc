@@ -71,7 +71,7 @@ Result<std::unique_ptr<ProtectedRegion>> ProtectedRegion::create(std::size_t siz
     return error;
   }
 
-  canary.place(memory.data + size);
+  canary.place(memory.data + memory.data_size - size - kCanarySize);
 
   // Seal: a protection key where the platform has one (and no-access at rest
   // is possible at all), else mprotect; Windows rests read-only (see top).
@@ -222,7 +222,7 @@ Status ProtectedRegion::seal(Protection opened) {
 }
 
 bool ProtectedRegion::canary_matches() const {
-  return region_canary().matches(memory_.data + size_);
+  return region_canary().matches(canary_address());
 }
 
 Error ProtectedRegion::canary_corrupted() {
@@ -233,7 +233,7 @@ bool ProtectedRegion::canary_intact() {
   if (sealing_ == Sealing::KernelCopy && untouched_) return true;  // placed by the first write
   if (sealing_ == Sealing::KernelCopy) {
     unsigned char canary[kCanarySize];
-    return gate().read(memory_.data + size_, canary, kCanarySize).ok() && region_canary().matches(canary);
+    return gate().read(canary_address(), canary, kCanarySize).ok() && region_canary().matches(canary);
   }
   if (!open(Protection::ReadOnly)) return false;
   bool intact = canary_matches();
@@ -261,32 +261,35 @@ RegionInfo ProtectedRegion::info() const {
 
 // Kernel copy: the pages stay no-access; fn gets a copy in this thread's
 // locked scratch buffer, which is written back after a write scope and wiped
-// when the scope ends, also when fn throws.
+// when the scope ends, also when fn throws. The copy keeps the layout,
+// canary then secret, and the lease ends against the scratch buffer's
+// trailing guard page: a write past the copy faults as it would in place.
 Status ProtectedRegion::scoped_by_copy(bool write, Callback fn, void* context) {
-  Result<ScratchLease> leased = ScratchLease::acquire(size_ + kCanarySize, lock_policy_);
+  Result<ScratchLease> leased = ScratchLease::acquire(kCanarySize + size_, lock_policy_);
   if (!leased) return leased.error();
   ScratchLease lease = std::move(leased.value());
   unsigned char* copy = lease.bytes();
+  unsigned char* secret = copy + kCanarySize;
   if (untouched_) {
     // Nothing has been copied in or out since create(): the pages hold zeros
     // and the canary, so a first write (generate, import) is one copy.
-    std::memset(copy, 0, size_);
-    region_canary().place(copy + size_);
+    region_canary().place(copy);
+    std::memset(secret, 0, size_);
   } else {
-    Status read = os::kernel_copy_read(memory_.data, copy, size_ + kCanarySize);
+    Status read = os::kernel_copy_read(canary_address(), copy, kCanarySize + size_);
     if (!read) return read;
   }
-  if (!region_canary().matches(copy + size_)) return canary_corrupted();
+  if (!region_canary().matches(copy)) return canary_corrupted();
   ++open_scopes_;
   struct Count {
     int& scopes;
     ~Count() { --scopes; }
   } count{open_scopes_};
-  fn(copy, size_, context);
+  fn(secret, size_, context);
   if (!write) return Status();
-  // The canary goes back too: an overflow by the callback corrupts it, as it
+  // The canary goes back too: an underflow by the callback corrupts it, as it
   // would in place, and the next access reports it.
-  Status stored = os::kernel_copy_write(memory_.data, copy, size_ + kCanarySize);
+  Status stored = os::kernel_copy_write(canary_address(), copy, kCanarySize + size_);
   if (stored) untouched_ = false;
   return stored;
 }

@@ -175,7 +175,9 @@ Result<ScratchLease> ScratchLease::acquire(std::size_t size, LockPolicy policy) 
   Status ready = ensure(buffer, size == 0 ? 1 : size, policy);
   if (!ready) return ready.error();
   ++scratch.depth;
-  return ScratchLease(buffer.memory.data, size);
+  // Against the trailing guard page, as an isolated region's secret: a
+  // callback that writes one byte past its copy faults at once.
+  return ScratchLease(buffer.memory.data + buffer.memory.data_size - size, size);
 }
 
 ScratchLease::ScratchLease(ScratchLease&& other) noexcept : bytes_(other.bytes_), size_(other.size_) {

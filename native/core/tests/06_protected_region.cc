@@ -1,4 +1,4 @@
-// The protected region: [guard][data ... canary][guard], sealed at rest, scoped access.
+// The protected region: [guard][slack | canary | secret][guard], sealed at rest, scoped access.
 #include <atomic>
 #include <cstring>
 #include <thread>
@@ -135,12 +135,68 @@ TEST_CASE("guard pages and the seal kill a child that touches them") {
   }
 }
 
+// One byte past the secret, from inside its own write scope (the region is
+// sealed at rest): the secret ends against the trailing guard page, so the
+// write faults there. Exiting cleanly right after it means it did not fault
+// before the scope closed and any later vault call (a canary check) ran.
+// Under kernel copy the callback writes past its copy, which ends against the
+// scratch buffer's trailing guard page.
+static void overflow_one_byte(SealingPreference sealing) {
+  RegionOptions options;
+  options.sealing = sealing;
+  auto created = ProtectedRegion::create(37, options);  // not a multiple of the alignment: no slack behind it
+  if (!created.ok()) return;                            // exits cleanly: the parent reports it
+  (void)created.value()->with_write([](std::uint8_t* bytes, std::size_t size) {
+    std::memset(bytes, 0x5A, size);
+    *static_cast<volatile std::uint8_t*>(bytes + size) = 1;
+    std::_Exit(0);
+  });
+}
+CHILD_CASE("one byte past the secret in a write scope, mprotect") {
+  overflow_one_byte(SealingPreference::Mprotect);
+}
+CHILD_CASE("one byte past the secret in a write scope, kernel copy") {
+  overflow_one_byte(SealingPreference::KernelCopy);
+}
+CHILD_CASE("one byte past the secret in a write scope, pkey") {
+  overflow_one_byte(SealingPreference::Pkey);
+}
+
+TEST_CASE("layout: the secret ends on the last byte before the trailing guard page, the canary before it") {
+  auto region = region_of(37, 0x11, SealingPreference::Mprotect);
+  REQUIRE(region != nullptr);
+  const GuardedAllocation& m = region->mapping();
+  CHECK(region->secret_address() + region->size() == m.data + m.data_size);
+  const unsigned char* seen = nullptr;
+  REQUIRE_OK(region->with_read([&seen](const std::uint8_t* bytes, std::size_t) { seen = bytes; }));
+  CHECK(seen == region->secret_address());
+}
+
+TEST_CASE("a one-byte overflow faults at once, under every sealing method available here") {
+  const std::pair<SealingPreference, const char*> methods[] = {
+      {SealingPreference::Mprotect, "one byte past the secret in a write scope, mprotect"},
+      {SealingPreference::KernelCopy, "one byte past the secret in a write scope, kernel copy"},
+      {SealingPreference::Pkey, "one byte past the secret in a write scope, pkey"},
+  };
+  for (const auto& method : methods) {
+    RegionOptions options;
+    options.sealing = method.first;
+    auto probe = ProtectedRegion::create(37, options);
+    if (!probe.ok()) {
+      std::printf("    %s: not available here (%s)\n", method.second, probe.error().message.c_str());
+      continue;
+    }
+    EXPECT_CHILD_CRASHES(method.second);
+  }
+}
+
 TEST_CASE("a flipped canary byte is detected on the next read and write") {
   auto region = region_of(24, 0x33);
   REQUIRE(region != nullptr);
   CHECK(region->canary_intact());
-  // A buggy writer overflows by one byte inside its own write scope.
-  REQUIRE_OK(region->with_write([](std::uint8_t* bytes, std::size_t size) { bytes[size] ^= 0x01; }));
+  // A buggy writer underflows by one byte inside its own write scope (an
+  // overflow faults at once: see above).
+  REQUIRE_OK(region->with_write([](std::uint8_t* bytes, std::size_t) { bytes[-1] ^= 0x01; }));
   CHECK(!region->canary_intact());
   bool called = false;
   Status read = region->with_read([&called](const std::uint8_t*, std::size_t) { called = true; });

@@ -165,7 +165,7 @@ TEST_CASE("race: an isolated region under kernel copy stays closed to other thre
   REQUIRE_OK(created);
   ProtectedRegion& region = *created.value();
   REQUIRE_OK(region.with_write([](std::uint8_t* b, std::size_t n) { std::memset(b, 0xA7, n); }));
-  RaceOutcome outcome = race(region.data_address(), 0xA7, kScopes / 10,
+  RaceOutcome outcome = race(region.secret_address(), 0xA7, kScopes / 10,
                              [&] { (void)region.with_read([](const std::uint8_t*, std::size_t) {}); });
   CHECK(outcome.refused_reads > 0);
   CHECK_EQ(outcome.successful_reads, 0L);

@@ -213,7 +213,7 @@ TEST_CASE("random carve/give_back keeps the runs equal to a byte map, coalesced"
   }
 }
 
-TEST_CASE("a pool on a fake allocator: best-fit offsets, coalescing and one spare arena") {
+TEST_CASE("a pool on a fake allocator: consecutive offsets, freed slots reused by size, coalescing, one spare arena") {
   FakePageAllocator pages;
   auto created = Pool::create(fake_options(4), pages);
   REQUIRE_OK(created);
@@ -229,9 +229,12 @@ TEST_CASE("a pool on a fake allocator: best-fit offsets, coalescing and one spar
   REQUIRE_OK(pool.free(b));
   CHECK_EQ(pool.stats().chunks_free, 2u);  // the hole and the tail
   const PoolChunk d = pool.allocate(24).value();
-  CHECK_EQ(offset_in_arena(pool, d), 40u);  // the hole fits best
+  CHECK_EQ(offset_in_arena(pool, d), 120u);  // another slot size: carved from the tail
+  const PoolChunk e = pool.allocate(30).value();
+  CHECK_EQ(offset_in_arena(pool, e), 40u);  // the same slot size (40 bytes): the freed slot
   REQUIRE_OK(pool.free(a));
   REQUIRE_OK(pool.free(d));
+  REQUIRE_OK(pool.free(e));
   REQUIRE_OK(pool.free(c));
   CHECK_EQ(pool.stats().chunks_free, 1u);  // all merged back into one run
   CHECK_EQ(pages.live(), 1u);              // kept as the spare
@@ -239,6 +242,27 @@ TEST_CASE("a pool on a fake allocator: best-fit offsets, coalescing and one spar
   CHECK_EQ(pages.live(), 0u);
   CHECK_EQ(pages.unlocks, 1u);
   CHECK_EQ(pages.freed_locked, 0u);
+}
+
+TEST_CASE("freed small slots go back to the runs, coalesced, before a new arena is mapped") {
+  FakePageAllocator pages;
+  auto created = Pool::create(fake_options(1), pages);
+  REQUIRE_OK(created);
+  Pool& pool = *created.value();
+  const std::size_t per_arena = page_size() / pool_slot_size(32);
+  std::vector<PoolChunk> chunks;
+  for (std::size_t i = 0; i < per_arena; ++i) chunks.push_back(pool.allocate(32).value());
+  CHECK_EQ(pages.maps, 1u);
+  // Keep the first chunk, so the arena never empties: its freed slots stay
+  // cached for 40-byte secrets until a larger request needs them merged.
+  for (std::size_t i = 1; i < per_arena; ++i) REQUIRE_OK(pool.free(chunks[i]));
+  CHECK_EQ(pool.stats().chunks_free, per_arena);  // the cached slots and the tail
+  const PoolChunk big = pool.allocate(page_size() / 2).value();
+  CHECK_EQ(pages.maps, 1u);
+  CHECK_EQ(offset_in_arena(pool, big), 40u);
+  REQUIRE_OK(pool.free(big));
+  REQUIRE_OK(pool.free(chunks[0]));
+  CHECK_EQ(pool.stats().chunks_free, 1u);
 }
 
 TEST_CASE("a pool on a fake allocator opens only the chunk's page and seals it again") {

@@ -30,12 +30,17 @@ class ArenaFreeList {
   // neighbours. The range must have come from carve() and not be free.
   void give_back(std::uint32_t offset, std::uint32_t length);
 
+  // Back to one free run, [0, size): for an arena with no live chunk. Reuses
+  // a node of each index, so it does not call malloc either.
+  void reset();
+
   std::size_t run_count() const { return by_offset_.size(); }
   std::size_t free_bytes() const;
   // (offset, length) of every run, by offset.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> runs() const;
 
  private:
+  std::uint32_t size_;
   std::map<std::uint32_t, std::uint32_t> by_offset_;           // offset -> length
   std::set<std::pair<std::uint32_t, std::uint32_t>> by_size_;  // (length, offset)
 };

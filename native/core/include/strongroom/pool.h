@@ -18,6 +18,11 @@
 //   the secret's last byte. A 32-byte secret takes 40 locked bytes.
 // - Bookkeeping (free lists, chunk records) lives on the ordinary heap, never
 //   in the locked pages: locked memory holds secrets and canaries only.
+//   A freed slot of up to 512 bytes is kept on a list of its exact size and
+//   handed to the next secret of that slot size: allocate and free are O(1)
+//   (a pop, a push, one probe of the arena's chunk table). Larger slots, and
+//   the small ones when an arena empties or no arena can carve a request, go
+//   back to address-ordered runs, best fit with coalescing.
 // - allocate() and free() of a chunk that was never written make no system
 //   call. The canary is placed by the first write into the chunk (generate /
 //   import always write); from then on it is checked on every access and on
@@ -109,7 +114,7 @@ struct PoolStats {
   // Live chunks in arenas the OS says are locked; nullopt as above.
   std::optional<std::size_t> chunks_locked;
   std::size_t chunks_used = 0;
-  std::size_t chunks_free = 0;  // free runs
+  std::size_t chunks_free = 0;  // free runs, and freed small slots kept for their size
   std::size_t arenas = 0;
 };
 
@@ -190,6 +195,8 @@ class Pool {
   Pool(const PoolOptions& options, LockedPageAllocator& pages);
   struct Live;
   Result<Live> live(PoolChunk chunk) const;
+  std::optional<std::uint32_t> take_slot(Arena& arena, std::size_t slot);
+  void uncache_slots(Arena& arena);
   ArenaGate gate() const;
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
   Status access(PoolChunk chunk, bool write, Callback fn, void* context);

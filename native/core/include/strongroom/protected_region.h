@@ -1,9 +1,14 @@
 // A sealed, guarded region holding one secret (after libsodium's
 // sodium_malloc and siegel's ProtectedRegion).
 //
-//   [guard page][data pages: secret bytes | canary | slack][guard page]
+//   [guard page][data pages: slack | canary | secret bytes][guard page]
 //
-// Guard pages are always no-access, so a linear overflow or underflow faults.
+// Guard pages are always no-access. The secret ends on the last byte before
+// the trailing guard page, so an overflow of even one byte faults at once (as
+// sodium_malloc does; the secret's address is therefore only byte-aligned for
+// sizes that are not a multiple of the alignment). The canary guards the
+// front: an underflow into it is reported at the next access, and a longer
+// one reaches the front guard page.
 // The data pages are locked, excluded from core dumps and forked children,
 // and sealed (no access) at rest; with_read / with_write open them for one
 // scope and seal them again afterwards, even when the scope fails or throws.
@@ -16,8 +21,9 @@
 // Without keys, on Linux, the pages are never opened at all where the kernel
 // allows it (kernel copy, see sealing.h): a scope gets a copy in a locked
 // scratch buffer, copied in and out through /proc/self/mem. Else mprotect.
-// A random per-process canary right after the secret is checked on every read
-// and before every write. Destruction wipes before unlocking and unmapping.
+// A random per-process canary right before the secret is checked on every
+// read and before every write. Destruction wipes before unlocking and
+// unmapping.
 #pragma once
 
 #include <cstddef>
@@ -111,8 +117,9 @@ class ProtectedRegion {
   bool canary_intact();
 
   // Where the data pages live, for OS read-back and for tests that must prove
-  // the guards and seal work by touching them.
+  // the guards and seal work by touching them; the secret's first byte.
   const unsigned char* data_address() const { return memory_.data; }
+  const unsigned char* secret_address() const { return memory_.data + memory_.data_size - size_; }
   std::size_t data_pages_size() const { return memory_.data_size; }
   const GuardedAllocation& mapping() const { return memory_; }
 
@@ -130,6 +137,7 @@ class ProtectedRegion {
   // Closes one scope opened with `opened` (ReadOnly or ReadWrite).
   Status seal(Protection opened);
   bool canary_matches() const;
+  unsigned char* canary_address() const { return memory_.data + memory_.data_size - size_ - kCanarySize; }
   static Error canary_corrupted();
   static Result<std::unique_ptr<ProtectedRegion>> create_for_kernel_copy(std::size_t size, const RegionOptions& options,
                                                                          std::string reason,
@@ -199,7 +207,7 @@ Status ProtectedRegion::scoped(Protection protection, Fn&& fn) {
     if (!sealed) return sealed;
     return canary_corrupted();
   }
-  fn(static_cast<std::uint8_t*>(memory_.data), size_);
+  fn(static_cast<std::uint8_t*>(memory_.data + memory_.data_size - size_), size_);
   return scope.close();
 }
 
