@@ -40,7 +40,9 @@ class Workspace {
  public:
   static_assert(std::is_trivially_copyable<T>::value, "workspace types are plain data");
   static Result<Workspace> acquire(std::size_t extra = 0) {
-    Result<ScratchLease> lease = ScratchLease::acquire(sizeof(T) + extra, LockPolicy::Require);
+    // A lease ends against its buffer's guard page, so its start has no
+    // particular alignment: ask for room to align T inside it.
+    Result<ScratchLease> lease = ScratchLease::acquire(sizeof(T) + extra + alignof(T) - 1, LockPolicy::Require);
     if (!lease) {
       Error error = lease.error();
       error.message = "no locked memory for the wallet's intermediates: " + error.message;
@@ -56,7 +58,11 @@ class Workspace {
 
  private:
   Workspace(ScratchLease lease, std::size_t extra)
-      : lease_(std::move(lease)), state_(new(lease_.bytes()) T()), extra_(extra) {}
+      : lease_(std::move(lease)), state_(new(aligned(lease_.bytes())) T()), extra_(extra) {}
+  static void* aligned(unsigned char* bytes) {
+    const std::uintptr_t address = reinterpret_cast<std::uintptr_t>(bytes);
+    return bytes + ((alignof(T) - address % alignof(T)) % alignof(T));
+  }
   ScratchLease lease_;
   T* state_;
   std::size_t extra_;
