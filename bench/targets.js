@@ -1,4 +1,4 @@
-// The targets, reported, never asserted: this machine is shared and noisy.
+// The targets, reported, never asserted: timings drift with the machine's load.
 // Each row names the sealing method it was measured under. A row whose method
 // is not available here says so, with the probe's reason, instead of a number;
 // its kernel-copy and mprotect equivalents (the same ratio, against the floor

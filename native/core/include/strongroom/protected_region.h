@@ -44,7 +44,7 @@ namespace strongroom {
 class PageGate;  // src/page_gate.h: opens and seals the data pages
 
 constexpr std::size_t kCanarySize = 16;
-constexpr std::size_t kDefaultMaxSecretSize = 1024 * 1024;  // 1 MiB, as in the seed
+constexpr std::size_t kDefaultMaxSecretSize = 1024 * 1024;  // 1 MiB
 
 enum class LockPolicy {
   Require,     // a refused lock is an error (LockFailed); nothing is leaked
