@@ -131,6 +131,28 @@ export interface NativeWireLimits {
   global: number;
 }
 
+/** The kind of secret a wallet function reads (the vault's record says which). */
+export type NativeSecretKind = 'seed' | 'mnemonic' | 'secp256k1-key' | 'ed25519-key';
+/** Where a new wallet secret goes: a pool's id, or a new ProtectedRegion made with these options. */
+export type NativeSecretTarget = number | { maxSize: number; requireLock: boolean; sealing: SealingPreference };
+/** A new wallet secret: its chunk id in the target pool, or the new ProtectedRegion. */
+export type NativeNewSecret = number | NativeRegion;
+/**
+ * A secret as the wallet functions take it: (pool id, chunk id) or (ProtectedRegion, null), then its kind. Secret
+ * bytes never come back: only public keys, fingerprints and signatures.
+ */
+export type NativeSecretArgs = [place: number | NativeRegion, chunk: number | null, kind: NativeSecretKind];
+
+export interface NativeDerivedKey {
+  secret: NativeNewSecret;
+  /** secp256k1: 33 bytes, compressed; Ed25519: 32 bytes. */
+  publicKey: Uint8Array;
+  depth: number;
+  childIndex: number;
+  fingerprint: number;
+  parentFingerprint: number;
+}
+
 export interface NativeAddon {
   ProtectedRegion: new (size: number, maxSize: number, requireLock: boolean, sealing?: SealingPreference) => NativeRegion;
   platformInfo(): { pageSize: number; memlockLimit: number | null; lockedBytes: number | null };
@@ -167,6 +189,19 @@ export interface NativeAddon {
   poolWrite(pool: number, chunk: number, source: Uint8Array): void;
   poolReadInto(pool: number, chunk: number, target: Uint8Array): void;
   poolFree(pool: number, chunk: number): void;
+  /** BIP-39 seed (64 bytes) of an English mnemonic (words and checksum checked); passphrase NFKD UTF-8. */
+  walletMnemonicToSeed(...args: [...NativeSecretArgs, passphrase: Uint8Array | null, target: NativeSecretTarget]): NativeNewSecret;
+  /** BIP-32 (secp256k1) or SLIP-10 (ed25519, hardened steps only) from a seed. */
+  walletDeriveKey(
+    ...args: [...NativeSecretArgs, curve: 'secp256k1' | 'ed25519', path: string, target: NativeSecretTarget]
+  ): NativeDerivedKey;
+  walletPublicKey(...args: NativeSecretArgs): Uint8Array;
+  /** RFC 6979, low s; signature is r || s. */
+  walletSignEcdsa(...args: [...NativeSecretArgs, digest: Uint8Array]): { signature: Uint8Array; recoveryId: number };
+  /** BIP-340 over a 32-byte message, with CSPRNG auxiliary randomness. */
+  walletSignSchnorr(...args: [...NativeSecretArgs, message: Uint8Array]): Uint8Array;
+  /** RFC 8032 Ed25519 over a message of any length. */
+  walletSignEd25519(...args: [...NativeSecretArgs, message: Uint8Array]): Uint8Array;
   poolCanarySize: number;
   defaultArenaSize: number;
   /** The process-wide kernel-copy probe (runs it on first call). */

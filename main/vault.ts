@@ -1,6 +1,6 @@
 // SecretVault: opaque handles over native protected regions, with policy.
 import { callNative, fromNativeError, SecureMemoryError } from './errors';
-import { native, type NativePool, type NativeRegion } from './native';
+import { native, type NativeNewSecret, type NativePool, type NativeRegion, type NativeSecretTarget } from './native';
 import type { Backing, LockPolicy, Sealing, SecretOptions, Storage, VaultOptions } from './options';
 import {
   checkChunkId,
@@ -15,11 +15,29 @@ import {
 import { wipeVaultAtExit } from './vault/exit-hook';
 import { PooledRegion } from './vault/pooled-region';
 import { poolFor } from './vault/pools';
-import { scoped, type Entry, type SyncResult } from './vault/scope';
+import { scoped, type Entry, type SyncResult, type WalletSecretKind } from './vault/scope';
+import {
+  checkCallOptions,
+  checkCurve,
+  checkKind,
+  checkMessage,
+  checkPath,
+  checkScheme,
+  DERIVED_KEY_BYTES,
+  MNEMONIC_MAX_BYTES,
+  MNEMONIC_SEED_BYTES,
+  passphraseBytes,
+  SEED_MAX_BYTES,
+  SEED_MIN_BYTES,
+  secretArgs,
+  type DerivedKeyInfo,
+  type Signature,
+} from './vault/wallet';
 import { secretStatus, type PoolInfo, type SecretStatus, type VaultStats } from './vault/status';
 
 export type { PoolInfo, SecretStatus, VaultStats } from './vault/status';
-export type { SyncResult } from './vault/scope';
+export type { SyncResult, WalletSecretKind } from './vault/scope';
+export type { Curve, DerivedKeyInfo, Signature, SignatureScheme } from './vault/wallet';
 
 const MINT = Symbol('SecretHandle mint');
 
@@ -116,6 +134,112 @@ export class SecretVault {
   import(bytes: Uint8Array, options?: SecretOptions): SecretHandle {
     const source = checkImportBytes(bytes, this.maxSecretSize);
     const storage = resolveSecretOptions(options, this.#options(), 'import()');
+    return this.#importChecked(source, storage, (region) => this.#register(region, source.byteLength, storage));
+  }
+
+  /**
+   * BIP-39: the seed of an English mnemonic (`bytes`: its words as NFKD
+   * UTF-8, single spaces; words and checksum are checked natively) and
+   * options.passphrase, in a new seed secret. `bytes` is wiped as by
+   * import(); if the mnemonic is refused, `bytes` is left as it was. The
+   * words themselves are held natively only while the seed is computed.
+   */
+  importMnemonic(bytes: Uint8Array, options?: { passphrase?: string; storage?: Storage }): SecretHandle {
+    const source = checkImportBytes(bytes, MNEMONIC_MAX_BYTES);
+    const { passphrase, storage: wanted } = checkCallOptions(options, ['passphrase', 'storage'], 'importMnemonic()');
+    const storage = resolveSecretOptions(wanted === undefined ? undefined : { storage: wanted }, this.#options(), 'importMnemonic()');
+    const salt = passphraseBytes(passphrase);
+    const target = this.#target(storage);
+    try {
+      return this.#importChecked(source, storage, (mnemonic) => {
+        try {
+          const seed = callNative(() => native.walletMnemonicToSeed(...secretArgs(mnemonic, 'mnemonic'), salt, target));
+          return this.#registerNew(seed, MNEMONIC_SEED_BYTES, storage, 'seed');
+        } finally {
+          mnemonic.destroy();
+        }
+      });
+    } finally {
+      salt?.fill(0);
+    }
+  }
+
+  /** A BIP-32 seed of 16 to 64 bytes, in a new seed secret; `bytes` is wiped as by import(). */
+  importSeed(bytes: Uint8Array, options?: SecretOptions): SecretHandle {
+    const source = checkImportBytes(bytes, this.maxSecretSize);
+    if (source.byteLength < SEED_MIN_BYTES || source.byteLength > SEED_MAX_BYTES) {
+      throw new SecureMemoryError(
+        'INVALID_SIZE',
+        `importSeed(): a seed is ${SEED_MIN_BYTES} to ${SEED_MAX_BYTES} bytes, got ${source.byteLength}`,
+      );
+    }
+    const storage = resolveSecretOptions(options, this.#options(), 'importSeed()');
+    return this.#importChecked(source, storage, (region) => this.#register(region, source.byteLength, storage, 'seed'));
+  }
+
+  /**
+   * BIP-32 (secp256k1) or SLIP-10 (ed25519: hardened steps only) derivation
+   * of `path` ("m/44'/60'/0'/0/0") from a seed handle. The private key and
+   * chain code land in a new key secret; its handle comes back with the
+   * public facts.
+   */
+  deriveKey(
+    seed: SecretHandle,
+    path: string,
+    options?: { curve?: 'secp256k1' | 'ed25519'; storage?: Storage },
+  ): DerivedKeyInfo<SecretHandle> {
+    const entry = this.#entry(seed);
+    const { curve: wantedCurve, storage: wanted } = checkCallOptions(options, ['curve', 'storage'], 'deriveKey()');
+    const curve = checkCurve(wantedCurve);
+    const normalized = checkPath(path, curve);
+    checkKind(entry, ['seed'], 'deriveKey()');
+    const storage = resolveSecretOptions(wanted === undefined ? undefined : { storage: wanted }, this.#options(), 'deriveKey()');
+    const target = this.#target(storage);
+    const derived = callNative(() => native.walletDeriveKey(...secretArgs(entry.region, 'seed'), curve, normalized, target));
+    const kind = curve === 'ed25519' ? 'ed25519-key' : 'secp256k1-key';
+    const handle = this.#registerNew(derived.secret, DERIVED_KEY_BYTES, storage, kind);
+    return {
+      handle,
+      curve,
+      publicKey: derived.publicKey,
+      fingerprint: derived.fingerprint,
+      parentFingerprint: derived.parentFingerprint,
+      depth: derived.depth,
+      childIndex: derived.childIndex,
+      path: normalized,
+    };
+  }
+
+  /** The public key of a key handle: 33 bytes compressed (secp256k1) or 32 bytes (Ed25519). */
+  publicKey(key: SecretHandle): Uint8Array {
+    const entry = this.#entry(key);
+    const kind = checkKind(entry, ['secp256k1-key', 'ed25519-key'], 'publicKey()');
+    return callNative(() => native.walletPublicKey(...secretArgs(entry.region, kind)));
+  }
+
+  /**
+   * Signs with a key handle. 'ecdsa' (RFC 6979, low s, with the recovery id)
+   * and 'schnorr' (BIP-340) sign a 32-byte digest with a secp256k1 key;
+   * 'ed25519' (RFC 8032) signs a whole message with an Ed25519 key.
+   */
+  sign(key: SecretHandle, message: Uint8Array, options: { scheme: 'ecdsa' | 'schnorr' | 'ed25519' }): Signature {
+    const entry = this.#entry(key);
+    const { scheme: wanted } = checkCallOptions(options ?? null, ['scheme'], 'sign()');
+    const { scheme, kind } = checkScheme(wanted);
+    const bytes = checkMessage(message, scheme);
+    checkKind(entry, [kind], `sign() with ${scheme}`);
+    const args = secretArgs(entry.region, kind);
+    if (scheme === 'ecdsa') return callNative(() => native.walletSignEcdsa(...args, bytes));
+    if (scheme === 'schnorr') return { signature: callNative(() => native.walletSignSchnorr(...args, bytes)) };
+    return { signature: callNative(() => native.walletSignEd25519(...args, bytes)) };
+  }
+
+  /**
+   * Copies checked bytes into a new chunk or region and wipes them; then
+   * keep(region) makes the result. If either fails, the region is destroyed
+   * and `source` gets its bytes back.
+   */
+  #importChecked(source: Uint8Array, storage: Storage, keep: (region: NativeRegion) => SecretHandle): SecretHandle {
     const size = source.byteLength;
     // Copy element-wise into an off-heap scratch and wipe the source in place
     // before anything reads source.buffer (see checkImportBytes).
@@ -134,15 +258,32 @@ export class SecretVault {
         const target = region;
         callNative(() => target.write(scratch));
       }
-      const handle = this.#register(region, size, storage);
-      region = undefined;
-      return handle;
+      const made = region;
+      region = undefined; // keep() owns it now
+      return keep(made);
     } catch (error) {
       region?.destroy();
       source.set(scratch); // nothing lost: the caller keeps their bytes
       throw error;
     } finally {
       scratch.fill(0);
+    }
+  }
+
+  /** Where a wallet call puts a new secret. */
+  #target(storage: Storage): NativeSecretTarget {
+    if (storage === 'pooled') return this.#pool().id;
+    return { maxSize: this.maxSecretSize, requireLock: this.lockPolicy === 'require', sealing: this.sealing };
+  }
+
+  /** Registers a secret a wallet function made (a chunk of this vault's pool, or a new region). */
+  #registerNew(secret: NativeNewSecret, size: number, storage: Storage, kind: WalletSecretKind): SecretHandle {
+    const region = typeof secret === 'number' ? new PooledRegion(this.#pool(), checkChunkId(secret)) : secret;
+    try {
+      return this.#register(region, size, storage, kind);
+    } catch (error) {
+      region.destroy();
+      throw error;
     }
   }
 
@@ -273,7 +414,7 @@ export class SecretVault {
     return this.#usedPool;
   }
 
-  #register(region: NativeRegion, size: number, storage: Storage): SecretHandle {
+  #register(region: NativeRegion, size: number, storage: Storage, kind?: WalletSecretKind): SecretHandle {
     // A pooled chunk under 'require' sits in an arena whose lock succeeded
     // (the pool fails closed), in a slot of poolSlotSize(size) bytes: no need
     // to ask, which keeps generate() one native call.
@@ -290,6 +431,7 @@ export class SecretVault {
       readers: 0,
       writing: false,
       alive: true,
+      kind,
     };
     const handle = SecretHandle.mint(MINT);
     this.#entries.set(handle, entry);

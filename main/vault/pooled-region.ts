@@ -7,10 +7,11 @@ import { native, type NativePool, type NativeRegion } from '../native';
  * calls go through the plain functions over the pool's id.
  */
 export class PooledRegion implements NativeRegion {
-  private readonly poolId: number;
+  /** The pool's id and the chunk's: how the wallet functions name a pooled secret. */
+  readonly poolId: number;
   constructor(
     private readonly pool: NativePool,
-    private readonly chunk: number,
+    readonly chunk: number,
   ) {
     this.poolId = pool.id;
   }

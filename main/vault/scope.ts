@@ -16,7 +16,12 @@ export interface Entry {
   readers: number;
   writing: boolean;
   alive: boolean;
+  /** What a wallet secret is (set by the call that made it); undefined for generate() / import() secrets. */
+  kind?: WalletSecretKind;
 }
+
+/** The kinds of secret the wallet calls make and take. */
+export type WalletSecretKind = 'seed' | 'secp256k1-key' | 'ed25519-key';
 
 export type Scope = 'read' | 'write';
 

@@ -87,11 +87,13 @@ bool size_arg(const Napi::CallbackInfo& info, std::size_t index, Int* out, const
   return true;
 }
 
-// bytes_arg's length for "any length but zero".
+// bytes_arg's length for "any length but zero", and for "any length, zero too".
 constexpr std::size_t kAnyLength = 0;
+constexpr std::size_t kAnyLengthOrEmpty = static_cast<std::size_t>(-1);
 
 // The one way to read a byte array argument: info[index] as a Uint8Array of
-// exactly `length` bytes (kAnyLength: any length above zero). Its data, and
+// exactly `length` bytes (kAnyLength: any length above zero; kAnyLengthOrEmpty:
+// any length). Its data, and
 // its length in *actual when given; nullptr with a pending JS error.
 inline std::uint8_t* bytes_arg(const Napi::CallbackInfo& info, std::size_t index, std::size_t length,
                                std::size_t* actual = nullptr) {
@@ -101,12 +103,14 @@ inline std::uint8_t* bytes_arg(const Napi::CallbackInfo& info, std::size_t index
     return nullptr;
   }
   Napi::Uint8Array array = info[index].As<Napi::Uint8Array>();
-  if (array.ByteLength() == 0 || (length != kAnyLength && array.ByteLength() != length)) {
+  const bool any = length == kAnyLength || length == kAnyLengthOrEmpty;
+  if ((array.ByteLength() == 0 && length != kAnyLengthOrEmpty) || (!any && array.ByteLength() != length)) {
     throw_invalid(info.Env(), "expected exactly " + std::to_string(length) + " bytes");
     return nullptr;
   }
   if (actual != nullptr) *actual = array.ByteLength();
-  return array.Data();
+  static std::uint8_t empty = 0;  // an empty array's data may be null
+  return array.ByteLength() == 0 ? &empty : array.Data();
 }
 
 // The one way to read a chunk argument: info[index] as the core's PoolChunk

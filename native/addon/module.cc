@@ -9,6 +9,7 @@
 #include "objects/platform_info.h"
 #include "objects/pool.h"
 #include "objects/protected_region.h"
+#include "objects/wallet.h"
 #include "strongroom/pool.h"
 #include "strongroom/protected_region.h"
 #include "strongroom/sealing.h"
@@ -33,7 +34,8 @@ namespace {
 using namespace strongroom_addon;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("ProtectedRegion", DefineProtectedRegion(env));
+  RegionClass* regions = nullptr;
+  exports.Set("ProtectedRegion", DefineProtectedRegion(env, &regions));
   export_function<PlatformInfo>(env, exports, "platformInfo");
   exports.Set("setLogListener", DefineSetLogListener(env));
   export_function<CoreDumpState>(env, exports, "coreDumpState");
@@ -49,7 +51,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   export_function<MemfdSecretAvailable>(env, exports, "memfdSecretAvailable");
   export_size(env, exports, "canarySize", strongroom::kCanarySize);
   export_size(env, exports, "defaultMaxSecretSize", strongroom::kDefaultMaxSecretSize);
-  DefinePool(env, exports);
+  PoolRegistry* pools = DefinePool(env, exports);
+  DefineWallet(env, exports, pools, regions);
   export_function<PoolSlotSize>(env, exports, "poolSlotSize");
   export_size(env, exports, "poolCanarySize", strongroom::kPoolCanarySize);
   export_size(env, exports, "defaultArenaSize", strongroom::kDefaultArenaSize);

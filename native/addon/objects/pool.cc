@@ -17,8 +17,8 @@
 
 namespace strongroom_addon {
 namespace {
-
 class PoolWrap;
+}  // namespace
 
 // The pools of one environment by id, for the plain functions (poolGenerate(id,
 // size), ...): an index into a vector, where a method of a wrapped object
@@ -33,6 +33,8 @@ struct PoolRegistry {
     return registry;
   }
 };
+
+namespace {
 
 struct PoolClassData {
   LiveWraps<PoolWrap>* live;
@@ -116,14 +118,16 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
 
   // The plain functions: the same calls, on the pool named by info[0].
   static PoolWrap* FromId(const Napi::CallbackInfo& info) {
-    auto* registry = static_cast<PoolRegistry*>(info.Data());
+    return FromId(info.Env(), static_cast<PoolRegistry*>(info.Data()), info.Length() < 1 ? Napi::Value() : info[0]);
+  }
+  static PoolWrap* FromId(Napi::Env env, PoolRegistry* registry, const Napi::Value& value) {
     double number = -1;
-    if (info.Length() < 1 || !number_of(info[0], &number)) number = -1;
+    if (value.IsEmpty() || !number_of(value, &number)) number = -1;
     const std::size_t id = number >= 0 && number < static_cast<double>(registry->by_id.size())
                                ? static_cast<std::size_t>(number)
                                : registry->by_id.size();
     if (id >= registry->by_id.size() || static_cast<double>(id) != number || registry->by_id[id] == nullptr) {
-      throw_invalid(info.Env(), "not a live pool id");
+      throw_invalid(env, "not a live pool id");
       return nullptr;
     }
     return registry->by_id[id];
@@ -148,9 +152,6 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     exports.Set("poolFree", Napi::Function::New<OnId<&PoolWrap::Free>>(env, "poolFree", registry));
   }
 
- private:
-  Napi::Value Id(const Napi::CallbackInfo& info) { return size_value(info.Env(), id_); }
-
   strongroom::Pool* Live(Napi::Env env) {
     if (!pool_) {
       throw_invalid(env, "this pool was destroyed");
@@ -158,6 +159,9 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     }
     return pool_.get();
   }
+
+ private:
+  Napi::Value Id(const Napi::CallbackInfo& info) { return size_value(info.Env(), id_); }
 
   // A new chunk of `size` bytes, filled by fill(chunk) -> Status; freed again
   // when the fill fails, so a failed call leaves nothing allocated.
@@ -375,10 +379,16 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
 
 }  // namespace
 
-void DefinePool(Napi::Env env, Napi::Object exports) {
+PoolRegistry* DefinePool(Napi::Env env, Napi::Object exports) {
   PoolRegistry* registry = PoolRegistry::create(env);  // before the pools' hook: freed after them
   exports.Set("Pool", PoolWrap::Define(env, registry));
   PoolWrap::DefineFunctions(env, exports, registry);
+  return registry;
+}
+
+strongroom::Pool* PoolById(Napi::Env env, PoolRegistry* registry, const Napi::Value& value) {
+  PoolWrap* wrap = PoolWrap::FromId(env, registry, value);
+  return wrap == nullptr ? nullptr : wrap->Live(env);
 }
 
 Napi::Value PoolSlotSize(const Napi::CallbackInfo& info) {

@@ -14,11 +14,26 @@
 #include "strongroom/protected_region.h"
 
 namespace strongroom_addon {
+
+class RegionWrap;
+
+// One per environment: the live instances and the constructor AdoptRegion
+// calls. Freed at the environment's teardown.
+struct RegionClass {
+  LiveWraps<RegionWrap>* live = nullptr;
+  Napi::FunctionReference constructor;
+};
+
 namespace {
+
+// Marks ProtectedRegion instances, so RegionOf never unwraps another class's object.
+constexpr napi_type_tag kRegionTag = {0x5f0c2a4e9b7d4c31ULL, 0xa6e1d3f58b2c7e90ULL};
+
+}  // namespace
 
 class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
  public:
-  static Napi::Function Define(Napi::Env env) {
+  static Napi::Function Define(Napi::Env env, RegionClass* region_class) {
     return DefineClass(env, "ProtectedRegion",
                        {
                            InstanceMethod<&RegionWrap::FillRandom>("fillRandom"),
@@ -29,13 +44,20 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
                            InstanceMethod<&RegionWrap::Inspect>("inspect"),
                            InstanceMethod<&RegionWrap::Destroy>("destroy"),
                        },
-                       LiveWraps<RegionWrap>::create(env));
+                       region_class);
   }
 
   // new ProtectedRegion(size: number, maxSize: number, requireLock: boolean,
   //                     sealing: 'auto' | 'pkey' | 'kernel-copy' | 'mprotect' = 'auto')
   explicit RegionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RegionWrap>(info) {
     Napi::Env env = info.Env();
+    auto* region_class = static_cast<RegionClass*>(info.Data());
+    // AdoptRegion: an External that only native code can make, holding the region to own.
+    if (info.Length() == 1 && info[0].IsExternal()) {
+      region_ = std::move(*info[0].As<Napi::External<std::unique_ptr<strongroom::ProtectedRegion>>>().Data());
+      Track(info, region_class);
+      return;
+    }
     if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsBoolean()) {
       throw_invalid(env, "ProtectedRegion(size, maxSize, requireLock)");
       return;
@@ -57,8 +79,7 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
       return;
     }
     region_ = std::move(created.value());
-    live_ = static_cast<LiveWraps<RegionWrap>*>(info.Data());
-    live_->add(this);
+    Track(info, region_class);
   }
 
   ~RegionWrap() override { Release(); }
@@ -72,13 +93,19 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     }
   }
 
- private:
   strongroom::ProtectedRegion* Live(Napi::Env env) {
     if (!region_) {
       throw_invalid(env, "this region was destroyed");
       return nullptr;
     }
     return region_.get();
+  }
+
+ private:
+  void Track(const Napi::CallbackInfo& info, RegionClass* region_class) {
+    live_ = region_class->live;
+    live_->add(this);
+    info.This().As<Napi::Object>().TypeTag(&kRegionTag);
   }
 
   Napi::Value FillRandom(const Napi::CallbackInfo& info) {
@@ -167,10 +194,30 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
   LiveWraps<RegionWrap>* live_ = nullptr;
 };
 
-}  // namespace
+Napi::Function DefineProtectedRegion(Napi::Env env, RegionClass** region_class) {
+  auto* created = new RegionClass();
+  env.AddCleanupHook([created] { delete created; });  // after the instances' hook: registered first
+  created->live = LiveWraps<RegionWrap>::create(env);
+  Napi::Function constructor = RegionWrap::Define(env, created);
+  created->constructor = Napi::Persistent(constructor);
+  *region_class = created;
+  return constructor;
+}
 
-Napi::Function DefineProtectedRegion(Napi::Env env) {
-  return RegionWrap::Define(env);
+strongroom::ProtectedRegion* RegionOf(Napi::Env env, const Napi::Value& value) {
+  if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kRegionTag)) {
+    throw_invalid(env, "expected a ProtectedRegion");
+    return nullptr;
+  }
+  return RegionWrap::Unwrap(value.As<Napi::Object>())->Live(env);
+}
+
+Napi::Value AdoptRegion(Napi::Env env, RegionClass* region_class, std::unique_ptr<strongroom::ProtectedRegion> region) {
+  // On failure the region stays in `region` and is destroyed (wiped) here.
+  auto external = Napi::External<std::unique_ptr<strongroom::ProtectedRegion>>::New(env, &region);
+  Napi::Object object = region_class->constructor.New({external});
+  if (env.IsExceptionPending()) return env.Undefined();
+  return object;
 }
 
 }  // namespace strongroom_addon

@@ -1,0 +1,245 @@
+// Wallet: the wallet layer (strongroom/wallet.h) as plain functions. Types
+// and errors only: kinds, paths, sizes and handles are checked in main/.
+//
+// A secret argument takes three places: a pool id and a chunk id, or a
+// ProtectedRegion and null; then its kind ('seed' | 'mnemonic' |
+// 'secp256k1-key' | 'ed25519-key'). A target (where a new secret goes) is a
+// pool id, or { maxSize, requireLock, sealing } for a new ProtectedRegion; the
+// new secret comes back as a chunk id or that ProtectedRegion. Everything
+// else that comes back is public: public keys, fingerprints, signatures.
+#include "wallet.h"
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "convert.h"
+#include "strongroom/wallet.h"
+
+namespace strongroom_addon {
+namespace {
+
+struct WalletData {
+  PoolRegistry* pools;
+  RegionClass* regions;
+};
+
+WalletData* Data(const Napi::CallbackInfo& info) {
+  return static_cast<WalletData*>(info.Data());
+}
+
+bool parse_kind(const std::string& name, strongroom::SecretKind* out) {
+  using strongroom::SecretKind;
+  if (name == "seed")
+    *out = SecretKind::Seed;
+  else if (name == "mnemonic")
+    *out = SecretKind::Mnemonic;
+  else if (name == "secp256k1-key")
+    *out = SecretKind::Secp256k1Key;
+  else if (name == "ed25519-key")
+    *out = SecretKind::Ed25519Key;
+  else
+    return false;
+  return true;
+}
+
+// The secret in info[index..index+2]; nullopt with a pending JS error.
+std::optional<strongroom::SecretRef> secret_arg(const Napi::CallbackInfo& info, std::size_t index) {
+  Napi::Env env = info.Env();
+  strongroom::SecretKind kind;
+  if (info.Length() < index + 3 || !info[index + 2].IsString() ||
+      !parse_kind(info[index + 2].As<Napi::String>().Utf8Value(), &kind)) {
+    throw_invalid(env, "expected a secret: (poolId, chunk | region, null), kind");
+    return std::nullopt;
+  }
+  if (info[index].IsNumber()) {
+    strongroom::Pool* pool = PoolById(env, Data(info)->pools, info[index]);
+    strongroom::PoolChunk chunk;
+    if (pool == nullptr || !chunk_arg(info, index + 1, &chunk)) return std::nullopt;
+    return strongroom::SecretRef::pooled(*pool, chunk, kind);
+  }
+  strongroom::ProtectedRegion* region = RegionOf(env, info[index]);
+  if (region == nullptr) return std::nullopt;
+  return strongroom::SecretRef::isolated(*region, kind);
+}
+
+// The target in info[index]; false with a pending JS error.
+bool target_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::SecretTarget* target) {
+  Napi::Env env = info.Env();
+  if (info.Length() > index && info[index].IsNumber()) {
+    strongroom::Pool* pool = PoolById(env, Data(info)->pools, info[index]);
+    if (pool == nullptr) return false;
+    *target = strongroom::SecretTarget::in_pool(*pool);
+    return true;
+  }
+  const char* usage = "expected a target: a pool id or { maxSize, requireLock, sealing }";
+  if (info.Length() <= index || !info[index].IsObject()) {
+    throw_invalid(env, usage);
+    return false;
+  }
+  Napi::Object options = info[index].As<Napi::Object>();
+  Napi::Value max_size = options.Get("maxSize");
+  Napi::Value require_lock = options.Get("requireLock");
+  Napi::Value sealing = options.Get("sealing");
+  if (env.IsExceptionPending()) return false;
+  strongroom::RegionOptions region;
+  if (!require_lock.IsBoolean() || !sealing.IsString() || !to_size(max_size, &region.max_size) ||
+      !parse_sealing(sealing.As<Napi::String>().Utf8Value(), &region.sealing)) {
+    throw_invalid(env, usage);
+    return false;
+  }
+  region.lock_policy =
+      require_lock.As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require : strongroom::LockPolicy::BestEffort;
+  *target = strongroom::SecretTarget::isolated(region);
+  return true;
+}
+
+// A new secret as JS sees it: its chunk id, or a ProtectedRegion that owns it.
+Napi::Value secret_value(const Napi::CallbackInfo& info, strongroom::OwnedSecret& secret) {
+  if (secret.pooled()) return chunk_value(info.Env(), secret.release_chunk());
+  return AdoptRegion(info.Env(), Data(info)->regions, secret.release_region());
+}
+
+Napi::Uint8Array bytes_value(Napi::Env env, const std::uint8_t* bytes, std::size_t size) {
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, size);
+  std::memcpy(out.Data(), bytes, size);
+  return out;
+}
+
+Napi::Value fail(Napi::Env env, const strongroom::Error& error) {
+  throw_error(env, error);
+  return env.Undefined();
+}
+
+// walletMnemonicToSeed(mnemonic..., passphrase: Uint8Array | null, target) -> seed.
+// English words and checksum are checked. The passphrase is NFKD UTF-8; the
+// caller wipes it.
+Napi::Value MnemonicToSeed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto mnemonic = secret_arg(info, 0);
+  if (!mnemonic) return env.Undefined();
+  const std::uint8_t* passphrase = nullptr;
+  std::size_t passphrase_size = 0;
+  if (info.Length() > 3 && !info[3].IsNull()) {
+    passphrase = bytes_arg(info, 3, kAnyLengthOrEmpty, &passphrase_size);
+    if (passphrase == nullptr) return env.Undefined();
+  }
+  strongroom::SecretTarget target;
+  if (!target_arg(info, 4, &target)) return env.Undefined();
+  auto seed =
+      strongroom::mnemonic_to_seed(*mnemonic, passphrase, passphrase_size, strongroom::MnemonicCheck::English, target);
+  if (!seed.ok()) return fail(env, seed.error());
+  return secret_value(info, seed.value());
+}
+
+// walletDeriveKey(seed..., curve: 'secp256k1' | 'ed25519', path: string, target)
+//   -> { secret, publicKey, depth, childIndex, fingerprint, parentFingerprint }
+Napi::Value DeriveKey(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto seed = secret_arg(info, 0);
+  if (!seed) return env.Undefined();
+  if (info.Length() < 5 || !info[3].IsString() || !info[4].IsString()) {
+    throw_invalid(env, "walletDeriveKey(seed..., curve, path, target)");
+    return env.Undefined();
+  }
+  const std::string curve_name = info[3].As<Napi::String>().Utf8Value();
+  if (curve_name != "secp256k1" && curve_name != "ed25519") {
+    throw_invalid(env, "curve must be 'secp256k1' | 'ed25519'");
+    return env.Undefined();
+  }
+  const strongroom::Curve curve = curve_name == "ed25519" ? strongroom::Curve::Ed25519 : strongroom::Curve::Secp256k1;
+  auto path = strongroom::parse_derivation_path(info[4].As<Napi::String>().Utf8Value());
+  if (!path.ok()) return fail(env, path.error());
+  strongroom::SecretTarget target;
+  if (!target_arg(info, 5, &target)) return env.Undefined();
+  auto derived = strongroom::derive_key(*seed, curve, path.value(), target);
+  if (!derived.ok()) return fail(env, derived.error());
+  const strongroom::KeyInfo& key = derived.value().info;
+  Napi::Object out = Napi::Object::New(env);
+  // Ed25519: the 32-byte key, without SLIP-10's 0x00 prefix.
+  const std::size_t skip = curve == strongroom::Curve::Ed25519 ? 1 : 0;
+  out.Set("publicKey", bytes_value(env, key.public_key.data() + skip, key.public_key.size() - skip));
+  out.Set("depth", size_value(env, key.depth));
+  out.Set("childIndex", size_value(env, key.child_index));
+  out.Set("fingerprint", size_value(env, key.fingerprint));
+  out.Set("parentFingerprint", size_value(env, key.parent_fingerprint));
+  Napi::Value secret = secret_value(info, derived.value().secret);
+  if (env.IsExceptionPending()) return env.Undefined();
+  out.Set("secret", secret);
+  return out;
+}
+
+// walletPublicKey(key...) -> Uint8Array: 33 bytes compressed (secp256k1), 32 (Ed25519).
+Napi::Value PublicKey(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto key = secret_arg(info, 0);
+  if (!key) return env.Undefined();
+  auto public_key = strongroom::public_key(*key);
+  if (!public_key.ok()) return fail(env, public_key.error());
+  return bytes_value(env, public_key.value().bytes.data(), public_key.value().size);
+}
+
+// walletSignEcdsa(key..., digest: 32 bytes) -> { signature: r || s (64 bytes, low s), recoveryId }
+Napi::Value SignEcdsa(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto key = secret_arg(info, 0);
+  if (!key) return env.Undefined();
+  std::size_t size = 0;
+  const std::uint8_t* digest = bytes_arg(info, 3, kAnyLength, &size);
+  if (digest == nullptr) return env.Undefined();
+  auto signature = strongroom::sign_ecdsa(*key, digest, size);
+  if (!signature.ok()) return fail(env, signature.error());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("signature", bytes_value(env, signature.value().compact.data(), signature.value().compact.size()));
+  out.Set("recoveryId", Napi::Number::New(env, signature.value().recovery_id));
+  return out;
+}
+
+// walletSignSchnorr(key..., message: 32 bytes) -> Uint8Array (64): BIP-340, CSPRNG aux randomness.
+Napi::Value SignSchnorr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto key = secret_arg(info, 0);
+  if (!key) return env.Undefined();
+  std::size_t size = 0;
+  const std::uint8_t* message = bytes_arg(info, 3, kAnyLength, &size);
+  if (message == nullptr) return env.Undefined();
+  auto signature = strongroom::sign_schnorr(*key, message, size);
+  if (!signature.ok()) return fail(env, signature.error());
+  return bytes_value(env, signature.value().data(), signature.value().size());
+}
+
+// walletSignEd25519(key..., message: any length) -> Uint8Array (64): RFC 8032.
+Napi::Value SignEd25519(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto key = secret_arg(info, 0);
+  if (!key) return env.Undefined();
+  std::size_t size = 0;
+  const std::uint8_t* message = bytes_arg(info, 3, kAnyLengthOrEmpty, &size);
+  if (message == nullptr) return env.Undefined();
+  auto signature = strongroom::sign_ed25519(*key, message, size);
+  if (!signature.ok()) return fail(env, signature.error());
+  return bytes_value(env, signature.value().data(), signature.value().size());
+}
+
+template <Napi::Value (*fn)(const Napi::CallbackInfo&)>
+void export_wallet(Napi::Env env, Napi::Object exports, const char* name, WalletData* data) {
+  exports.Set(name, Napi::Function::New<fn>(env, name, data));
+}
+
+}  // namespace
+
+void DefineWallet(Napi::Env env, Napi::Object exports, PoolRegistry* pools, RegionClass* regions) {
+  auto* data = new WalletData{pools, regions};
+  env.AddCleanupHook([data] { delete data; });
+  export_wallet<MnemonicToSeed>(env, exports, "walletMnemonicToSeed", data);
+  export_wallet<DeriveKey>(env, exports, "walletDeriveKey", data);
+  export_wallet<PublicKey>(env, exports, "walletPublicKey", data);
+  export_wallet<SignEcdsa>(env, exports, "walletSignEcdsa", data);
+  export_wallet<SignSchnorr>(env, exports, "walletSignSchnorr", data);
+  export_wallet<SignEd25519>(env, exports, "walletSignEd25519", data);
+}
+
+}  // namespace strongroom_addon
