@@ -1,4 +1,5 @@
-// A CommonJS consumer: generate, read, inspect and destroy a secret.
+// A CommonJS consumer: generate, read, inspect and destroy a secret; derive
+// and sign with a wallet key.
 'use strict';
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -16,6 +17,16 @@ assert.throws(
   () => vault.inspect(handle),
   (e) => e instanceof SecureMemoryError && e.code === 'INVALID_HANDLE',
 );
+// The wallet layer is linked in: a development mnemonic's first Ethereum key
+// (its public key, as every BIP-32 wallet derives it) and a signature.
+const seed = vault.importMnemonic(Buffer.from('test test test test test test test test test test test junk'));
+const key = vault.deriveKey(seed, "m/44'/60'/0'/0/0");
+assert.equal(
+  Buffer.from(key.publicKey).toString('hex'),
+  '038318535b54105d4a7aae60c08fc45f9687181b4fdfc625bd1a753fa7397fed75',
+);
+assert.equal(vault.sign(key.handle, new Uint8Array(32).fill(1), { scheme: 'ecdsa' }).signature.length, 64);
+vault.destroyAll();
 assert.ok(platformInfo().pageSize >= 4096);
 assert.ok(fs.existsSync(require.resolve('strongroom/preload')), 'strongroom/preload resolves to the bundled preload');
 assert.equal(require('strongroom/package.json').name, 'strongroom');
