@@ -21,10 +21,7 @@ assert.throws(
 // (its public key, as every BIP-32 wallet derives it) and a signature.
 const seed = vault.importMnemonic(Buffer.from('test test test test test test test test test test test junk'));
 const key = vault.deriveKey(seed, "m/44'/60'/0'/0/0");
-assert.equal(
-  Buffer.from(key.publicKey).toString('hex'),
-  '038318535b54105d4a7aae60c08fc45f9687181b4fdfc625bd1a753fa7397fed75',
-);
+assert.equal(Buffer.from(key.publicKey).toString('hex'), '038318535b54105d4a7aae60c08fc45f9687181b4fdfc625bd1a753fa7397fed75');
 assert.equal(vault.sign(key.handle, new Uint8Array(32).fill(1), { scheme: 'ecdsa' }).signature.length, 64);
 vault.destroyAll();
 assert.ok(platformInfo().pageSize >= 4096);
