@@ -145,8 +145,11 @@ export function checkCallOptions(options: unknown, allowed: readonly string[], w
   return options as Record<string, unknown>;
 }
 
-/** The entry's kind must be `kind`. */
+/** The entry's kind must be one of `kinds`, and no write scope of it may be open (its bytes are about to change). */
 export function checkKind(entry: Entry, kinds: readonly WalletSecretKind[], what: string): WalletSecretKind {
+  if (entry.writing) {
+    throw new SecureMemoryError('INVALID_ARGUMENT', `${what} inside a write scope of the same secret is refused`);
+  }
   if (entry.kind === undefined || !kinds.includes(entry.kind)) {
     const is = entry.kind === undefined ? 'not a wallet secret' : `a ${entry.kind}`;
     throw new SecureMemoryError('INVALID_ARGUMENT', `${what} takes a ${kinds.join(' or ')} handle; this handle is ${is}`);

@@ -180,6 +180,8 @@ for (const storage of STORAGES) {
       ['INVALID_ARGUMENT', () => vault.sign(edKey, digest, { scheme: 'ecdsa' })],
       ['INVALID_ARGUMENT', () => vault.sign(key, digest, { scheme: 'ed25519' })],
       ['INVALID_ARGUMENT', () => vault.publicKey(seed)],
+      ['INVALID_ARGUMENT', () => vault.write(key, () => vault.sign(key, digest, { scheme: 'ecdsa' }))],
+      ['INVALID_ARGUMENT', () => vault.write(seed, () => vault.deriveKey(seed, 'm/0'))],
       ['INVALID_HANDLE', () => vault.deriveKey(dead, 'm/0')],
       ['INVALID_HANDLE', () => vault.deriveKey(foreign, 'm/0')],
       ['INVALID_HANDLE', () => vault.sign(dead, digest, { scheme: 'ecdsa' })],
