@@ -17,6 +17,7 @@ const SUITES = [
   '06_vault_handles',
   '09_lock_budget',
   '13_pooled_storage',
+  '31_vault_wallet',
 ];
 
 const osPage = osPageSize();

@@ -15,6 +15,10 @@ import { keccak_256 } from '@noble/hashes/sha3';
 import { HDKey } from '@scure/bip32';
 
 import { SecretVault, type SecretHandle, type Storage } from '../../main';
+import { sealingUnderTest } from './support/sealing';
+
+/** The sealing method these suites force (scripts/test-js.js runs them once per method). */
+const sealing = sealingUnderTest();
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const ADDRESS = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
@@ -44,7 +48,7 @@ function slip10Ed25519(seed: Uint8Array, steps: number[]): Uint8Array {
 
 for (const storage of STORAGES) {
   test(`${storage}: the development mnemonic signs for its Ethereum address`, () => {
-    const vault = new SecretVault({ storage });
+    const vault = new SecretVault({ storage, sealing });
     const bytes = words(MNEMONIC);
     const seed = vault.importMnemonic(bytes);
     assert.ok(
@@ -74,7 +78,7 @@ for (const storage of STORAGES) {
   });
 
   test(`${storage}: a passphrase changes the seed as BIP-39 says`, () => {
-    const vault = new SecretVault({ storage });
+    const vault = new SecretVault({ storage, sealing });
     const plain = vault.importMnemonic(words(MNEMONIC));
     const salted = vault.importMnemonic(words(MNEMONIC), { passphrase: 'TREZOR' });
     const a = vault.deriveKey(plain, 'm/0').publicKey;
@@ -87,7 +91,7 @@ for (const storage of STORAGES) {
   });
 
   test(`${storage}: 200 random seeds and paths agree with @scure/bip32, RFC 6979 signatures byte for byte`, () => {
-    const vault = new SecretVault({ storage });
+    const vault = new SecretVault({ storage, sealing });
     for (let i = 0; i < 200; i++) {
       const seedBytes = randomBytes(16 + (i % 49));
       const reference = HDKey.fromMasterSeed(Uint8Array.from(seedBytes));
@@ -116,7 +120,7 @@ for (const storage of STORAGES) {
   });
 
   test(`${storage}: BIP-340 Schnorr signatures verify with @noble/curves`, () => {
-    const vault = new SecretVault({ storage });
+    const vault = new SecretVault({ storage, sealing });
     const key = vault.deriveKey(vault.importMnemonic(words(MNEMONIC)), "m/86'/0'/0'/0/0");
     const message = randomBytes(32);
     const { signature, recoveryId } = vault.sign(key.handle, message, { scheme: 'schnorr' });
@@ -126,7 +130,7 @@ for (const storage of STORAGES) {
   });
 
   test(`${storage}: SLIP-10 ed25519 keys and RFC 8032 signatures match an independent derivation`, () => {
-    const vault = new SecretVault({ storage });
+    const vault = new SecretVault({ storage, sealing });
     for (let i = 0; i < 20; i++) {
       const seedBytes = randomBytes(32);
       const steps = Array.from({ length: i % 5 }, () => randomBytes(4).readUInt32BE(0) & 0x7fffffff);
@@ -144,12 +148,12 @@ for (const storage of STORAGES) {
   });
 
   test(`${storage}: hostile arguments are refused with their code, and the vault is unchanged`, () => {
-    const vault = new SecretVault({ storage });
+    const vault = new SecretVault({ storage, sealing });
     const seed = vault.importMnemonic(words(MNEMONIC));
     const key = vault.deriveKey(seed, "m/44'/60'/0'/0/0").handle;
     const edKey = vault.deriveKey(seed, "m/44'/501'/0'", { curve: 'ed25519' }).handle;
     const plain = vault.generate(32);
-    const other = new SecretVault({ storage });
+    const other = new SecretVault({ storage, sealing });
     const foreign = other.importSeed(randomBytes(32));
     const dead = vault.importSeed(randomBytes(32));
     vault.destroy(dead);
