@@ -135,7 +135,7 @@ compile xsi g++ "${xsi[@]}" "${wallet_include[@]}" "${core_warnings[@]}" -- "${w
 # The numbered tests are left out here: their Linux halves use GNU
 # extensions on purpose, and the darwin halves need the macOS SDK.
 compile xsi g++ "${xsi[@]}" "${test_include[@]}" -- native/core/tests/support/test.cc "${posix_tests[@]}"
-compile xsi g++ "${xsi[@]}" "${core_include[@]}" -Inative/addon "${node_api[@]}" "${addon_warnings[@]}" -- "${addon[@]}"
+compile xsi g++ "${xsi[@]}" "${core_include[@]}" -Inative/wallet/include -Inative/addon "${node_api[@]}" "${addon_warnings[@]}" -- "${addon[@]}"
 
 msvc=(-DNOMINMAX -DWIN32_LEAN_AND_MEAN)
 prefix msvc "$mingw" "" -- "${msvc[@]}"
@@ -143,7 +143,7 @@ msvc+=(-Inative/core/tests/portability/msvc -include "$log/msvc/prefix.h")
 compile msvc-windows.h "$mingw" "${msvc[@]}" "${core_include[@]}" "${core_warnings[@]}" -- "${shared[@]}" "${win32[@]}"
 compile msvc-windows.h "$mingw" "${msvc[@]}" "${wallet_include[@]}" "${core_warnings[@]}" -- "${wallet[@]}"
 compile msvc-windows.h "$mingw" "${msvc[@]}" "${test_include[@]}" -- "${win32_suite[@]}" "${win32_tests[@]}"
-compile msvc-windows.h "$mingw" "${msvc[@]}" "${core_include[@]}" -Inative/addon "${node_api[@]}" "${addon_warnings[@]}" -- "${addon[@]}"
+compile msvc-windows.h "$mingw" "${msvc[@]}" "${core_include[@]}" -Inative/wallet/include -Inative/addon "${node_api[@]}" "${addon_warnings[@]}" -- "${addon[@]}"
 
 if ((failed > 0)); then
   echo "test-portability: $failed of $count compiles failed (XSI/POSIX headers as on macOS and musl; MSVC's windows.h macros; warnings as errors)" >&2
