@@ -10,6 +10,7 @@ import { registerVaultIpc, type Operation } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
 import { isLinux } from './helpers';
+import type { Scan } from './secret-copies.child';
 import { forEachSealingMethod, TEST_SEALING } from './support/sealing';
 
 const operations: Record<string, Operation> = {
@@ -266,13 +267,6 @@ test(
       assert.equal(run.status, 0, run.stderr);
       const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       assert.ok(line, run.stdout + run.stderr);
-      type Scan = {
-        counts: Record<string, number>;
-        own: Record<string, number>;
-        scannedBytes: number;
-        unreadable: string[];
-        where: string[];
-      };
       const result = JSON.parse(line.slice('RESULT '.length)) as {
         wiped: boolean;
         sealing: string;

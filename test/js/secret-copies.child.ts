@@ -99,7 +99,7 @@ function mask(name: string, clear: Buffer): Needle {
   return { name, masked, mask: key };
 }
 
-type Scan = {
+export type Scan = {
   counts: Record<string, number>;
   own: Record<string, number>;
   scannedBytes: number;
