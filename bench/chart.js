@@ -239,12 +239,12 @@ function renderSvg(results) {
         text(VALUE_X, y, value, ' class="value"');
       }
       // The reference lines go over the bars, so a bar shorter than its floor shows.
-      for (const [ref, color] of [
-        [group.anchor, COLOR.anchor],
-        [group.floor, COLOR.floor],
+      for (const { ns, color } of [
+        { ns: group.anchor.ns, color: COLOR.anchor },
+        { ns: group.floor.ns, color: COLOR.floor },
       ]) {
-        if (ref.ns === null) continue;
-        const rx = x(ref.ns).toFixed(1);
+        if (ns === null) continue;
+        const rx = x(ns).toFixed(1);
         out.push(
           `<line x1="${rx}" y1="${rowsTop}" x2="${rx}" y2="${rowsBottom}" stroke="${color}" stroke-width="2" stroke-dasharray="5 3"/>`,
         );
