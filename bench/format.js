@@ -1,4 +1,4 @@
-// Printing: times, ratios and Markdown tables, as the README copies them.
+// Printing: times, ratios and Markdown tables, as docs/benchmarks.md shows them.
 'use strict';
 
 function fmtNs(ns) {

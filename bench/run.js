@@ -49,6 +49,11 @@ function cpuHasPkeys() {
   return isLinux && /^flags\s*:.*\bospke\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
 }
 
+// A virtual machine pays several times bare metal's price for a system call.
+function underHypervisor() {
+  return isLinux ? /^flags\s*:.*\bhypervisor\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8')) : null;
+}
+
 const results = {
   date: new Date().toISOString(),
   machine: {
@@ -58,6 +63,7 @@ const results = {
     cores: os.cpus().length,
     node: process.version,
     pkeysInCpu: cpuHasPkeys(),
+    hypervisor: underHypervisor(),
     memfdSecret: native.memfdSecretAvailable(),
     root: typeof process.getuid === 'function' && process.getuid() === 0,
   },
@@ -117,6 +123,8 @@ async function main() {
   results.report = report;
   fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   console.log(`\nwrote ${path.relative(process.cwd(), path.join(__dirname, 'results.json'))}`);
+  // The chart and the results section of docs/benchmarks.md, from what was just written.
+  for (const file of require('./chart').write(results)) console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 
 main().catch((error) => {

@@ -21,10 +21,11 @@ struct SealingFloors {
   // Pool::allocate(32) + Pool::free in C++ (no write, no system call): the
   // allocator's own share of a JS allocate+free pair.
   double pool_allocate_free_ns = 0;
-  // The descriptor policies weighed for kernel copy (see the README's threat
-  // model): pread through the kept read-write descriptor and through a
-  // read-only one, pwrite through the kept one, and open+pwrite+close of a
-  // short-lived write descriptor. Empty where kernel copy is unavailable.
+  // The descriptor policies weighed for kernel copy (docs/threat-model.md,
+  // "The kernel-copy descriptor"): pread through the kept read-write
+  // descriptor and through a read-only one, pwrite through the kept one, and
+  // open+pwrite+close of a short-lived write descriptor. Empty where kernel
+  // copy is unavailable.
   std::optional<double> kernel_copy_rw_pread_ns;
   std::optional<double> kernel_copy_ro_pread_ns;
   std::optional<double> kernel_copy_pwrite_ns;
