@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 import { SecretVault } from '../../main';
 import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
-import { registerVaultIpc } from '../../main/ipc/register';
+import { bytesOperation, registerVaultIpc } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame } from './bridge-fixtures';
 import { prng } from './helpers';
 
@@ -61,7 +61,7 @@ function randomValue(rand: () => number, depth = 0): unknown {
 test(`fuzz: ${PER_CHANNEL} random payloads per channel`, async () => {
   const vault = new SecretVault();
   const ipc = new FakeIpcMain();
-  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, operations: { fingerprint: (s) => s.length } });
+  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, operations: { fingerprint: bytesOperation((s) => s.length) } });
   const contents = new FakeWebContents();
   const hostile = new FakeWebContents();
   const before = vault.stats();
