@@ -27,6 +27,14 @@ export function channelFor(method: BridgeMethod): string {
 export const SECRET_ID = /^[A-Za-z0-9_-]{22}$/;
 export const OPERATION_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
+/** What generate() makes: plain random bytes ('secret', the default) or a BIP-32 seed that operations can derive keys from. */
+export const GENERATE_KINDS = ['secret', 'seed'] as const;
+export type GenerateKind = (typeof GENERATE_KINDS)[number];
+
+export interface GenerateOptions {
+  kind?: GenerateKind;
+}
+
 /**
  * The requests main accepts, one zod schema per channel whose request is a
  * small structure. importSecret's request is the secret itself: main checks
@@ -38,7 +46,7 @@ export function requestSchemas(limits: { maxSecretSize: number }) {
   return {
     status: z.undefined(),
     list: z.undefined(),
-    generate: z.strictObject({ size }),
+    generate: z.strictObject({ size, kind: z.enum(GENERATE_KINDS).optional() }),
     inspect: z.strictObject({ id }),
     destroy: z.strictObject({ id }),
     run: z.strictObject({
@@ -94,7 +102,7 @@ export type ImportInput = Uint8Array | string;
  */
 export interface BridgeContract {
   status: { args: []; response: BridgeStatus };
-  generate: { args: [size: number]; response: SecretRef };
+  generate: { args: [size: number, options?: GenerateOptions]; response: SecretRef };
   importSecret: { args: [input: ImportInput]; response: SecretRef };
   inspect: { args: [id: string]; response: BridgeSecretStatus };
   list: { args: []; response: SecretRef[] };

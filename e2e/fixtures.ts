@@ -22,7 +22,7 @@ export interface AppHandle {
   openWindow?: () => Promise<Page>;
   /** chromium only: every bridge response the pages received, as main sent it. */
   responses?: unknown[];
-  /** chromium only: the bytes of every secret generate() made (read in the test process). */
+  /** chromium only: the bytes of every secret generate() made, seeds included (read in the test process). */
   generatedSecrets?: Buffer[];
   /** chromium only: the vault behind the bridge. */
   vault?: { stats(): { secrets: number } };
@@ -105,12 +105,15 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
 
   const vault = new lib.SecretVault();
   const generatedSecrets: Buffer[] = [];
-  const generate = vault.generate.bind(vault);
-  vault.generate = (size: number) => {
-    const handle = generate(size);
-    vault.read(handle, (view: Uint8Array) => generatedSecrets.push(Buffer.from(view)));
-    return handle;
-  };
+  // The demo's wallet is a seed (generate with kind 'seed' reaches generateSeed); plain secrets come from generate.
+  for (const method of ['generate', 'generateSeed'] as const) {
+    const original = vault[method].bind(vault);
+    vault[method] = (size: number) => {
+      const handle = original(size);
+      vault.read(handle, (view: Uint8Array) => generatedSecrets.push(Buffer.from(view)));
+      return handle;
+    };
+  }
   const handlers = new Map<string, (event: unknown, payload: unknown) => unknown>();
   const ipc = {
     handle: (c: string, fn: (event: unknown, payload: unknown) => unknown) => handlers.set(c, fn),

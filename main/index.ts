@@ -6,7 +6,19 @@ export { onLog, type LogEntry, type LogLevel, type LogListener } from './log';
 export type { VaultOptions, LockPolicy, Storage } from './options';
 export type { Backing, SecretOptions } from './options';
 export { hardening, WINDOWS_ERROR_MODE, type HardeningStatus, type CoreDumpsGuard } from './hardening';
-export { registerVaultIpc, type Operation, type VaultIpc, type VaultIpcOptions } from './ipc/register';
+export {
+  bytesOperation,
+  registerVaultIpc,
+  type BytesOperation,
+  type CapabilityKind,
+  type DerivedKeyCapability,
+  type Operation,
+  type OperationAccess,
+  type OperationSpec,
+  type SecretCapability,
+  type VaultIpc,
+  type VaultIpcOptions,
+} from './ipc/register';
 export {
   BRIDGE_METHODS,
   CHANNEL_PREFIX,

@@ -111,11 +111,31 @@ export class SecretVault {
    */
   generate(size: number, options?: SecretOptions): SecretHandle {
     checkSize(size, this.maxSecretSize, 'generate(size)');
-    const storage = resolveSecretOptions(options, this.#options(), 'generate()');
+    return this.#generate(size, resolveSecretOptions(options, this.#options(), 'generate()'));
+  }
+
+  /**
+   * A new BIP-32 seed of `size` (16 to 64, default 64) CSPRNG bytes, written
+   * natively as generate() does, in a seed secret that deriveKey() takes.
+   */
+  generateSeed(size: number = MNEMONIC_SEED_BYTES, options?: SecretOptions): SecretHandle {
+    checkSize(size, this.maxSecretSize, 'generateSeed(size)');
+    if (size < SEED_MIN_BYTES || size > SEED_MAX_BYTES) {
+      throw new SecureMemoryError('INVALID_SIZE', `generateSeed(): a seed is ${SEED_MIN_BYTES} to ${SEED_MAX_BYTES} bytes, got ${size}`);
+    }
+    return this.#generate(size, resolveSecretOptions(options, this.#options(), 'generateSeed()'), 'seed');
+  }
+
+  /** What a live handle holds: a wallet secret's kind, or 'secret' for generate() / import() secrets. */
+  kindOf(handle: SecretHandle): WalletSecretKind | 'secret' {
+    return this.#entry(handle).kind ?? 'secret';
+  }
+
+  #generate(size: number, storage: Storage, kind?: WalletSecretKind): SecretHandle {
     if (storage === 'pooled') {
       const pool = this.#pool();
       const chunk = checkChunkId(callNative(() => native.poolGenerate(pool.id, size)));
-      return this.#register(new PooledRegion(pool, chunk), size, storage);
+      return this.#registerNew(chunk, size, storage, kind);
     }
     const region = this.#allocate(size);
     try {
@@ -124,7 +144,7 @@ export class SecretVault {
       region.destroy();
       throw error;
     }
-    return this.#register(region, size, storage);
+    return this.#register(region, size, storage, kind);
   }
 
   /**
@@ -277,7 +297,7 @@ export class SecretVault {
   }
 
   /** Registers a secret a wallet function made (a chunk of this vault's pool, or a new region). */
-  #registerNew(secret: NativeNewSecret, size: number, storage: Storage, kind: WalletSecretKind): SecretHandle {
+  #registerNew(secret: NativeNewSecret, size: number, storage: Storage, kind: WalletSecretKind | undefined): SecretHandle {
     const region = typeof secret === 'number' ? new PooledRegion(this.#pool(), checkChunkId(secret)) : secret;
     try {
       return this.#register(region, size, storage, kind);

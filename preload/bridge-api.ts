@@ -11,7 +11,15 @@ import {
   type BridgeResponse,
   type StrongroomBridge,
 } from '../bridge/contract';
-import { checkArgCount, checkId, checkImportInput, checkOperationName, checkPlainData, checkSize } from './bridge-args';
+import {
+  checkArgCount,
+  checkGenerateOptions,
+  checkId,
+  checkImportInput,
+  checkOperationName,
+  checkPlainData,
+  checkSize,
+} from './bridge-args';
 
 export type Invoke = (channel: string, payload: unknown) => Promise<unknown>;
 
@@ -28,7 +36,7 @@ type RequestBuilders = {
 
 const REQUESTS: RequestBuilders = {
   status: { arity: [0, 0], build: () => undefined },
-  generate: { arity: [1, 1], build: ([size]) => ({ size: checkSize('generate', size) }) },
+  generate: { arity: [1, 2], build: ([size, options]) => ({ size: checkSize('generate', size), ...checkGenerateOptions(options) }) },
   importSecret: { arity: [1, 1], build: ([input]) => checkImportInput(input) },
   inspect: { arity: [1, 1], build: ([id]) => ({ id: checkId('inspect', id) }) },
   list: { arity: [0, 0], build: () => undefined },

@@ -101,6 +101,20 @@ export function checkSize(method: string, size: unknown): number {
   return size;
 }
 
+/** generate()'s options: undefined, or { kind: 'secret' | 'seed' } and nothing else. */
+export function checkGenerateOptions(options: unknown): { kind?: 'secret' | 'seed' } {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || !isPlainObject(options))
+    throw new BridgeArgumentError(`generate(size, options): options must be a plain object, got ${describe(options)}`);
+  const keys = Object.keys(options);
+  if (keys.some((key) => key !== 'kind')) throw new BridgeArgumentError("generate(size, options): the only option is 'kind'");
+  const kind = (options as { kind?: unknown }).kind;
+  if (kind === undefined) return {};
+  if (kind !== 'secret' && kind !== 'seed')
+    throw new BridgeArgumentError(`generate(size, options): kind must be 'secret' or 'seed', got ${describe(kind)}`);
+  return { kind };
+}
+
 export function checkId(method: string, id: unknown): string {
   if (typeof id !== 'string') throw new BridgeArgumentError(`${method}(id): id must be a string, got ${describe(id)}`);
   if (id.length > ARG_LIMITS.maxIdLength)

@@ -151,7 +151,7 @@
 
   $('create').addEventListener('click', () =>
     act(async () => {
-      const ref = await bridge.generate(32);
+      const ref = await bridge.generate(32, { kind: 'seed' });
       walletId = ref.id;
       $('locked-note').hidden = true;
       setWalletUi(await bridge.run('wallet.account', walletId));

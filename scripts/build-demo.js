@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundles the demo wallet's Electron main process into one file,
 // dist/renderer-demo/main/demo.main.bundle.js (the packaged app's entry), the
-// way the preload is bundled. The demo's own libraries (@noble/curves,
-// @noble/hashes, @scure/bip32) are devDependencies of this package, and
+// way the preload is bundled. The demo's own libraries (@noble/curves and
+// @noble/hashes, for public data only) are devDependencies of this package, and
 // Electron Forge prunes devDependencies when it packages: bundled, they ship
 // inside the entry. The library itself (dist/main, required as ../../main)
 // stays a separate module, as in an app that installs strongroom: it finds

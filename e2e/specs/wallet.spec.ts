@@ -1,3 +1,5 @@
+import { HDKey } from '@scure/bip32';
+
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
 import { BRIDGE_METHODS } from '../../bridge/contract';
 import { expect, test, type AppHandle } from '../fixtures';
@@ -137,23 +139,33 @@ test('window.strongroom exposes exactly the allow-listed methods', async ({ app 
 test("a secret's bytes never reach the DOM or any bridge response", async ({ app }) => {
   const { page } = app;
   // A secret whose bytes we know: imported from the page, then exercised.
+  // It is plain bytes, not a seed: the wallet's operations refuse it.
   const pattern = Array.from({ length: 32 }, (_, i) => (i * 91 + 7) & 0xff);
   const results = await page.evaluate(async (bytes) => {
     const api = window.strongroom;
     const ref = await api.importSecret(new Uint8Array(bytes));
     const out: unknown[] = [ref];
     out.push(await api.inspect(ref.id), await api.list(), await api.status());
-    out.push(await api.run('wallet.account', ref.id));
-    const signed = (await api.run('wallet.sign', ref.id, { message: 'scan me' })) as { signature: string };
-    out.push(signed, await api.run('wallet.verify', ref.id, { message: 'scan me', signature: signed.signature }));
+    out.push(await api.run('wallet.account', ref.id).catch((e: Error) => e.message));
+    // A seed generated natively from the page, used by every wallet operation.
+    const seed = await api.generate(32, { kind: 'seed' });
+    out.push(seed, await api.run('wallet.account', seed.id));
+    const signed = (await api.run('wallet.sign', seed.id, { message: 'scan me' })) as { signature: string };
+    out.push(signed, await api.run('wallet.verify', seed.id, { message: 'scan me', signature: signed.signature }));
     return out;
   }, pattern);
-  await createWallet(app); // and a generated one, through the UI
+  expect(results[4]).toMatch(/^OPERATION_FAILED: /);
+  await createWallet(app); // and another, through the UI
   await page.getByTestId('sign').click();
   await expect(page.getByTestId('signature')).toHaveText(/^0x/);
 
-  const secrets = [Buffer.from(pattern), ...(app.generatedSecrets ?? [])];
-  expect(secrets.length).toBeGreaterThan(app.mode === 'chromium' ? 1 : 0);
+  // chromium: the seeds' bytes, and the account key and chain code each derives.
+  const derived = (app.generatedSecrets ?? []).flatMap((seed) => {
+    const account = HDKey.fromMasterSeed(seed).derive("m/44'/60'/0'/0/0");
+    return [Buffer.from(account.privateKey!), Buffer.from(account.chainCode!)];
+  });
+  const secrets = [Buffer.from(pattern), ...(app.generatedSecrets ?? []), ...derived];
+  expect(secrets.length).toBeGreaterThan(app.mode === 'chromium' ? 5 : 0);
   const haystacks = [JSON.stringify(results), await page.content(), JSON.stringify(app.responses ?? [])];
   if (app.responses) expect(app.responses.length).toBeGreaterThan(5);
   for (const secret of secrets) {

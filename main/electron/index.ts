@@ -4,5 +4,18 @@
 export { createHardenedWindow, hardenAllWebContents, hardenedWebPreferences, hardenSession, hardenWebContents } from './window';
 export { registerAppScheme, serveDirectory } from './protocol';
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, createAppRequestHandler, type AppRequest } from './serve-policy';
-export { registerVaultIpc, type BridgeWebContents, type Operation, type VaultIpc, type VaultIpcOptions } from '../ipc/register';
+export {
+  bytesOperation,
+  registerVaultIpc,
+  type BridgeWebContents,
+  type BytesOperation,
+  type CapabilityKind,
+  type DerivedKeyCapability,
+  type Operation,
+  type OperationAccess,
+  type OperationSpec,
+  type SecretCapability,
+  type VaultIpc,
+  type VaultIpcOptions,
+} from '../ipc/register';
 export type { BridgeLimits } from '../ipc/payload';

@@ -6,17 +6,33 @@ import { requestSchemas, type BridgeMethod, type BridgeResult } from '../../brid
 import { SecureMemoryError } from '../errors';
 import { hardening } from '../hardening';
 import { platformInfo } from '../platform';
+import { isThenable } from '../thenable';
 import type { SecretHandle, SecretVault } from '../vault';
 import { measureData, parseImportPayload, parsePayload, type BridgeLimits } from './payload';
+import { openCapabilityScope, type SecretCapability } from './capability';
 import type { Caller, SecretsRegistry } from './secrets-registry';
 
 /**
  * A main-process operation the renderer may run on a secret it can only name.
- * It runs inside a scoped read: `secret` is a copy, wiped when it returns.
- * It must be synchronous and return plain, structured-cloneable data.
- * Whatever it throws, the renderer gets OPERATION_FAILED and a fixed message.
+ * By default it gets a capability for the secret (derive, public key, sign:
+ * see SecretCapability), never its bytes; keys it derives are destroyed when
+ * it returns, and the capability is revoked. It must be synchronous and
+ * return plain, structured-cloneable data. Whatever it throws, the renderer
+ * gets OPERATION_FAILED and a fixed message.
  */
-export type Operation = (secret: Uint8Array, args: unknown) => unknown;
+export type Operation = (secret: SecretCapability, args: unknown) => unknown;
+
+/**
+ * An operation registered with `{ access: 'bytes' }`, for custom crypto: it
+ * runs inside a scoped read, and `secret` is a copy wiped when it returns.
+ */
+export type BytesOperation = (secret: Uint8Array, args: unknown) => unknown;
+
+/** What an operation is given: a capability (the default) or a wiped byte copy, asked for by name. */
+export type OperationAccess = 'capability' | 'bytes';
+
+/** A registered operation: its function and the access it asked for. */
+export type RegisteredOperation = { access: 'capability'; run: Operation } | { access: 'bytes'; run: BytesOperation };
 
 /** A channel's handler: the payload as received (already measured, unless it is importSecret's) and who sent it. */
 export type BridgeHandler<M extends BridgeMethod> = (payload: unknown, caller: Caller) => BridgeResult<M>;
@@ -39,26 +55,49 @@ export interface HandlerContext {
   vault: SecretVault;
   limits: BridgeLimits;
   registry: SecretsRegistry;
-  operations: ReadonlyMap<string, Operation>;
+  operations: ReadonlyMap<string, RegisteredOperation>;
   logOperationErrors: boolean;
 }
 
 export function createBridgeHandlers({ vault, limits, registry, operations, logOperationErrors }: HandlerContext): BridgeHandlers {
   const schemas = requestSchemas(limits);
 
-  const runOperation = (name: string, operation: Operation, handle: SecretHandle, args: unknown): unknown => {
+  const failed = (name: string, error: unknown): OperationThrew => {
+    if (logOperationErrors) console.error(`strongroom: operation ${name} threw: ${describeThrown(error)}`);
+    return new OperationThrew();
+  };
+
+  const runOperation = (name: string, operation: RegisteredOperation, handle: SecretHandle, args: unknown): unknown => {
+    if (operation.access === 'bytes') {
+      const run = operation.run;
+      let threw: { error: unknown } | undefined;
+      const result = vault.read(handle, (secret) => {
+        try {
+          return run(secret, args);
+        } catch (error) {
+          threw = { error };
+          return undefined;
+        }
+      });
+      if (threw !== undefined) throw failed(name, threw.error);
+      return result;
+    }
+    const scope = openCapabilityScope(vault, handle, name);
+    let result: unknown;
     let threw: { error: unknown } | undefined;
-    const result = vault.read(handle, (secret) => {
-      try {
-        return operation(secret, args);
-      } catch (error) {
-        threw = { error };
-        return undefined;
-      }
-    });
-    if (threw !== undefined) {
-      if (logOperationErrors) console.error(`strongroom: operation ${name} threw: ${describeThrown(threw.error)}`);
-      throw new OperationThrew();
+    try {
+      result = operation.run(scope.root, args);
+    } catch (error) {
+      threw = { error };
+    } finally {
+      // Derived keys are destroyed before anything else happens, thrown or not.
+      const failure = scope.revoke();
+      threw ??= failure === undefined ? undefined : { error: failure };
+    }
+    if (threw !== undefined) throw failed(name, threw.error);
+    // A promise would have outlived the capability (now revoked): refused, as a read scope refuses one.
+    if (isThenable(result)) {
+      throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${name} returned a Promise; operations must be synchronous`);
     }
     return result;
   };
@@ -78,8 +117,8 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
       return registry.ownIds(caller).map((id) => ({ id, size: registry.sizeOf(id) }));
     },
     generate: (payload, caller) => {
-      const { size } = parsePayload(schemas.generate, payload, 'generate');
-      return registry.adopt(caller, () => vault.generate(size), size);
+      const { size, kind } = parsePayload(schemas.generate, payload, 'generate');
+      return registry.adopt(caller, () => (kind === 'seed' ? vault.generateSeed(size) : vault.generate(size)), size);
     },
     importSecret: (payload, caller) => {
       const input = parseImportPayload(payload, limits.maxSecretSize);

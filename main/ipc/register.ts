@@ -4,19 +4,47 @@
 import { BRIDGE_METHODS, channelFor, OPERATION_NAME, type BridgeMethod, type BridgeResponse } from '../../bridge/contract';
 import { SecureMemoryError } from '../errors';
 import { SecretVault } from '../vault';
-import { createBridgeHandlers, OperationThrew, type Operation } from './handlers';
+import {
+  createBridgeHandlers,
+  OperationThrew,
+  type BytesOperation,
+  type Operation,
+  type OperationAccess,
+  type RegisteredOperation,
+} from './handlers';
 import { boundMessage, DEFAULT_LIMITS, measureData, wipeReceived, type BridgeLimits } from './payload';
 import { createSecretsRegistry } from './secrets-registry';
 import { assertTrustedSender, parseAppOrigin, type SenderEvent } from './sender';
 
-export type { Operation } from './handlers';
+export type { BytesOperation, Operation, OperationAccess } from './handlers';
+export type { CapabilityKind, DerivedKeyCapability, SecretCapability } from './capability';
+
+/**
+ * An operation in VaultIpcOptions.operations that asks for more than the
+ * default: `{ access: 'bytes', run }` gets a wiped copy of the secret's bytes.
+ */
+export type OperationSpec = { access: 'capability'; run: Operation } | { access: 'bytes'; run: BytesOperation };
+
+/** Marks an operation as needing its secret's bytes (custom crypto): it runs in a scoped read, on a copy wiped when it returns. */
+export function bytesOperation(run: BytesOperation): OperationSpec {
+  return { access: 'bytes', run };
+}
+
+export interface RegisterOperationOptions {
+  /** 'capability' (the default): calls on the secret, never its bytes. 'bytes': a copy, wiped when the operation returns. */
+  access?: OperationAccess;
+}
 export type { BridgeWebContents } from './secrets-registry';
 
 export interface VaultIpcOptions {
   /** The app's own origin, e.g. 'app://strongroom'. Only its top frame may call. */
   origin: string;
-  /** Named operations the renderer may run. More can be added with registerOperation. */
-  operations?: Record<string, Operation>;
+  /**
+   * Named operations the renderer may run. A function gets a capability for
+   * its secret; bytesOperation(fn) gets a wiped copy of its bytes. More can
+   * be added with registerOperation.
+   */
+  operations?: Record<string, Operation | OperationSpec>;
   limits?: Partial<BridgeLimits>;
   /**
    * Log what an operation threw (name and message) to main's console.error.
@@ -27,7 +55,9 @@ export interface VaultIpcOptions {
 }
 
 export interface VaultIpc {
-  registerOperation(name: string, operation: Operation): void;
+  /** Adds an operation that gets a capability for its secret (the default), or with `{ access: 'bytes' }` a wiped copy of its bytes. */
+  registerOperation(name: string, operation: Operation, options?: { access?: 'capability' }): void;
+  registerOperation(name: string, operation: BytesOperation, options: { access: 'bytes' }): void;
   /**
    * Destroys every secret a window holds (the bridge also does this when the
    * window's document ends: a committed navigation, a crash, or close). Every
@@ -66,15 +96,29 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
       `limits.maxSecretSize (${limits.maxSecretSize}) exceeds the vault's maxSecretSize (${vault.maxSecretSize})`,
     );
   }
-  const operations = new Map<string, Operation>();
-  const registerOperation = (name: string, operation: Operation): void => {
+  const operations = new Map<string, RegisteredOperation>();
+  const addOperation = (name: string, operation: unknown, access: unknown): void => {
     if (typeof name !== 'string' || !OPERATION_NAME.test(name))
       throw new SecureMemoryError('INVALID_ARGUMENT', `operation name ${JSON.stringify(name)} must match ${OPERATION_NAME}`);
     if (typeof operation !== 'function') throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${name} must be a function`);
+    if (access !== 'capability' && access !== 'bytes')
+      throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${name}: access must be 'capability' or 'bytes'`);
     if (operations.has(name)) throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${name} is already registered`);
-    operations.set(name, operation);
+    operations.set(
+      name,
+      access === 'bytes' ? { access, run: operation as BytesOperation } : { access: 'capability', run: operation as Operation },
+    );
   };
-  for (const [name, operation] of Object.entries(options.operations ?? {})) registerOperation(name, operation);
+  const registerOperation = (name: string, operation: Operation | BytesOperation, registerOptions?: RegisterOperationOptions): void => {
+    if (registerOptions !== undefined && (registerOptions === null || typeof registerOptions !== 'object'))
+      throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${name}: options must be an object`);
+    addOperation(name, operation, registerOptions?.access ?? 'capability');
+  };
+  for (const [name, entry] of Object.entries(options.operations ?? {})) {
+    if (typeof entry === 'function') addOperation(name, entry, 'capability');
+    else if (entry !== null && typeof entry === 'object') addOperation(name, (entry as OperationSpec).run, (entry as OperationSpec).access);
+    else addOperation(name, entry, 'capability');
+  }
 
   const registry = createSecretsRegistry(vault, limits);
   const handlers = createBridgeHandlers({ vault, limits, registry, operations, logOperationErrors: options.logOperationErrors === true });
@@ -105,7 +149,7 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
   }
 
   return {
-    registerOperation,
+    registerOperation: registerOperation as VaultIpc['registerOperation'],
     forgetWindow: registry.forgetWindow,
     secretCount: (owner?: number) => registry.count(owner),
     dispose: () => {

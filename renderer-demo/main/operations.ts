@@ -1,18 +1,20 @@
-// The demo wallet's main-process operations. Each runs inside a scoped
-// read: `secret` is a copy of the wallet's 32-byte BIP-32 seed, wiped when
-// the operation returns. They return public results only.
+// The demo wallet's main-process operations. Each gets a capability for the
+// wallet's seed (a 32-byte BIP-32 seed generated natively: bridge.generate
+// with kind 'seed'), never its bytes: keys are derived and used natively on
+// sealed memory, and destroyed when the operation returns. They return
+// public results only.
 //
-// The seed is generated natively (vault.generate) and used directly as the
-// BIP-32 master seed, so no BIP-39 phrase string (which nothing could wipe)
-// ever exists. Keys follow m/44'/60'/0'/0/0, with Ethereum-style EIP-55
-// addresses and EIP-191 personal-message signatures over secp256k1.
+// No BIP-39 phrase string (which nothing could wipe) ever exists. Keys follow
+// m/44'/60'/0'/0/0, with Ethereum-style EIP-55 addresses and EIP-191
+// personal-message signatures over secp256k1. JavaScript here hashes and
+// recovers public data only (keccak-256, point decompression, public-key
+// recovery); no private key, seed or chain code passes through it.
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { keccak_256 } from '@noble/hashes/sha3';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils';
-import { HDKey } from '@scure/bip32';
 
 import { SecureMemoryError } from '../../main';
-import type { Operation } from '../../main/electron';
+import type { DerivedKeyCapability, Operation, SecretCapability } from '../../main/electron';
 
 export const DERIVATION_PATH = "m/44'/60'/0'/0/0";
 const MAX_MESSAGE = 1024;
@@ -30,16 +32,9 @@ function addressOf(publicKey: Uint8Array): string {
   return toChecksumAddress(keccak_256(uncompressed.subarray(1)).subarray(12));
 }
 
-/** Runs fn with the account key, then wipes every private key it derived. */
-function withAccount<R>(seed: Uint8Array, fn: (account: HDKey, master: HDKey) => R): R {
-  const master = HDKey.fromMasterSeed(seed);
-  const account = master.derive(DERIVATION_PATH);
-  try {
-    return fn(account, master);
-  } finally {
-    account.wipePrivateData();
-    master.wipePrivateData();
-  }
+/** The account key, derived natively; the bridge destroys it when the operation returns. */
+function accountOf(seed: SecretCapability): DerivedKeyCapability {
+  return seed.deriveKey(DERIVATION_PATH);
 }
 
 function personalMessageHash(message: string): Uint8Array {
@@ -57,24 +52,23 @@ function messageArg(args: unknown): string {
 
 export const walletOperations: Record<string, Operation> = {
   /** The receive address, the master key fingerprint and the derivation path. */
-  'wallet.account': (seed) =>
-    withAccount(seed, (account, master) => ({
-      address: addressOf(account.publicKey!),
-      fingerprint: master.fingerprint.toString(16).padStart(8, '0'),
-      path: DERIVATION_PATH,
-    })),
+  'wallet.account': (seed) => ({
+    address: addressOf(accountOf(seed).publicKeyBytes),
+    fingerprint: seed.deriveKey('m').fingerprint.toString(16).padStart(8, '0'),
+    path: DERIVATION_PATH,
+  }),
 
   /** An EIP-191 personal_sign signature (65 bytes r || s || v, hex) of args.message. */
   'wallet.sign': (seed, args) => {
     const message = messageArg(args);
-    return withAccount(seed, (account) => {
-      const signature = secp256k1.sign(personalMessageHash(message), account.privateKey!);
-      return {
-        message,
-        address: addressOf(account.publicKey!),
-        signature: `0x${signature.toCompactHex()}${(27 + signature.recovery).toString(16)}`,
-      };
-    });
+    const account = accountOf(seed);
+    const { signature, recoveryId } = account.sign(personalMessageHash(message), { scheme: 'ecdsa' });
+    if (recoveryId === undefined) throw new SecureMemoryError('OS_ERROR', 'ECDSA signing returned no recovery id');
+    return {
+      message,
+      address: addressOf(account.publicKeyBytes),
+      signature: `0x${bytesToHex(signature)}${(27 + recoveryId).toString(16)}`,
+    };
   },
 
   /** Recovers the signer of args.signature over args.message and compares it with this wallet. */
@@ -86,7 +80,7 @@ export const walletOperations: Record<string, Operation> = {
     }
     const bytes = hexToBytes(signature.slice(2));
     const v = bytes[64];
-    const expected = withAccount(seed, (account) => addressOf(account.publicKey!));
+    const expected = addressOf(accountOf(seed).publicKeyBytes);
     let signer: string | null = null;
     if (v === 27 || v === 28) {
       try {

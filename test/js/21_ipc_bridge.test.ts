@@ -4,24 +4,27 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { SecretVault, SecureMemoryError } from '../../main';
+import { secp256k1 } from '@noble/curves/secp256k1';
+
+import { SecretVault, SecureMemoryError, type DerivedKeyCapability, type SecretCapability } from '../../main';
 import { BRIDGE_METHODS, channelFor, type StrongroomBridge } from '../../bridge/contract';
-import { registerVaultIpc, type Operation } from '../../main/ipc/register';
+import { MAX_DERIVED_PER_OPERATION } from '../../main/ipc/capability';
+import { bytesOperation, registerVaultIpc, type Operation, type OperationSpec } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
 import { isLinux } from './helpers';
 import type { Scan } from './secret-copies.child';
 import { forEachSealingMethod, TEST_SEALING } from './support/sealing';
 
-const operations: Record<string, Operation> = {
-  fingerprint: (secret) => createHash('sha256').update(secret).digest('hex').slice(0, 16),
-  length: (secret, args) => ({ length: secret.length, echo: args }),
+const operations: Record<string, Operation | OperationSpec> = {
+  fingerprint: bytesOperation((secret) => createHash('sha256').update(secret).digest('hex').slice(0, 16)),
+  length: bytesOperation((secret, args) => ({ length: secret.length, echo: args })),
   big: () => 'x'.repeat(100_000),
   fn: () => () => 1,
   later: () => Promise.resolve(1),
-  boom: (secret) => {
+  boom: bytesOperation((secret) => {
     throw new Error(`secret was ${Buffer.from(secret).toString('hex')}`);
-  },
+  }),
 };
 
 function setup(limits = {}) {
@@ -349,5 +352,102 @@ test('operation args: arrays may carry no named properties (they survive a struc
     assert.match(response.error.message, /named property/);
   }
   assert.deepEqual(await api.run('length', ref.id, [1, 2]), { length: 8, echo: [1, 2] });
+  bridge.dispose();
+});
+
+test('an operation gets a capability for its secret by default, and its bytes only when registered with access bytes', async () => {
+  const { vault, window, bridge } = setup();
+  const { api } = window();
+  const seen: unknown[] = [];
+  bridge.registerOperation('probe', (secret) => {
+    seen.push(secret);
+    return { bytes: secret instanceof Uint8Array || ArrayBuffer.isView(secret), kind: secret.kind, keys: Object.keys(secret).sort() };
+  });
+  bridge.registerOperation('copy', (secret) => ({ bytes: secret instanceof Uint8Array, length: secret.length }), { access: 'bytes' });
+  assert.throws(
+    () => bridge.registerOperation('odd', () => 1, { access: 'everything' } as never),
+    (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_ARGUMENT',
+  );
+  assert.throws(
+    () => registerVaultIpc(new FakeIpcMain(), vault, { origin: ORIGIN, operations: { odd: { access: 'raw', run: () => 1 } as never } }),
+    /access must be 'capability' or 'bytes'/,
+  );
+  const plain = await api.generate(32);
+  const seed = await api.generate(32, { kind: 'seed' });
+  assert.deepEqual(await api.run('probe', plain.id), { bytes: false, kind: 'secret', keys: ['deriveKey', 'kind', 'publicKey', 'sign'] });
+  assert.deepEqual(await api.run('probe', seed.id), { bytes: false, kind: 'seed', keys: ['deriveKey', 'kind', 'publicKey', 'sign'] });
+  assert.deepEqual(await api.run('copy', seed.id), { bytes: true, length: 32 });
+  // Kept past its operation, a capability is revoked: no call reaches the vault.
+  const kept = seen[0] as SecretCapability;
+  assert.throws(
+    () => kept.publicKey(),
+    (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_HANDLE',
+  );
+  bridge.dispose();
+});
+
+test('keys derived through a capability are destroyed when the operation returns, throws or returns a Promise', async () => {
+  const { vault, window, bridge } = setup();
+  const { api } = window();
+  let child: DerivedKeyCapability | undefined;
+  bridge.registerOperation('derive', (seed, args) => {
+    child = seed.deriveKey("m/44'/60'/0'/0/0");
+    const digest = new Uint8Array(32).fill(7);
+    const { signature, recoveryId } = child.sign(digest, { scheme: 'ecdsa' });
+    if (args === 'throw') throw new Error('after deriving');
+    if (args === 'promise') return Promise.resolve(1);
+    return {
+      signature: Buffer.from(signature).toString('hex'),
+      recoveryId,
+      publicKey: Buffer.from(child.publicKey()).toString('hex'),
+      depth: child.depth,
+      path: child.path,
+    };
+  });
+  bridge.registerOperation('many', (seed) => {
+    for (let i = 0; i <= MAX_DERIVED_PER_OPERATION; i++) seed.deriveKey(`m/${i}`);
+  });
+  const seed = await api.generate(32, { kind: 'seed' });
+  const result = (await api.run('derive', seed.id)) as { signature: string; recoveryId: number; publicKey: string; depth: number };
+  assert.equal(result.depth, 5);
+  const recovered = secp256k1.Signature.fromCompact(result.signature)
+    .addRecoveryBit(result.recoveryId)
+    .recoverPublicKey(new Uint8Array(32).fill(7))
+    .toHex(true);
+  assert.equal(recovered, result.publicKey, 'the signature and recovery id recover the derived key');
+  assert.equal(vault.stats().secrets, 1, 'only the seed');
+  assert.throws(
+    () => child!.sign(new Uint8Array(32), { scheme: 'ecdsa' }),
+    (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_HANDLE',
+  );
+  await rejectsWith(api.run('derive', seed.id, 'throw'), 'OPERATION_FAILED');
+  assert.equal(vault.stats().secrets, 1);
+  await rejectsWith(api.run('derive', seed.id, 'promise'), 'INVALID_ARGUMENT');
+  assert.equal(vault.stats().secrets, 1);
+  const created = vault.stats().created;
+  await rejectsWith(api.run('many', seed.id), 'OPERATION_FAILED');
+  assert.equal(vault.stats().created - created, MAX_DERIVED_PER_OPERATION, 'derivation stops at the limit');
+  assert.equal(vault.stats().secrets, 1);
+  bridge.dispose();
+});
+
+test('generate(size, { kind }) is checked in the preload and in main', async () => {
+  const { vault, ipc, window, bridge } = setup();
+  const { api, contents } = window();
+  for (const options of [null, 'seed', { kind: 'key' }, { kind: 'seed', extra: 1 }, [1]]) {
+    await rejectsWith(api.generate(32, options as never), 'INVALID_ARGUMENT');
+  }
+  await rejectsWith(api.generate(8, { kind: 'seed' }), 'INVALID_SIZE');
+  await rejectsWith(api.generate(65, { kind: 'seed' }), 'INVALID_SIZE');
+  for (const payload of [
+    { size: 32, kind: 'key' },
+    { size: 32, kind: 1 },
+    { size: 32, kind: 'seed', x: 1 },
+  ]) {
+    const answer = (await ipc.invoke(eventFrom(contents), channelFor('generate'), payload)) as { ok: boolean; error?: { code: string } };
+    assert.equal(answer.ok, false);
+    assert.equal(answer.error?.code, 'INVALID_ARGUMENT');
+  }
+  assert.equal(vault.stats().secrets, 0);
   bridge.dispose();
 });

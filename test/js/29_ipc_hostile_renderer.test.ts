@@ -6,15 +6,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
-import { registerVaultIpc, type Operation } from '../../main/ipc/register';
+import { bytesOperation, registerVaultIpc, type BytesOperation } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
 
 type Response = { ok: boolean; value?: unknown; error?: { code: string; message: string } };
 
-function setup(options: { operations?: Record<string, Operation>; limits?: Record<string, number>; logOperationErrors?: boolean } = {}) {
+/** The operations here look at their secret's bytes: registered with bytes access. */
+function setup(
+  options: { operations?: Record<string, BytesOperation>; limits?: Record<string, number>; logOperationErrors?: boolean } = {},
+) {
   const vault = new SecretVault();
   const ipc = new FakeIpcMain();
-  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, ...options } as never);
+  const operations = Object.fromEntries(Object.entries(options.operations ?? {}).map(([name, run]) => [name, bytesOperation(run)]));
+  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, ...options, operations } as never);
   /** Through the structured clone, as Electron delivers it. */
   const send = (contents: FakeWebContents, method: string, payload?: unknown, frame?: FakeFrame | null) =>
     ipc.invoke(eventFrom(contents, frame === undefined ? contents.mainFrame : frame), `strongroom:${method}`, payload) as Promise<Response>;
@@ -86,7 +90,7 @@ test('importSecret checks type and byte length first: a bare or oversized Uint8A
 });
 
 test("anything thrown inside an operation, strongroom's own errors included, answers OPERATION_FAILED with a fixed message; main logs it only if asked", async () => {
-  const leaky: Operation = (secret) => {
+  const leaky: BytesOperation = (secret) => {
     // A number computed from the secret reaches a strongroom API, which
     // names it in its error.
     const vault = new SecretVault();
@@ -332,7 +336,7 @@ test('a process-wide budget bounds secrets and bytes across all windows', async 
 });
 
 test("a refused oversized result states the limit, never the result's size", async () => {
-  const grow: Operation = (secret) => 'x'.repeat(40_000 + secret[0] * 100);
+  const grow: BytesOperation = (secret) => 'x'.repeat(40_000 + secret[0] * 100);
   const { bridge, send } = setup({ operations: { grow }, limits: { maxResultBytes: 1000 } });
   const contents = new FakeWebContents();
   const messages = new Set<string>();

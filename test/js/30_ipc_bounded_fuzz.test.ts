@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { SecretVault, SecureMemoryError } from '../../main';
 import { BRIDGE_METHODS } from '../../bridge/contract';
 import { DATA_BOUNDS, MAX_ERROR_MESSAGE } from '../../main/ipc/payload';
-import { registerVaultIpc, type Operation } from '../../main/ipc/register';
+import { bytesOperation, registerVaultIpc, type BytesOperation } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
 import { prng } from './helpers';
 
@@ -133,9 +133,11 @@ function expectedRefusal(method: string, name: string, placement: number): { cod
   return { code: 'INVALID_ARGUMENT' };
 }
 
-function setup(operations: Record<string, Operation> = { echo: (_s, args) => args }, logOperationErrors = false) {
+/** These operations look at their secret's bytes: registered with bytes access. */
+function setup(byteOperations: Record<string, BytesOperation> = { echo: (_s, args) => args }, logOperationErrors = false) {
   const vault = new SecretVault();
   const ipc = new FakeIpcMain();
+  const operations = Object.fromEntries(Object.entries(byteOperations).map(([name, run]) => [name, bytesOperation(run)]));
   const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, operations, logOperationErrors });
   const deliver = (contents: FakeWebContents, method: string, payload: unknown, frame?: FakeFrame | null) =>
     ipc.deliver(eventFrom(contents, frame === undefined ? contents.mainFrame : frame), `strongroom:${method}`, payload) as Response;
@@ -247,7 +249,7 @@ test('random payloads (2,000 per channel, seeded): each answered within the boun
 
 test('operations that throw anything, or return hostile results, answer with fixed, short messages and no secret', () => {
   const hex = (s: Uint8Array) => Buffer.from(s).toString('hex');
-  const operations: Record<string, Operation> = {
+  const operations: Record<string, BytesOperation> = {
     throwsError: (s) => {
       throw new Error(`secret ${hex(s)}`);
     },
