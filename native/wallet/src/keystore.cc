@@ -108,19 +108,26 @@ void salsa20_8(std::uint32_t block[16]) {
   for (int i = 0; i < 16; ++i) block[i] += x[i];
 }
 
-// scryptBlockMix (RFC 7914 section 4) from `in` to `out` (2r blocks of 16
-// words each), with the XOR of `mix` (a V entry, or null) into `in` first.
-void block_mix(std::uint32_t* in, const std::uint32_t* mix, std::uint32_t* out, std::size_t r) {
-  const std::size_t words = 32 * r;
-  if (mix != nullptr) {
-    for (std::size_t i = 0; i < words; ++i) in[i] ^= mix[i];
-  }
+// scryptBlockMix (RFC 7914 section 4) of `in` XOR `mix` (a V entry, or
+// null for `in` alone) into `out` (2r blocks of 16 words each). The XOR is
+// folded into the loop so that `in` is only read.
+void block_mix(const std::uint32_t* in, const std::uint32_t* mix, std::uint32_t* out, std::size_t r) {
+  const std::size_t last = (2 * r - 1) * 16;
   std::uint32_t x[16];
-  std::memcpy(x, in + (2 * r - 1) * 16, sizeof(x));
+  if (mix != nullptr) {
+    for (int k = 0; k < 16; ++k) x[k] = in[last + k] ^ mix[last + k];
+    for (std::size_t i = 0; i < 2 * r; ++i) {
+      for (int k = 0; k < 16; ++k) x[k] ^= in[i * 16 + k] ^ mix[i * 16 + k];
+      salsa20_8(x);
+      // Even blocks to the first half, odd ones to the second.
+      std::memcpy(out + ((i / 2) + (i & 1) * r) * 16, x, sizeof(x));
+    }
+    return;
+  }
+  std::memcpy(x, in + last, sizeof(x));
   for (std::size_t i = 0; i < 2 * r; ++i) {
     for (int k = 0; k < 16; ++k) x[k] ^= in[i * 16 + k];
     salsa20_8(x);
-    // Even blocks to the first half, odd ones to the second.
     std::memcpy(out + ((i / 2) + (i & 1) * r) * 16, x, sizeof(x));
   }
 }
@@ -174,20 +181,18 @@ class WorkingArray {
 };
 
 // scryptROMix (RFC 7914 section 5) on one 128*r-byte block of B, with X and
-// Y in `xy` (locked) and V in `v`. Two BlockMix steps per turn keep X and Y
-// in place (n is even).
+// Y in `xy` (locked) and V in `v`. The first loop writes each BlockMix
+// straight into the next V entry (no copy); the second does two BlockMix
+// steps per turn, so X and Y keep their places (n is even).
 bool romix(std::uint8_t* block, std::size_t r, std::uint64_t n, std::uint32_t* v, std::uint32_t* xy, Progress& progress,
            std::uint64_t chunk) {
   const std::size_t words = 32 * r;
   std::uint32_t* x = xy;
   std::uint32_t* y = xy + words;
-  for (std::size_t k = 0; k < words; ++k) x[k] = load32le(block + 4 * k);
-  for (std::uint64_t i = 0; i < n; i += 2) {
-    std::memcpy(v + i * words, x, words * 4);
-    block_mix(x, nullptr, y, r);
-    std::memcpy(v + (i + 1) * words, y, words * 4);
-    block_mix(y, nullptr, x, r);
-    if ((i + 2) % chunk == 0 && !progress.step(chunk)) return false;
+  for (std::size_t k = 0; k < words; ++k) v[k] = load32le(block + 4 * k);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    block_mix(v + i * words, nullptr, i + 1 < n ? v + (i + 1) * words : x, r);
+    if ((i + 1) % chunk == 0 && !progress.step(chunk)) return false;
   }
   for (std::uint64_t i = 0; i < n; i += 2) {
     // Integerify: the first word of the last 64-byte block, low bits first.
