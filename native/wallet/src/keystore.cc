@@ -11,6 +11,10 @@
 #include <string>
 #include <utility>
 
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#include <emmintrin.h>
+#endif
+
 #include "strongroom/memlock.h"
 #include "strongroom/platform_memory.h"
 #include "strongroom/wipe.h"
@@ -48,10 +52,6 @@ std::size_t round_up(std::size_t value, std::size_t to) {
   return (value + to - 1) / to * to;
 }
 
-std::uint32_t rotl(std::uint32_t x, int n) {
-  return (x << n) | (x >> (32 - n));
-}
-
 std::uint32_t load32le(const std::uint8_t* in) {
   return std::uint32_t{in[0]} | (std::uint32_t{in[1]} << 8) | (std::uint32_t{in[2]} << 16) |
          (std::uint32_t{in[3]} << 24);
@@ -64,10 +64,109 @@ void store32le(std::uint8_t* out, std::uint32_t value) {
   out[3] = static_cast<std::uint8_t>(value >> 24);
 }
 
-// Salsa20/8 core (RFC 7914 section 3) on 16 words in place. libtorsion has
-// Salsa20 only as a 20-round stream cipher, whose state layout cannot take
-// an arbitrary block, so scrypt's 8-round core is spelled out here; the RFC
-// 7914 vectors check it (native/wallet/tests/06_keystore.cc).
+// scrypt's Salsa20/8 core and BlockMix. libtorsion has Salsa20 only as a
+// 20-round stream cipher, whose state layout cannot take an arbitrary block,
+// so scrypt's 8-round core is spelled out here from RFC 7914 section 3; the
+// RFC 7914 vectors check it (native/wallet/tests/06_keystore.cc).
+//
+// With SSE2 (every x86-64) the core runs on four 128-bit rows, each word of
+// a 64-byte block kept at the position that puts Salsa20's diagonals in the
+// rows: position i holds word 5i mod 16 (kWordAt). ROMix decodes B into that
+// order and encodes it back, and Integerify reads word 1 at position 13.
+// Elsewhere the words stay in order.
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#define STRONGROOM_SCRYPT_SSE2 1
+#else
+#define STRONGROOM_SCRYPT_SSE2 0
+#endif
+
+#if STRONGROOM_SCRYPT_SSE2
+std::size_t word_at(std::size_t position) {
+  return position * 5 % 16;
+}
+constexpr std::size_t kIntegerifyHigh = 13;
+
+struct Rows {
+  __m128i a, b, c, d;
+};
+
+Rows load_rows(const std::uint32_t* words) {
+  const __m128i* p = reinterpret_cast<const __m128i*>(words);
+  return {_mm_loadu_si128(p), _mm_loadu_si128(p + 1), _mm_loadu_si128(p + 2), _mm_loadu_si128(p + 3)};
+}
+
+void xor_rows(Rows& x, const std::uint32_t* words) {
+  const Rows y = load_rows(words);
+  x.a = _mm_xor_si128(x.a, y.a);
+  x.b = _mm_xor_si128(x.b, y.b);
+  x.c = _mm_xor_si128(x.c, y.c);
+  x.d = _mm_xor_si128(x.d, y.d);
+}
+
+void store_rows(std::uint32_t* words, const Rows& x) {
+  __m128i* p = reinterpret_cast<__m128i*>(words);
+  _mm_storeu_si128(p, x.a);
+  _mm_storeu_si128(p + 1, x.b);
+  _mm_storeu_si128(p + 2, x.c);
+  _mm_storeu_si128(p + 3, x.d);
+}
+
+template <int n>
+__m128i rotl_rows(__m128i t) {
+  return _mm_xor_si128(_mm_slli_epi32(t, n), _mm_srli_epi32(t, 32 - n));
+}
+
+void salsa20_8(Rows& x) {
+  const Rows in = x;
+  __m128i x0 = x.a, x1 = x.b, x2 = x.c, x3 = x.d;
+  for (int i = 0; i < 8; i += 2) {
+    // Columns.
+    x1 = _mm_xor_si128(x1, rotl_rows<7>(_mm_add_epi32(x0, x3)));
+    x2 = _mm_xor_si128(x2, rotl_rows<9>(_mm_add_epi32(x1, x0)));
+    x3 = _mm_xor_si128(x3, rotl_rows<13>(_mm_add_epi32(x2, x1)));
+    x0 = _mm_xor_si128(x0, rotl_rows<18>(_mm_add_epi32(x3, x2)));
+    x1 = _mm_shuffle_epi32(x1, 0x93);
+    x2 = _mm_shuffle_epi32(x2, 0x4E);
+    x3 = _mm_shuffle_epi32(x3, 0x39);
+    // Rows.
+    x3 = _mm_xor_si128(x3, rotl_rows<7>(_mm_add_epi32(x0, x1)));
+    x2 = _mm_xor_si128(x2, rotl_rows<9>(_mm_add_epi32(x3, x0)));
+    x1 = _mm_xor_si128(x1, rotl_rows<13>(_mm_add_epi32(x2, x3)));
+    x0 = _mm_xor_si128(x0, rotl_rows<18>(_mm_add_epi32(x1, x2)));
+    x1 = _mm_shuffle_epi32(x1, 0x39);
+    x2 = _mm_shuffle_epi32(x2, 0x4E);
+    x3 = _mm_shuffle_epi32(x3, 0x93);
+  }
+  x.a = _mm_add_epi32(in.a, x0);
+  x.b = _mm_add_epi32(in.b, x1);
+  x.c = _mm_add_epi32(in.c, x2);
+  x.d = _mm_add_epi32(in.d, x3);
+}
+
+// scryptBlockMix (RFC 7914 section 4) of `in` XOR `mix` (a V entry, or
+// null for `in` alone) into `out` (2r blocks of 16 words each); `in` is only read.
+void block_mix(const std::uint32_t* in, const std::uint32_t* mix, std::uint32_t* out, std::size_t r) {
+  const std::size_t last = (2 * r - 1) * 16;
+  Rows x = load_rows(in + last);
+  if (mix != nullptr) xor_rows(x, mix + last);
+  for (std::size_t i = 0; i < 2 * r; ++i) {
+    xor_rows(x, in + i * 16);
+    if (mix != nullptr) xor_rows(x, mix + i * 16);
+    salsa20_8(x);
+    // Even blocks to the first half, odd ones to the second.
+    store_rows(out + ((i / 2) + (i & 1) * r) * 16, x);
+  }
+}
+#else
+std::uint32_t rotl(std::uint32_t x, int n) {
+  return (x << n) | (x >> (32 - n));
+}
+
+std::size_t word_at(std::size_t position) {
+  return position;
+}
+constexpr std::size_t kIntegerifyHigh = 1;
+
 void salsa20_8(std::uint32_t block[16]) {
   std::uint32_t x[16];
   for (int i = 0; i < 16; ++i) x[i] = block[i];
@@ -109,28 +208,19 @@ void salsa20_8(std::uint32_t block[16]) {
 }
 
 // scryptBlockMix (RFC 7914 section 4) of `in` XOR `mix` (a V entry, or
-// null for `in` alone) into `out` (2r blocks of 16 words each). The XOR is
-// folded into the loop so that `in` is only read.
+// null for `in` alone) into `out` (2r blocks of 16 words each); `in` is only read.
 void block_mix(const std::uint32_t* in, const std::uint32_t* mix, std::uint32_t* out, std::size_t r) {
   const std::size_t last = (2 * r - 1) * 16;
   std::uint32_t x[16];
-  if (mix != nullptr) {
-    for (int k = 0; k < 16; ++k) x[k] = in[last + k] ^ mix[last + k];
-    for (std::size_t i = 0; i < 2 * r; ++i) {
-      for (int k = 0; k < 16; ++k) x[k] ^= in[i * 16 + k] ^ mix[i * 16 + k];
-      salsa20_8(x);
-      // Even blocks to the first half, odd ones to the second.
-      std::memcpy(out + ((i / 2) + (i & 1) * r) * 16, x, sizeof(x));
-    }
-    return;
-  }
-  std::memcpy(x, in + last, sizeof(x));
+  for (int k = 0; k < 16; ++k) x[k] = in[last + k] ^ (mix != nullptr ? mix[last + k] : 0);
   for (std::size_t i = 0; i < 2 * r; ++i) {
-    for (int k = 0; k < 16; ++k) x[k] ^= in[i * 16 + k];
+    for (int k = 0; k < 16; ++k) x[k] ^= in[i * 16 + k] ^ (mix != nullptr ? mix[i * 16 + k] : 0);
     salsa20_8(x);
+    // Even blocks to the first half, odd ones to the second.
     std::memcpy(out + ((i / 2) + (i & 1) * r) * 16, x, sizeof(x));
   }
 }
+#endif
 
 struct Progress {
   KeystoreProgress report;
@@ -189,20 +279,20 @@ bool romix(std::uint8_t* block, std::size_t r, std::uint64_t n, std::uint32_t* v
   const std::size_t words = 32 * r;
   std::uint32_t* x = xy;
   std::uint32_t* y = xy + words;
-  for (std::size_t k = 0; k < words; ++k) v[k] = load32le(block + 4 * k);
+  for (std::size_t k = 0; k < words; ++k) v[k] = load32le(block + 4 * ((k & ~std::size_t{15}) + word_at(k & 15)));
   for (std::uint64_t i = 0; i < n; ++i) {
     block_mix(v + i * words, nullptr, i + 1 < n ? v + (i + 1) * words : x, r);
     if ((i + 1) % chunk == 0 && !progress.step(chunk)) return false;
   }
   for (std::uint64_t i = 0; i < n; i += 2) {
-    // Integerify: the first word of the last 64-byte block, low bits first.
-    std::uint64_t j = (x[(2 * r - 1) * 16] | (std::uint64_t{x[(2 * r - 1) * 16 + 1]} << 32)) & (n - 1);
+    // Integerify: words 0 and 1 of the last 64-byte block, low bits first.
+    std::uint64_t j = (x[(2 * r - 1) * 16] | (std::uint64_t{x[(2 * r - 1) * 16 + kIntegerifyHigh]} << 32)) & (n - 1);
     block_mix(x, v + j * words, y, r);
-    j = (y[(2 * r - 1) * 16] | (std::uint64_t{y[(2 * r - 1) * 16 + 1]} << 32)) & (n - 1);
+    j = (y[(2 * r - 1) * 16] | (std::uint64_t{y[(2 * r - 1) * 16 + kIntegerifyHigh]} << 32)) & (n - 1);
     block_mix(y, v + j * words, x, r);
     if ((i + 2) % chunk == 0 && !progress.step(chunk)) return false;
   }
-  for (std::size_t k = 0; k < words; ++k) store32le(block + 4 * k, x[k]);
+  for (std::size_t k = 0; k < words; ++k) store32le(block + 4 * ((k & ~std::size_t{15}) + word_at(k & 15)), x[k]);
   return true;
 }
 
