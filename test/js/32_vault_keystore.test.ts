@@ -5,6 +5,7 @@
 // code before any work, with the password wiped and nothing created.
 import assert from 'node:assert/strict';
 import { createCipheriv, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { keccak_256 } from '@noble/hashes/sha3';
@@ -297,4 +298,37 @@ test('exportKeystore refuses what is not a secp256k1 key and parameters over the
   const account = await decryptKeystoreJson(json, 'p');
   assert.equal(account.privateKey, '0x' + keyHex(vault, derived.handle));
   vault.destroyAll();
+});
+
+test("scrypt's working array is out of core dumps and forked children while the KDF runs (smaps dd, dc), and unmapped after", async (t) => {
+  if (process.platform !== 'linux') {
+    t.skip('reads /proc/self/smaps (Linux)');
+    return;
+  }
+  const vault = new SecretVault({ sealing });
+  const file = JSON.parse(handMade(randomBytes(32), utf8('p'))) as { crypto: { kdfparams: { n: number; r: number } } };
+  file.crypto.kdfparams.n = 65536; // 64 MiB at r = 8: a mapping of its own size
+  const sizeKib = (128 * 8 * 65536) / 1024;
+  const mappingsOfSize = () =>
+    readFileSync('/proc/self/smaps', 'utf8')
+      .split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)
+      .filter((mapping) => new RegExp(`^Size:\\s+${sizeKib} kB$`, 'm').test(mapping));
+  const already = mappingsOfSize().length;
+  let seen: string[] | null = null;
+  await rejectsWith(
+    vault.importKeystore(JSON.stringify(file), utf8('p'), {
+      onProgress: ({ done, total }) => {
+        if (seen === null && done >= total / 2) seen = mappingsOfSize();
+      },
+    }),
+    'WRONG_PASSWORD',
+  );
+  const during: string[] = seen ?? [];
+  assert.equal(during.length, already + 1, 'one working array of 128 * r * n bytes while the KDF runs');
+  const flags = (mapping: string) => /^VmFlags:(.*)$/m.exec(mapping)?.[1]?.trim().split(/\s+/) ?? [];
+  const array = during.find((mapping) => flags(mapping).includes('dd')) ?? '';
+  assert.ok(flags(array).includes('dd'), `dump-excluded: ${flags(array).join(' ')}`);
+  assert.ok(flags(array).includes('dc'), `fork-excluded: ${flags(array).join(' ')}`);
+  assert.ok(!flags(array).includes('lo'), 'not locked (it could not be under ordinary limits)');
+  assert.equal(mappingsOfSize().length, already, 'unmapped when the call settles');
 });
