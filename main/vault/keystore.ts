@@ -92,6 +92,17 @@ export interface NativeKeystore {
     ]
   ): NativeKeystoreJob<{ ciphertext: Uint8Array; mac: Uint8Array }>;
   keystoreAddress(...args: NativeSecretArgs): Uint8Array;
+  /** The native layer's own limits (KEYSTORE_LIMITS must agree with them). */
+  keystoreLimits: {
+    maxScryptMemory: number;
+    maxScryptWork: number;
+    maxScryptR: number;
+    maxScryptP: number;
+    maxPbkdf2Iterations: number;
+    maxDerivedKeyBytes: number;
+    maxSaltBytes: number;
+    maxPasswordBytes: number;
+  };
 }
 
 /** A keystore file, checked and decoded. */

@@ -13,6 +13,7 @@ import { scrypt } from '@noble/hashes/scrypt';
 import { computeAddress, decryptKeystoreJson, encryptKeystoreJson } from 'ethers';
 
 import { KEYSTORE_LIMITS, SecretVault, type SecretHandle, type Storage } from '../../main';
+import { native } from '../../main/native';
 import { sealingUnderTest } from './support/sealing';
 
 const sealing = sealingUnderTest();
@@ -331,4 +332,17 @@ test("scrypt's working array is out of core dumps and forked children while the 
   assert.ok(flags(array).includes('dc'), `fork-excluded: ${flags(array).join(' ')}`);
   assert.ok(!flags(array).includes('lo'), 'not locked (it could not be under ordinary limits)');
   assert.equal(mappingsOfSize().length, already, 'unmapped when the call settles');
+});
+
+test("the parser's limits are the native layer's", () => {
+  assert.deepEqual(native.keystoreLimits, {
+    maxScryptMemory: KEYSTORE_LIMITS.maxScryptMemoryBytes,
+    maxScryptWork: KEYSTORE_LIMITS.maxScryptWork,
+    maxScryptR: KEYSTORE_LIMITS.maxScryptR,
+    maxScryptP: KEYSTORE_LIMITS.maxScryptP,
+    maxPbkdf2Iterations: KEYSTORE_LIMITS.maxPbkdf2Iterations,
+    maxDerivedKeyBytes: KEYSTORE_LIMITS.maxDerivedKeyBytes,
+    maxSaltBytes: KEYSTORE_LIMITS.maxSaltBytes,
+    maxPasswordBytes: KEYSTORE_LIMITS.maxPasswordBytes,
+  });
 });
