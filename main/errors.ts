@@ -17,6 +17,10 @@ export const ERROR_CODES = [
   // No prebuilt binary or local build of the native addon loads here; the
   // message lists what was tried and how to build from source.
   'ADDON_UNAVAILABLE',
+  // A keystore's MAC did not match its password (nothing was decrypted or created).
+  'WRONG_PASSWORD',
+  // A long operation (a keystore's KDF) was cancelled through its AbortSignal.
+  'ABORTED',
 ] as const;
 
 export type SecureMemoryErrorCode = (typeof ERROR_CODES)[number];

@@ -1,5 +1,7 @@
 export { SecretVault, SecretHandle, type SecretStatus, type VaultStats } from './vault';
 export type { Curve, DerivedKeyInfo, PoolInfo, Signature, SignatureScheme, WalletSecretKind } from './vault';
+export { KEYSTORE_DEFAULTS, KEYSTORE_LIMITS, parseKeystore } from './vault';
+export type { ExportKeystoreOptions, KeystoreCallOptions, KeystoreProgress } from './vault';
 export { platformInfo, type PlatformInfo } from './platform';
 export { SecureMemoryError, ERROR_CODES, type SecureMemoryErrorCode } from './errors';
 export { onLog, type LogEntry, type LogLevel, type LogListener } from './log';

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 
 import { loadAddon } from './addon-loader';
+import type { NativeKeystore } from './vault/keystore';
 
 /** What the OS says about a secret's memory (for pooled storage, its arena). SecretStatus passes most of it on. */
 export interface NativeRegionFacts {
@@ -153,7 +154,7 @@ export interface NativeDerivedKey {
   parentFingerprint: number;
 }
 
-export interface NativeAddon {
+export interface NativeAddon extends NativeKeystore {
   ProtectedRegion: new (size: number, maxSize: number, requireLock: boolean, sealing?: SealingPreference) => NativeRegion;
   platformInfo(): { pageSize: number; memlockLimit: number | null; lockedBytes: number | null };
   setLogListener(listener: ((level: string, message: string) => void) | null): void;

@@ -33,11 +33,27 @@ import {
   type DerivedKeyInfo,
   type Signature,
 } from './vault/wallet';
+import {
+  abortedError,
+  checkCallbacks,
+  checkPassword,
+  exportKdf,
+  freshIv,
+  keystoreJson,
+  parseKeystore,
+  progressCallback,
+  sameBytes,
+  settle,
+  type ExportKeystoreOptions,
+  type KeystoreCallOptions,
+} from './vault/keystore';
 import { secretStatus, type PoolInfo, type SecretStatus, type VaultStats } from './vault/status';
 
 export type { PoolInfo, SecretStatus, VaultStats } from './vault/status';
 export type { SyncResult, WalletSecretKind } from './vault/scope';
 export type { Curve, DerivedKeyInfo, Signature, SignatureScheme } from './vault/wallet';
+export type { ExportKeystoreOptions, KeystoreCallOptions, KeystoreProgress } from './vault/keystore';
+export { KEYSTORE_DEFAULTS, KEYSTORE_LIMITS, parseKeystore } from './vault/keystore';
 
 const MINT = Symbol('SecretHandle mint');
 
@@ -252,6 +268,100 @@ export class SecretVault {
     if (scheme === 'ecdsa') return callNative(() => native.walletSignEcdsa(...args, bytes));
     if (scheme === 'schnorr') return { signature: callNative(() => native.walletSignSchnorr(...args, bytes)) };
     return { signature: callNative(() => native.walletSignEd25519(...args, bytes)) };
+  }
+
+  /**
+   * Decrypts a Web3 Secret Storage v3 keystore (JSON text) into a new
+   * secp256k1 key secret, with the KDF off the main thread. `password` (UTF-8
+   * bytes) is wiped before this returns, whatever happens. Rejects with
+   * WRONG_PASSWORD, ABORTED, or the parse errors of parseKeystore; nothing is
+   * created then. docs/keystore.md has the limits and the threat model.
+   */
+  async importKeystore(json: string, password: Uint8Array, options?: KeystoreCallOptions & { storage?: Storage }): Promise<SecretHandle> {
+    let job;
+    let parsed;
+    let storage: Storage;
+    let callbacks: KeystoreCallOptions;
+    try {
+      const bytes = checkPassword(password, 'importKeystore()');
+      try {
+        const { storage: wanted, ...rest } = checkCallOptions(options, ['storage', 'signal', 'onProgress'], 'importKeystore()');
+        callbacks = checkCallbacks(rest as KeystoreCallOptions, 'importKeystore()');
+        storage = resolveSecretOptions(
+          wanted === undefined ? undefined : { storage: wanted as Storage },
+          this.#options(),
+          'importKeystore()',
+        );
+        parsed = parseKeystore(json);
+        if (callbacks.signal?.aborted) throw abortedError();
+        const { kdf, ciphertext, iv, mac } = parsed;
+        const target = this.#target(storage);
+        job = callNative(() => native.keystoreDecrypt(kdf, bytes, ciphertext, iv, mac, target, progressCallback(callbacks.onProgress)));
+      } finally {
+        bytes.fill(0);
+      }
+    } catch (error) {
+      if (password instanceof Uint8Array) password.fill(0);
+      throw error;
+    }
+    let secret;
+    try {
+      secret = await settle(job, callbacks.signal);
+    } catch (error) {
+      throw fromNativeError(error);
+    }
+    const handle = this.#registerNew(secret, 32, storage, 'secp256k1-key');
+    if (parsed.address !== null) {
+      const entry = this.#entry(handle);
+      const address = callNative(() => native.keystoreAddress(...secretArgs(entry.region, 'secp256k1-key')));
+      if (!sameBytes(address, parsed.address)) {
+        this.destroy(handle);
+        throw new SecureMemoryError('INVALID_ARGUMENT', "keystore: the decrypted key's address is not the file's address");
+      }
+    }
+    return handle;
+  }
+
+  /**
+   * Encrypts a secp256k1 key handle as a Web3 Secret Storage v3 keystore
+   * (JSON text; scrypt n=262144, r=8, p=1 unless options say otherwise),
+   * with the KDF off the main thread. `password` is wiped before this
+   * returns. The key is copied into the job's locked memory at the call, so
+   * destroying the handle meanwhile does not disturb it.
+   */
+  async exportKeystore(key: SecretHandle, password: Uint8Array, options?: ExportKeystoreOptions): Promise<string> {
+    let job;
+    let kdf;
+    let address: Uint8Array;
+    let callbacks: KeystoreCallOptions;
+    const iv = freshIv();
+    try {
+      const bytes = checkPassword(password, 'exportKeystore()');
+      try {
+        const entry = this.#entry(key);
+        const checked = checkCallOptions(options, ['kdf', 'n', 'r', 'p', 'c', 'signal', 'onProgress'], 'exportKeystore()');
+        callbacks = checkCallbacks(checked as KeystoreCallOptions, 'exportKeystore()');
+        kdf = exportKdf(checked as ExportKeystoreOptions);
+        checkKind(entry, ['secp256k1-key'], 'exportKeystore()');
+        if (callbacks.signal?.aborted) throw abortedError();
+        const args = secretArgs(entry.region, 'secp256k1-key');
+        address = callNative(() => native.keystoreAddress(...args));
+        const params = kdf;
+        job = callNative(() => native.keystoreEncrypt(...args, params, bytes, iv, progressCallback(callbacks.onProgress)));
+      } finally {
+        bytes.fill(0);
+      }
+    } catch (error) {
+      if (password instanceof Uint8Array) password.fill(0);
+      throw error;
+    }
+    let sealed;
+    try {
+      sealed = await settle(job, callbacks.signal);
+    } catch (error) {
+      throw fromNativeError(error);
+    }
+    return keystoreJson(kdf, iv, sealed, address);
   }
 
   /**

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include "objects/hardening.h"
+#include "objects/keystore.h"
 #include "objects/log_forwarding.h"
 #include "objects/platform_info.h"
 #include "objects/pool.h"
@@ -53,6 +54,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   export_size(env, exports, "defaultMaxSecretSize", strongroom::kDefaultMaxSecretSize);
   PoolRegistry* pools = DefinePool(env, exports);
   DefineWallet(env, exports, pools, regions);
+  DefineKeystore(env, exports, pools, regions);
   export_function<PoolSlotSize>(env, exports, "poolSlotSize");
   export_size(env, exports, "poolCanarySize", strongroom::kPoolCanarySize);
   export_size(env, exports, "defaultArenaSize", strongroom::kDefaultArenaSize);

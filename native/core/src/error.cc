@@ -16,6 +16,10 @@ const char* error_code_name(ErrorCode code) {
       return "CANARY_CORRUPTED";
     case ErrorCode::OsError:
       return "OS_ERROR";
+    case ErrorCode::WrongPassword:
+      return "WRONG_PASSWORD";
+    case ErrorCode::Aborted:
+      return "ABORTED";
   }
   return "OS_ERROR";
 }

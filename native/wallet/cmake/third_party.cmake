@@ -68,7 +68,7 @@ else()
   target_compile_definitions(strongroom_secp256k1 PRIVATE SECP256K1_LITTLE_ENDIAN)
 endif()
 
-# libtorsion: SHA-2, RIPEMD-160, Keccak, HMAC, base58 and Ed25519 (ecc.c,
+# libtorsion: SHA-2, RIPEMD-160, Keccak, HMAC, AES (keystores), base58 and Ed25519 (ecc.c,
 # which needs mpi, asn1 and drbg, and drbg AES from cipher.c). PBKDF2 is the
 # wallet's own loop over torsion's HMAC, so its state stays in locked memory. Its own header detects the
 # compiler's features (inline assembly for the value barriers, __int128,
@@ -82,8 +82,9 @@ add_library(strongroom_torsion STATIC
 target_include_directories(strongroom_torsion PUBLIC "${torsion_dir}/include")
 
 if(STRONGROOM_SANITIZE AND NOT MSVC)
-  # The ciphers are linked for the DRBG only and never run on the wallet's
-  # paths; instrumenting them costs minutes of compile time for nothing.
+  # cipher.c (the DRBG's AES, and AES-128-CTR for keystores) stays
+  # uninstrumented: instrumenting all its ciphers costs minutes of compile
+  # time; keystores check its AES against RFC 3686's vectors in every build.
   set_source_files_properties("${torsion_dir}/src/cipher.c" PROPERTIES COMPILE_OPTIONS "-fno-sanitize=all")
 endif()
 

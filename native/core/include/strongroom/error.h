@@ -19,6 +19,8 @@ enum class ErrorCode {
   Unsupported,      // this platform has no such call
   CanaryCorrupted,  // the bytes after a secret were overwritten
   OsError,          // any other OS failure (mmap, mprotect, ...)
+  WrongPassword,    // a password-derived MAC did not match (keystores)
+  Aborted,          // the caller cancelled a long operation
 };
 
 const char* error_code_name(ErrorCode code);
