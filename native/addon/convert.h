@@ -171,4 +171,41 @@ inline Napi::Value reason_value(Napi::Env env, const std::string& reason) {
   return reason.empty() ? env.Null() : Napi::Value(Napi::String::New(env, reason));
 }
 
+// What a stored secret reports about itself, pooled or isolated: one shape,
+// the same keys with the same meaning whichever storage holds it. The core's
+// ChunkInfo or RegionInfo (asked of the OS) and the storage's own record.
+struct StorageFacts {
+  std::size_t size = 0;
+  std::size_t locked_bytes = 0;  // the bytes held locked for it (its slot, its data pages)
+  std::size_t mapped_bytes = 0;  // the mapping it lives in, guard pages included
+  bool locked = false;           // the lock call succeeded (our record)
+  strongroom::RangeFacts pages;  // the OS on its data pages
+  // From the OS (page protection) or, under pkey sealing, this thread's PKRU.
+  strongroom::Fact guard_pages = strongroom::Fact::Unknown;
+  strongroom::Fact sealed = strongroom::Fact::Unknown;
+  // How the pages are closed at rest: a protection key, kernel copy,
+  // mprotect/VirtualProtect no-access, or not at all (Windows keeps them
+  // read-only to stay locked), and why not a better method.
+  strongroom::Sealing sealing = strongroom::Sealing::None;
+  std::string sealing_fallback_reason;
+  bool canary_intact = false;
+};
+
+inline Napi::Object storage_facts_object(Napi::Env env, const StorageFacts& facts) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("size", size_value(env, facts.size));
+  out.Set("lockedBytes", size_value(env, facts.locked_bytes));
+  out.Set("mappedBytes", size_value(env, facts.mapped_bytes));
+  out.Set("locked", Napi::Boolean::New(env, facts.locked));
+  out.Set("lockVerified", fact_value(env, facts.pages.locked));
+  out.Set("dumpExcluded", fact_value(env, facts.pages.dump_excluded));
+  out.Set("forkExcluded", fact_value(env, facts.pages.fork_excluded));
+  out.Set("guardPages", fact_value(env, facts.guard_pages));
+  out.Set("sealed", fact_value(env, facts.sealed));
+  out.Set("sealing", Napi::String::New(env, strongroom::sealing_name(facts.sealing)));
+  out.Set("sealingFallbackReason", reason_value(env, facts.sealing_fallback_reason));
+  out.Set("canaryIntact", Napi::Boolean::New(env, facts.canary_intact));
+  return out;
+}
+
 }  // namespace strongroom_addon

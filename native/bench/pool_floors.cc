@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "os.h"
-#include "pool_os.h"
+#include "os_pages.h"
+#include "os_sealing.h"
 #include "strongroom/page_size.h"
 #include "strongroom/platform_memory.h"
 #include "floors.h"

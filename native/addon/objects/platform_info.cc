@@ -15,7 +15,7 @@ Napi::Value PlatformInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
   out.Set("pageSize", size_value(env, strongroom::page_size()));
-  out.Set("memlockLimit", optional_number(env, strongroom::make_locked_page_allocator()->limit()));
+  out.Set("memlockLimit", optional_number(env, strongroom::os_locked_page_allocator().limit()));
   out.Set("lockedBytes", optional_number(env, strongroom::process_locked_bytes()));
   return out;
 }

@@ -307,22 +307,20 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
       return env.Undefined();
     }
     const strongroom::ChunkInfo& c = chunk_info.value();
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("size", size_value(env, c.size));
-    out.Set("lockedBytes", size_value(env, c.slot));
-    out.Set("arenaBytes", size_value(env, c.arena_bytes));
     auto arena = pool->arena_of(chunk);
-    out.Set("mappedBytes", size_value(env, arena.ok() ? arena.value().total_size : 0));
-    out.Set("locked", Napi::Boolean::New(env, c.locked));
-    out.Set("lockVerified", fact_value(env, c.facts.locked));
-    out.Set("dumpExcluded", fact_value(env, c.facts.dump_excluded));
-    out.Set("forkExcluded", fact_value(env, c.facts.fork_excluded));
-    // From the OS (page protection) or, under pkey sealing, this thread's PKRU.
-    out.Set("guardPages", fact_value(env, c.guard_pages_verified));
-    out.Set("sealed", fact_value(env, c.sealed_verified));
-    out.Set("sealing", Napi::String::New(env, strongroom::sealing_name(pool->sealing())));
-    out.Set("sealingFallbackReason", reason_value(env, pool->sealing_fallback_reason()));
-    out.Set("canaryIntact", Napi::Boolean::New(env, c.canary_intact));
+    StorageFacts facts;
+    facts.size = c.size;
+    facts.locked_bytes = c.slot;
+    facts.mapped_bytes = arena.ok() ? arena.value().total_size : 0;
+    facts.locked = c.locked;
+    facts.pages = c.facts;
+    facts.guard_pages = c.guard_pages_verified;
+    facts.sealed = c.sealed_verified;
+    facts.sealing = pool->sealing();
+    facts.sealing_fallback_reason = pool->sealing_fallback_reason();
+    facts.canary_intact = c.canary_intact;
+    Napi::Object out = storage_facts_object(env, facts);
+    out.Set("arenaBytes", size_value(env, c.arena_bytes));
     out.Set("backing", Napi::String::New(env, strongroom::backing_name(pool->backing())));
     return out;
   }

@@ -166,23 +166,19 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     Napi::Env env = info.Env();
     auto* region = Live(env);
     if (region == nullptr) return env.Undefined();
-    const strongroom::RegionInfo facts = region->info();
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("size", size_value(env, region->size()));
-    out.Set("lockedBytes", size_value(env, region->data_pages_size()));
-    out.Set("mappedBytes", size_value(env, facts.mapped_size));
-    out.Set("locked", Napi::Boolean::New(env, region->locked()));
-    out.Set("lockVerified", fact_value(env, facts.pages.locked));
-    out.Set("dumpExcluded", fact_value(env, facts.pages.dump_excluded));
-    out.Set("forkExcluded", fact_value(env, facts.pages.fork_excluded));
-    out.Set("guardPages", fact_value(env, facts.guard_pages));
-    out.Set("sealed", fact_value(env, facts.sealed));
-    // How the pages are closed at rest: a protection key, mprotect/VirtualProtect
-    // no-access, or not at all (Windows keeps them read-only to stay locked).
-    out.Set("sealing", Napi::String::New(env, strongroom::sealing_name(region->sealing())));
-    out.Set("sealingFallbackReason", reason_value(env, region->sealing_fallback_reason()));
-    out.Set("canaryIntact", Napi::Boolean::New(env, region->canary_intact()));
-    return out;
+    const strongroom::RegionInfo os_facts = region->info();
+    StorageFacts facts;
+    facts.size = region->size();
+    facts.locked_bytes = region->data_pages_size();
+    facts.mapped_bytes = os_facts.mapped_size;
+    facts.locked = region->locked();
+    facts.pages = os_facts.pages;
+    facts.guard_pages = os_facts.guard_pages;
+    facts.sealed = os_facts.sealed;
+    facts.sealing = region->sealing();
+    facts.sealing_fallback_reason = region->sealing_fallback_reason();
+    facts.canary_intact = region->canary_intact();
+    return storage_facts_object(env, facts);
   }
 
   Napi::Value Destroy(const Napi::CallbackInfo& info) {

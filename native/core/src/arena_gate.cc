@@ -3,8 +3,8 @@
 #include <cstdint>
 
 #include "canary.h"
-#include "os.h"
-#include "pool_os.h"
+#include "os_pages.h"
+#include "os_sealing.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
@@ -30,7 +30,7 @@ std::size_t last_page(std::size_t offset, std::size_t length) {
   return (offset + length - 1) / page_size();
 }
 
-Protection wanted(const Pool::Arena& arena, std::size_t page) {
+Protection wanted(const PoolArena& arena, std::size_t page) {
   if (arena.page_writers[page] > 0) return Protection::ReadWrite;
   if (arena.page_readers[page] > 0) {
     // Windows rests read-only already; never lower a page below its rest.
@@ -40,7 +40,7 @@ Protection wanted(const Pool::Arena& arena, std::size_t page) {
   return os::at_rest_protection();
 }
 
-void count(Pool::Arena& arena, std::size_t first, std::size_t last, bool write, int delta) {
+void count(PoolArena& arena, std::size_t first, std::size_t last, bool write, int delta) {
   auto& counts = write ? arena.page_writers : arena.page_readers;
   for (std::size_t p = first; p <= last; ++p) {
     counts[p] = static_cast<std::uint16_t>(counts[p] + delta);
@@ -49,7 +49,7 @@ void count(Pool::Arena& arena, std::size_t first, std::size_t last, bool write, 
 
 }  // namespace
 
-Status ArenaGate::seal_new(Pool::Arena& arena) const {
+Status ArenaGate::seal_new(PoolArena& arena) const {
   Status sealed = gate_.seal_at_rest(arena.memory.data, arena.memory.data_size);
   if (!sealed) return sealed;
   const std::size_t pages = arena.memory.data_size / page_size();
@@ -61,7 +61,7 @@ Status ArenaGate::seal_new(Pool::Arena& arena) const {
   return Status();
 }
 
-void ArenaGate::wipe_arena(Pool::Arena& arena) const {
+void ArenaGate::wipe_arena(PoolArena& arena) const {
   // Free space is already zero; a leftover secret (pool destroyed with live
   // chunks) is not.
   if (gate_.sealing() == Sealing::KernelCopy) {
@@ -82,7 +82,7 @@ void ArenaGate::wipe_arena(Pool::Arena& arena) const {
 // Brings pages [first, last] to what their counts want, one mprotect per run
 // of pages with the same target. Stops at the first failure; pages keep their
 // recorded protection, so sealed() stays honest.
-Status ArenaGate::apply(Pool::Arena& arena, std::size_t first, std::size_t last) const {
+Status ArenaGate::apply(PoolArena& arena, std::size_t first, std::size_t last) const {
   const std::size_t page = page_size();
   std::size_t p = first;
   while (p <= last) {
@@ -101,7 +101,7 @@ Status ArenaGate::apply(Pool::Arena& arena, std::size_t first, std::size_t last)
   return Status();
 }
 
-Status ArenaGate::open(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const {
+Status ArenaGate::open(PoolArena& arena, std::size_t offset, std::size_t length, bool write) const {
   if (gate_.sealing() == Sealing::KernelCopy) return Status();  // pages never open
   const std::size_t first = first_page(offset), last = last_page(offset, length);
   auto& counts = write ? arena.page_writers : arena.page_readers;
@@ -121,7 +121,7 @@ Status ArenaGate::open(Pool::Arena& arena, std::size_t offset, std::size_t lengt
   return opened;
 }
 
-Status ArenaGate::close(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const {
+Status ArenaGate::close(PoolArena& arena, std::size_t offset, std::size_t length, bool write) const {
   if (gate_.sealing() == Sealing::KernelCopy) return Status();
   const std::size_t first = first_page(offset), last = last_page(offset, length);
   count(arena, first, last, write, -1);
@@ -131,7 +131,7 @@ Status ArenaGate::close(Pool::Arena& arena, std::size_t offset, std::size_t leng
   return apply(arena, first, last);
 }
 
-bool ArenaGate::sealed(const Pool::Arena& arena, std::size_t offset, std::size_t length) const {
+bool ArenaGate::sealed(const PoolArena& arena, std::size_t offset, std::size_t length) const {
   const Sealing sealing = gate_.sealing();
   if (sealing == Sealing::Pkey) return !os::key_scope_open(gate_.key());
   if (sealing != Sealing::Mprotect && sealing != Sealing::KernelCopy) return false;
@@ -150,8 +150,8 @@ Status ArenaGate::wipe(unsigned char* at, std::size_t size) const {
 }
 
 Result<bool> ArenaGate::canary_intact(const unsigned char* after_secret) const {
-  unsigned char seen[kPoolCanarySize];
-  Status read_back = read(after_secret, seen, kPoolCanarySize);
+  unsigned char seen[Canary::kMaxSize];
+  Status read_back = read(after_secret, seen, pool_canary().size());
   if (!read_back) return read_back.error();
   const bool intact = pool_canary().matches(seen);
   secure_wipe(seen, sizeof seen);

@@ -10,7 +10,7 @@
 #include <cstddef>
 
 #include "page_gate.h"
-#include "pool_arena.h"
+#include "arena.h"
 #include "strongroom/error.h"
 #include "strongroom/locked_page_allocator.h"
 #include "strongroom/sealing.h"
@@ -22,15 +22,15 @@ class ArenaGate {
   ArenaGate(Sealing sealing, int key, LockedPageAllocator& pages) : gate_(sealing, key, pages) {}
 
   // Seals a new arena's data pages and sets up its page records.
-  Status seal_new(Pool::Arena& arena) const;
+  Status seal_new(PoolArena& arena) const;
   // Wipes a whole arena before it is unmapped; logs what it could not do.
-  void wipe_arena(Pool::Arena& arena) const;
+  void wipe_arena(PoolArena& arena) const;
 
   // One scope over [offset, offset + length); scopes nest per page.
-  Status open(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const;
-  Status close(Pool::Arena& arena, std::size_t offset, std::size_t length, bool write) const;
+  Status open(PoolArena& arena, std::size_t offset, std::size_t length, bool write) const;
+  Status close(PoolArena& arena, std::size_t offset, std::size_t length, bool write) const;
   // Closed right now for the calling thread (our record).
-  bool sealed(const Pool::Arena& arena, std::size_t offset, std::size_t length) const;
+  bool sealed(const PoolArena& arena, std::size_t offset, std::size_t length) const;
 
   // Reads and wipes bytes of a chunk: through the kernel under kernel copy,
   // else in place, inside a scope the caller opened.
@@ -40,7 +40,7 @@ class ArenaGate {
   Result<bool> canary_intact(const unsigned char* after_secret) const;
 
  private:
-  Status apply(Pool::Arena& arena, std::size_t first, std::size_t last) const;
+  Status apply(PoolArena& arena, std::size_t first, std::size_t last) const;
 
   PageGate gate_;
 };
@@ -48,7 +48,7 @@ class ArenaGate {
 // Closes a scope when it ends, including when the callback throws.
 class ScopeCloser {
  public:
-  ScopeCloser(const ArenaGate& gate, Pool::Arena& arena, std::size_t offset, std::size_t length, bool write)
+  ScopeCloser(const ArenaGate& gate, PoolArena& arena, std::size_t offset, std::size_t length, bool write)
       : gate_(gate), arena_(arena), offset_(offset), length_(length), write_(write) {}
   ~ScopeCloser();
   ScopeCloser(const ScopeCloser&) = delete;
@@ -57,7 +57,7 @@ class ScopeCloser {
 
  private:
   const ArenaGate& gate_;
-  Pool::Arena& arena_;
+  PoolArena& arena_;
   std::size_t offset_;
   std::size_t length_;
   bool write_;

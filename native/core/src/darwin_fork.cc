@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "os.h"
+#include "os_pages.h"
 #include "strongroom/memlock.h"
 
 namespace strongroom {

@@ -2,26 +2,11 @@
 // nothing of the OS), so its unit tests run on Linux and under wine too.
 #include "strongroom/darwin_region_facts.h"
 
+#include "fact_tally.h"
+
 namespace strongroom {
 namespace darwin {
 namespace {
-
-// Yes while every record seen has the property, No once one lacks it.
-struct Tally {
-  bool any = false;
-  bool all = true;
-  void add(bool value) {
-    any = true;
-    all = all && value;
-  }
-  // A page the OS reported without the property settles No even with a
-  // hole elsewhere; Yes needs the whole range covered.
-  Fact result(bool covered) const {
-    if (any && !all) return Fact::No;
-    if (!covered || !any) return Fact::Unknown;
-    return Fact::Yes;
-  }
-};
 
 bool no_access(int protection) {
   return (protection & (kVmProtRead | kVmProtWrite | kVmProtExecute)) == 0;
@@ -36,7 +21,7 @@ RegionFacts facts_for_range(const std::vector<RegionRecord>& records, std::uint6
   std::uint64_t covered_to = begin;
   std::uint64_t previous_end = 0;
   bool hole = false;
-  Tally locked, fork, sealed;
+  FactTally locked, fork, sealed;
   for (const RegionRecord& record : records) {
     const std::uint64_t record_end = record.start + record.size;
     if (record.size == 0 || record_end < record.start || record.start < previous_end) {

@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "pool_os.h"
+#include "os_sealing.h"
 #include "posix_dumpable.h"
 
 namespace strongroom {

@@ -1,5 +1,5 @@
 // Fork hygiene on Linux: MADV_DONTFORK. Linux has no minherit.
-#include "os.h"
+#include "os_pages.h"
 #include "strongroom/memlock.h"
 
 namespace strongroom {

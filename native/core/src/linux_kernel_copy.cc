@@ -51,8 +51,8 @@
 #include <new>
 #include <string>
 
-#include "os.h"
-#include "pool_os.h"
+#include "os_pages.h"
+#include "os_sealing.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
 

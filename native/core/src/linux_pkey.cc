@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string>
 
-#include "pool_os.h"
+#include "os_sealing.h"
 
 namespace strongroom {
 namespace os {

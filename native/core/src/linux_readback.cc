@@ -3,26 +3,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "fact_tally.h"
 #include "strongroom/readback.h"
 
 namespace strongroom {
-namespace {
-
-struct FactAccumulator {
-  bool any = false;
-  bool all = true;
-  void add(bool value) {
-    any = true;
-    all = all && value;
-  }
-  Fact result(bool covered) const {
-    if (!covered || !any) return Fact::Unknown;
-    return all ? Fact::Yes : Fact::No;
-  }
-};
-
-}  // namespace
-
 RangeFacts query_range(const void* addr, std::size_t len) {
   RangeFacts facts;
   if (addr == nullptr || len == 0) return facts;
@@ -34,7 +18,7 @@ RangeFacts query_range(const void* addr, std::size_t len) {
   std::uintptr_t covered_to = begin;  // mappings come sorted by address
   bool contiguous = true;
   bool in_range = false;
-  FactAccumulator locked, dump, fork, wipe;
+  FactTally locked, dump, fork, wipe;
 
   char line[512];
   while (std::fgets(line, sizeof line, smaps) != nullptr) {
@@ -74,7 +58,7 @@ Fact query_no_access(const void* addr, std::size_t len) {
   const std::uintptr_t end = begin + len;
   std::uintptr_t covered_to = begin;
   bool contiguous = true;
-  FactAccumulator no_access;
+  FactTally no_access;
   char line[512];
   while (std::fgets(line, sizeof line, maps) != nullptr) {
     std::uintptr_t lo = 0, hi = 0;
@@ -101,7 +85,7 @@ Fact query_protection_key(const void* addr, std::size_t len, int key) {
   // A mapping in the range without a ProtectionKey line: the kernel does not
   // show keys here, so nothing can be confirmed.
   bool key_line_seen = true, key_line_missing = false;
-  FactAccumulator tagged;
+  FactTally tagged;
   char line[512];
   while (std::fgets(line, sizeof line, smaps) != nullptr) {
     std::uintptr_t lo = 0, hi = 0;

@@ -12,7 +12,7 @@
 
 #include <cerrno>
 
-#include "pool_os.h"
+#include "os_sealing.h"
 #include "posix_mapping.h"
 #include "strongroom/hardening.h"
 #include "strongroom/page_size.h"

@@ -1,11 +1,11 @@
-// The platform-independent half of the locked page allocator: make_secure
-// composed from the interface, the OS allocator's page operations on
-// platform_memory, and the process-wide OS allocator.
+// The locked page allocator: make_secure composed from the interface, and the
+// OS allocator, whose every operation is the platform_memory / os call of the
+// same name (it adds no behaviour of its own, so there is one for all OSes).
 #include "strongroom/locked_page_allocator.h"
 
 #include "make_secure.h"
-#include "os.h"
-#include "os_locked_page_allocator.h"
+#include "os_pages.h"
+#include "strongroom/hardening.h"
 #include "strongroom/platform_memory.h"
 #include "strongroom/readback.h"
 
@@ -20,46 +20,43 @@ SecureAttributes LockedPageAllocator::make_secure(void* ptr, std::size_t size) {
       [this](void* p, std::size_t n) { return exclude_from_fork(p, n); });
 }
 
-Result<GuardedAllocation> OsLockedPageAllocator::allocate_guarded(std::size_t size, Protection protection) {
-  return platform_memory::allocate_guarded(size, 1, 1, protection);
-}
+namespace {
 
-Status OsLockedPageAllocator::free_guarded(const GuardedAllocation& allocation) {
-  return platform_memory::free_guarded(allocation);
-}
+class OsLockedPageAllocator final : public LockedPageAllocator {
+ public:
+  Result<GuardedAllocation> allocate_guarded(std::size_t size, Protection protection) override {
+    return platform_memory::allocate_guarded(size, 1, 1, protection);
+  }
+  Status free_guarded(const GuardedAllocation& allocation) override {
+    return platform_memory::free_guarded(allocation);
+  }
+  Status lock(void* ptr, std::size_t size) override { return platform_memory::lock(ptr, size); }
+  Status unlock(void* ptr, std::size_t size) override { return platform_memory::unlock(ptr, size); }
+  Status protect(void* ptr, std::size_t size, Protection protection) override {
+    return platform_memory::protect(ptr, size, protection);
+  }
+  bool exclude_from_crash_dumps(void* ptr, std::size_t size) override {
+    return os::exclude_from_crash_dumps(ptr, size);
+  }
+  bool exclude_from_fork(void* ptr, std::size_t size) override { return os::exclude_from_fork(ptr, size); }
+  void forget_crash_dump_exclusion(void* ptr) override { os::forget_crash_dump_exclusion(ptr); }
 
-Status OsLockedPageAllocator::lock(void* ptr, std::size_t size) {
-  return platform_memory::lock(ptr, size);
-}
+  std::optional<std::size_t> limit() override {
+    Result<LockBudget> budget = lock_budget();
+    // A budget that cannot be read is none to spare, never "unlimited".
+    if (!budget.ok()) return std::size_t{0};
+    if (!budget.value().limit) return std::nullopt;
+    return static_cast<std::size_t>(*budget.value().limit);
+  }
+  std::optional<std::uint64_t> locked_bytes() override { return process_locked_bytes(); }
+};
 
-Status OsLockedPageAllocator::unlock(void* ptr, std::size_t size) {
-  return platform_memory::unlock(ptr, size);
-}
-
-Status OsLockedPageAllocator::protect(void* ptr, std::size_t size, Protection protection) {
-  return platform_memory::protect(ptr, size, protection);
-}
-
-bool OsLockedPageAllocator::exclude_from_crash_dumps(void* ptr, std::size_t size) {
-  return os::exclude_from_crash_dumps(ptr, size);
-}
-
-bool OsLockedPageAllocator::exclude_from_fork(void* ptr, std::size_t size) {
-  return os::exclude_from_fork(ptr, size);
-}
-
-void OsLockedPageAllocator::forget_crash_dump_exclusion(void* ptr) {
-  os::forget_crash_dump_exclusion(ptr);
-}
-
-std::optional<std::uint64_t> OsLockedPageAllocator::locked_bytes() {
-  return process_locked_bytes();
-}
+}  // namespace
 
 LockedPageAllocator& os_locked_page_allocator() {
   // Leaked on purpose: regions and pools in static storage may outlive any
   // destructor order we could pick.
-  static LockedPageAllocator* allocator = make_locked_page_allocator().release();
+  static LockedPageAllocator* allocator = new OsLockedPageAllocator();
   return *allocator;
 }
 

@@ -1,6 +1,6 @@
 // Kernel copy needs /proc/self/mem with forced access (Linux). Elsewhere the
 // probe says so and sealing falls back to mprotect / VirtualProtect.
-#include "pool_os.h"
+#include "os_sealing.h"
 
 namespace strongroom {
 namespace os {

@@ -1,6 +1,6 @@
 // Memory protection keys exist only on x86-64 Linux (PKU/OSPKE) here; arm64
 // POE and others are not wired up. Pools seal with mprotect/VirtualProtect.
-#include "pool_os.h"
+#include "os_sealing.h"
 
 namespace strongroom {
 namespace os {

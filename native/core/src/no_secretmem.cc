@@ -1,5 +1,5 @@
 // memfd_secret is Linux-only.
-#include "pool_os.h"
+#include "os_sealing.h"
 #include "strongroom/hardening.h"
 
 namespace strongroom {

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "os.h"
-#include "pool_os.h"
+#include "os_pages.h"
+#include "os_sealing.h"
 #include "strongroom/wipe.h"
 
 namespace strongroom {

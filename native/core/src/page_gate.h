@@ -3,7 +3,7 @@
 //   Pkey        the page tables stay read-write; a scope opens the key for
 //               the calling thread only (PKRU), no system call.
 //   KernelCopy  the pages never open; bytes move through the kernel
-//               (pool_os.h), so open and close do nothing.
+//               (os_sealing.h), so open and close do nothing.
 //   Mprotect    the pages open and seal through the allocator's protect.
 //   None        Windows: pages rest read-only, scopes open them like Mprotect.
 // Internal to the core.

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "os.h"
+#include "os_pages.h"
 #include "strongroom/log.h"
 
 namespace strongroom {

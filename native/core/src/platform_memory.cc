@@ -1,11 +1,12 @@
 // Platform-independent half of platform_memory: composes the per-OS
-// primitives (os.h, posix_memory.cc / win32_memory.cc) into allocations.
+// primitives (os_pages.h, posix_memory.cc / win32_memory.cc) into allocations.
 #include "strongroom/platform_memory.h"
 
+#include <cstdint>
 #include <string>
 
 #include "make_secure.h"
-#include "os.h"
+#include "os_pages.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
 #include "strongroom/wipe.h"
@@ -50,6 +51,16 @@ bool valid_protection(Protection protection) {
 
 std::size_t page_size() {
   return strongroom::page_size();
+}
+
+Status protect(void* ptr, std::size_t size, Protection protection) {
+  const bool page_aligned = (reinterpret_cast<std::uintptr_t>(ptr) & (page_size() - 1)) == 0;
+  if (ptr == nullptr || !page_aligned) {
+    return make_error(ErrorCode::InvalidArgument, "protect needs a page-aligned address");
+  }
+  if (!valid_protection(protection)) return make_error(ErrorCode::InvalidArgument, "unknown protection level");
+  if (size == 0) return Status();
+  return os::protect(ptr, size, protection);
 }
 
 SecureAttributes make_secure(void* ptr, std::size_t size) {

@@ -11,9 +11,9 @@
 
 #include "arena_gate.h"
 #include "canary.h"
-#include "os.h"
+#include "os_pages.h"
 #include "pool_arena.h"
-#include "pool_os.h"
+#include "os_sealing.h"
 #include "scratch.h"
 #include "strongroom/hardening.h"
 #include "strongroom/log.h"

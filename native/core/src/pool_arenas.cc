@@ -5,7 +5,7 @@
 
 #include "arena_gate.h"
 #include "pool_arena.h"
-#include "pool_os.h"
+#include "os_sealing.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
 #include "strongroom/pool.h"
@@ -106,7 +106,7 @@ Result<Pool::Arena*> Pool::new_arena(std::size_t slot) {
                 "pool arena not locked, its secrets may be swapped out: " + arena_memory.lock_error.message);
   }
 
-  auto arena = std::make_unique<Arena>(arena_memory.memory);
+  auto arena = std::make_unique<Arena>(arena_memory.memory, kCachedSlotMax / kPoolAlignment + 1);
   arena->locked = arena_memory.locked;
   arena->kernel_locked = arena_memory.kernel_locked;
   arena->oversize = bytes > standard;

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "os.h"
+#include "os_pages.h"
 #include "posix_mapping.h"
 #include "strongroom/memlock.h"
 #include "strongroom/page_size.h"
@@ -30,10 +30,6 @@ int to_prot(Protection protection) {
       return PROT_READ | PROT_WRITE | PROT_EXEC;
   }
   return PROT_NONE;
-}
-
-bool page_aligned(const void* ptr) {
-  return (reinterpret_cast<std::uintptr_t>(ptr) & (page_size() - 1)) == 0;
 }
 
 }  // namespace
@@ -106,6 +102,14 @@ bool exclude_from_crash_dumps(void* ptr, std::size_t size) {
 // The advice dies with the mapping.
 void forget_crash_dump_exclusion(void*) {}
 
+Status protect(void* ptr, std::size_t size, Protection protection) {
+  if (::mprotect(ptr, size, to_prot(protection)) != 0) {
+    return make_os_error(ErrorCode::OsError, "mprotect", errno,
+                         std::string("could not set protection ") + protection_name(protection));
+  }
+  return Status();
+}
+
 Status unmap(void* ptr, std::size_t size) {
   if (::munmap(ptr, size) != 0) {
     return make_os_error(ErrorCode::OsError, "munmap", errno, "could not unmap memory");
@@ -116,18 +120,6 @@ Status unmap(void* ptr, std::size_t size) {
 }  // namespace os
 
 namespace platform_memory {
-
-Status protect(void* ptr, std::size_t size, Protection protection) {
-  if (ptr == nullptr || !page_aligned(ptr)) {
-    return make_error(ErrorCode::InvalidArgument, "protect needs a page-aligned address");
-  }
-  if (size == 0) return Status();
-  if (::mprotect(ptr, size, to_prot(protection)) != 0) {
-    return make_os_error(ErrorCode::OsError, "mprotect", errno,
-                         std::string("could not set protection ") + protection_name(protection));
-  }
-  return Status();
-}
 
 // The memlock.h wrappers make the call; this layer adds the policy: a
 // refused lock is LockFailed, with the budget as the likely cause.

@@ -5,9 +5,9 @@
 #include <string>
 
 #include "canary.h"
-#include "os.h"
+#include "os_pages.h"
 #include "page_gate.h"
-#include "pool_os.h"
+#include "os_sealing.h"
 #include "scratch.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"

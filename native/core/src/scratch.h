@@ -8,7 +8,7 @@
 #include <cstddef>
 
 #include "strongroom/error.h"
-#include "strongroom/protected_region.h"
+#include "strongroom/memory_types.h"
 
 namespace strongroom {
 

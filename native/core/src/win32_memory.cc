@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "os.h"
+#include "os_pages.h"
 #include "strongroom/page_size.h"
 #include "strongroom/platform_memory.h"
 
@@ -27,10 +27,6 @@ DWORD to_protect(Protection protection) {
       return PAGE_EXECUTE_READWRITE;
   }
   return PAGE_NOACCESS;
-}
-
-bool page_aligned(const void* ptr) {
-  return (reinterpret_cast<std::uintptr_t>(ptr) & (page_size() - 1)) == 0;
 }
 
 int last_error() {
@@ -123,14 +119,25 @@ bool exclude_from_crash_dumps(void* ptr, std::size_t size) {
   return wer_register(ptr, static_cast<DWORD>(size)) == S_OK;
 }
 
-// Windows has no fork: nothing to exclude from.
+// Windows has no fork: nothing to exclude from, no child to tell.
 bool exclude_from_fork(void*, std::size_t) {
   return false;
 }
 
+void call_in_forked_child(void (*)()) {}
+
 void forget_crash_dump_exclusion(void* ptr) {
   static const WerUnregisterFn wer_unregister = kernel32_function<WerUnregisterFn>("WerUnregisterExcludedMemoryBlock");
   if (wer_unregister != nullptr) (void)wer_unregister(ptr);
+}
+
+Status protect(void* ptr, std::size_t size, Protection protection) {
+  DWORD old_protect = 0;
+  if (!VirtualProtect(ptr, size, to_protect(protection), &old_protect)) {
+    return make_os_error(ErrorCode::OsError, "VirtualProtect", last_error(),
+                         std::string("could not set protection ") + protection_name(protection));
+  }
+  return Status();
 }
 
 Status unmap(void* ptr, std::size_t size) {
@@ -149,19 +156,6 @@ Status unmap(void* ptr, std::size_t size) {
 }  // namespace os
 
 namespace platform_memory {
-
-Status protect(void* ptr, std::size_t size, Protection protection) {
-  if (ptr == nullptr || !page_aligned(ptr)) {
-    return make_error(ErrorCode::InvalidArgument, "protect needs a page-aligned address");
-  }
-  if (size == 0) return Status();
-  DWORD old_protect = 0;
-  if (!VirtualProtect(ptr, size, to_protect(protection), &old_protect)) {
-    return make_os_error(ErrorCode::OsError, "VirtualProtect", last_error(),
-                         std::string("could not set protection ") + protection_name(protection));
-  }
-  return Status();
-}
 
 Status lock(void* ptr, std::size_t size) {
   if (size == 0) return Status();

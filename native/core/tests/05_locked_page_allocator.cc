@@ -1,8 +1,13 @@
-// The locked page allocator: allocation success and lock success are separate; free wipes,
-// unlocks and unmaps; limit() is the OS's lock budget.
+// The OS locked page allocator, through the operations Pool and
+// ProtectedRegion use: guarded mappings whose data pages are zeroed and
+// writable between no-access guards, make_secure's lock and exclusions as the
+// OS reports them, the lock given back by unlock, and limit() as the OS's
+// lock budget.
 #include <cstring>
+#include <string>
 
 #include "os_probe.h"
+#include "strongroom/hardening.h"
 #include "strongroom/locked_page_allocator.h"
 #include "strongroom/page_size.h"
 #include "strongroom/readback.h"
@@ -11,23 +16,27 @@
 using namespace strongroom;
 using namespace strongroom_test;
 
-TEST_CASE("allocate_locked maps zeroed, writable, locked pages") {
-  auto allocator = make_locked_page_allocator();
-  CHECK_EQ(allocator->page_size(), page_size());
-  bool locked = false;
-  auto p = allocator->allocate_locked(100, &locked);
-  REQUIRE_OK(p);
-  CHECK(locked);  // within the default budget
-  unsigned char* bytes = static_cast<unsigned char*>(p.value());
+TEST_CASE("allocate_guarded and make_secure give zeroed, writable, locked pages between guards") {
+  LockedPageAllocator& pages = os_locked_page_allocator();
+  auto mapped = pages.allocate_guarded(100, Protection::ReadWrite);
+  REQUIRE_OK(mapped);
+  const GuardedAllocation memory = mapped.value();
+  CHECK_EQ(memory.data_size, page_size());
+  CHECK_EQ(memory.total_size, 3 * page_size());
+  CHECK_EQ(memory.data, static_cast<unsigned char*>(memory.base) + page_size());
   bool zero = true;
-  for (std::size_t i = 0; i < page_size(); ++i) zero = zero && bytes[i] == 0;
+  for (std::size_t i = 0; i < memory.data_size; ++i) zero = zero && memory.data[i] == 0;
   CHECK(zero);
-  std::memset(bytes, 0x42, 100);
-  RangeFacts facts = query_range(bytes, page_size());
+  std::memset(memory.data, 0x42, 100);
+
+  const SecureAttributes secure = pages.make_secure(memory.data, memory.data_size);
+  CHECK(secure.locked);  // within the default budget
+  const RangeFacts facts = query_range(memory.data, memory.data_size);
   if (kLinux) {
     CHECK(facts.locked == Fact::Yes);
     CHECK(facts.dump_excluded == Fact::Yes);
     CHECK(facts.fork_excluded == Fact::Yes);
+    CHECK(secure.dump_excluded && secure.fork_excluded);
   } else if (kDarwin) {
     CHECK(facts.locked == Fact::Yes);
     CHECK(facts.fork_excluded == Fact::Yes);
@@ -37,42 +46,53 @@ TEST_CASE("allocate_locked maps zeroed, writable, locked pages") {
   } else {
     CHECK(facts.locked == Fact::Unknown);  // wine / no read-back: unverified, never Yes
   }
-  allocator->free_locked(bytes, 100);
+  // The guards are no-access as the OS reports them (Unknown where it cannot say).
+  CHECK(query_no_access(memory.base, page_size()) != Fact::No);
+  CHECK(query_no_access(memory.data + memory.data_size, page_size()) != Fact::No);
+  CHECK(query_no_access(memory.data, memory.data_size) != Fact::Yes);
+
+  std::memset(memory.data, 0, memory.data_size);
+  REQUIRE_OK(pages.unlock(memory.data, memory.data_size));
+  if (secure.dump_excluded) pages.forget_crash_dump_exclusion(memory.data);
+  REQUIRE_OK(pages.free_guarded(memory));
 }
 
-TEST_CASE("allocate_locked refuses zero and overflowing lengths") {
-  auto allocator = make_locked_page_allocator();
-  bool locked = true;
-  auto zero = allocator->allocate_locked(0, &locked);
+TEST_CASE("allocate_guarded refuses zero and overflowing sizes") {
+  LockedPageAllocator& pages = os_locked_page_allocator();
+  auto zero = pages.allocate_guarded(0, Protection::ReadWrite);
   CHECK(!zero.ok() && zero.error().code == ErrorCode::InvalidSize);
-  CHECK(!locked);
-  auto huge = allocator->allocate_locked(static_cast<std::size_t>(-1), &locked);
+  auto huge = pages.allocate_guarded(static_cast<std::size_t>(-1), Protection::ReadWrite);
   CHECK(!huge.ok() && huge.error().code == ErrorCode::InvalidSize);
+  // Guard pages cannot be added past the end of the address space either.
+  auto nearly = pages.allocate_guarded(static_cast<std::size_t>(-1) - page_size(), Protection::ReadWrite);
+  CHECK(!nearly.ok() && nearly.error().code == ErrorCode::InvalidSize);
 }
 
-TEST_CASE("free_locked gives the lock back (VmLck returns to baseline)") {
+TEST_CASE("lock, then unlock, gives the lock back (VmLck returns to baseline)") {
   if (!process_locked_bytes()) skip("this OS does not report the process's locked bytes");
-  auto allocator = make_locked_page_allocator();
-  std::uint64_t before = *process_locked_bytes();
-  bool locked = false;
-  auto p = allocator->allocate_locked(3 * page_size(), &locked);
-  REQUIRE_OK(p);
-  REQUIRE(locked);
-  CHECK_EQ(*process_locked_bytes(), before + 3 * page_size());
-  allocator->free_locked(p.value(), 3 * page_size());
-  CHECK_EQ(*process_locked_bytes(), before);
-  allocator->free_locked(nullptr, 0);  // no-op
+  LockedPageAllocator& pages = os_locked_page_allocator();
+  const std::uint64_t before = *pages.locked_bytes();
+  auto mapped = pages.allocate_guarded(3 * page_size(), Protection::ReadWrite);
+  REQUIRE_OK(mapped);
+  const GuardedAllocation memory = mapped.value();
+  REQUIRE_OK(pages.lock(memory.data, memory.data_size));
+  CHECK_EQ(*pages.locked_bytes(), before + 3 * page_size());
+  REQUIRE_OK(pages.unlock(memory.data, memory.data_size));
+  CHECK_EQ(*pages.locked_bytes(), before);
+  REQUIRE_OK(pages.free_guarded(memory));
+  CHECK(!pages.free_guarded(GuardedAllocation()).ok());  // a null mapping is refused, not unmapped
 }
 
 TEST_CASE("limit() is the OS lock budget") {
-  auto allocator = make_locked_page_allocator();
-  auto limit = allocator->limit();
+  auto limit = os_locked_page_allocator().limit();
+  auto budget = lock_budget();
+  REQUIRE_OK(budget);
   if (kWindows) {
     REQUIRE(limit.has_value());  // derived from the minimum working set
     CHECK(*limit > 0);
-  } else if (limit) {
-    CHECK(*limit > 0);
   }
+  CHECK(limit.has_value() == budget.value().limit.has_value());
+  if (limit) CHECK_EQ(static_cast<std::uint64_t>(*limit), *budget.value().limit);
   std::printf("    lock budget: %s\n", limit ? std::to_string(*limit).c_str() : "none");
 }
 

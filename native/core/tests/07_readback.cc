@@ -64,6 +64,26 @@ TEST_CASE("a range that is partly locked is not locked") {
   REQUIRE_OK(platform_memory::free(a.value()));
 }
 
+TEST_CASE("a page reported without a fact settles No, even beside a hole") {
+  if (!kLinux && !kDarwin) skip("per-page lock read-back without locking is Linux and macOS only");
+  const std::size_t page = platform_memory::page_size();
+  auto a = platform_memory::allocate(3 * page, 8, Protection::ReadWrite, AllocationType::Regular);
+  REQUIRE_OK(a);
+  auto* first = static_cast<unsigned char*>(a.value().ptr);
+  Allocation middle = a.value();
+  middle.ptr = first + page;
+  middle.size = page;
+  REQUIRE_OK(platform_memory::free(middle));  // a hole between two plain pages
+  const RangeFacts facts = query_range(first, 3 * page);
+  CHECK(facts.locked == Fact::No);                                 // the OS reported unlocked pages: not Unknown
+  CHECK(query_range(first + page, page).locked == Fact::Unknown);  // the hole alone
+  Allocation rest = a.value();
+  rest.size = page;
+  REQUIRE_OK(platform_memory::free(rest));
+  rest.ptr = first + 2 * page;
+  REQUIRE_OK(platform_memory::free(rest));
+}
+
 TEST_CASE("an unmapped range is Unknown, never Yes") {
   const std::size_t page = platform_memory::page_size();
   auto a = platform_memory::allocate(page, 8, Protection::ReadWrite, AllocationType::Regular);

@@ -1,5 +1,5 @@
 // A child without CAP_IPC_LOCK and with RLIMIT_MEMLOCK = 64 KiB: the page
-// allocator still allocates but says locked = false; a region that requires
+// allocator still maps, and make_secure says locked = false; a region that requires
 // locking fails with the mlock error and leaks nothing; best effort works.
 #include <grp.h>
 #include <sys/resource.h>
@@ -40,21 +40,25 @@ std::string limited_child_body() {
   std::string failures;
   auto fail = [&failures](const std::string& what) { failures += what + "; "; };
 
-  auto allocator = make_locked_page_allocator();
-  auto limit = allocator->limit();
+  LockedPageAllocator& pages = os_locked_page_allocator();
+  auto limit = pages.limit();
   if (!limit || *limit != kLimit) fail("limit() should be 64 KiB");
 
   set_log_hook(&record, nullptr);
-  bool locked = true;
-  auto big = allocator->allocate_locked(2 * kLimit, &locked);
+  auto big = pages.allocate_guarded(2 * kLimit, Protection::ReadWrite);
   if (!big.ok()) {
-    fail("allocate_locked should still allocate: " + big.error().message);
+    fail("allocate_guarded should still map: " + big.error().message);
   } else {
-    if (locked) fail("allocate_locked over the limit should report locked = false");
+    const GuardedAllocation memory = big.value();
+    SecureAttributes secure = pages.make_secure(memory.data, memory.data_size);
+    if (secure.locked) fail("make_secure over the limit should report locked = false");
+    if (secure.lock_error.code != ErrorCode::LockFailed) fail("the refused lock should be LockFailed");
     if (g_warnings.empty()) fail("a refused lock should be logged as a warning");
-    if (query_range(big.value(), 2 * kLimit).locked != Fact::No) fail("OS should say not locked");
-    std::memset(big.value(), 0x77, 2 * kLimit);  // still usable memory
-    allocator->free_locked(big.value(), 2 * kLimit);
+    if (!secure.dump_excluded) fail("the exclusions should still hold when the lock is refused");
+    if (query_range(memory.data, memory.data_size).locked != Fact::No) fail("OS should say not locked");
+    std::memset(memory.data, 0x77, memory.data_size);  // still usable memory
+    std::memset(memory.data, 0, memory.data_size);
+    if (!pages.free_guarded(memory).ok()) fail("free_guarded should unmap");
   }
   set_log_hook(nullptr, nullptr);
 

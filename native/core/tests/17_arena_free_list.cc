@@ -33,13 +33,7 @@ class FakePageAllocator final : public LockedPageAllocator {
   std::size_t maps = 0, frees = 0, locks = 0, unlocks = 0, protects = 0;
   std::size_t freed_unwiped = 0, freed_locked = 0, dump_exclusions = 0, fork_exclusions = 0;
 
-  Result<void*> allocate_locked(std::size_t, bool* locking_success) override {
-    *locking_success = false;
-    return make_error(ErrorCode::Unsupported, "the fake maps guarded pages only");
-  }
-  void free_locked(void*, std::size_t) override {}
   std::optional<std::size_t> limit() override { return budget; }
-  std::size_t page_size() const override { return strongroom::page_size(); }
 
   Result<GuardedAllocation> allocate_guarded(std::size_t size, Protection protection) override {
     const std::size_t page = page_size();

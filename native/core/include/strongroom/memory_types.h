@@ -1,6 +1,6 @@
 // The value types every memory layer speaks: a protection level, a guarded
-// mapping and what securing a range got. Kept apart from platform_memory.h so that the per-OS
-// primitives (os.h) can name them without including the layer built on them.
+// mapping, what securing a range got, and what to do when a lock is refused. Kept apart from platform_memory.h so that
+// the per-OS primitives (os_pages.h) can name them without including the layer built on them.
 #pragma once
 
 #include <cstddef>
@@ -36,6 +36,13 @@ struct SecureAttributes {
   bool dump_excluded = false;
   bool fork_excluded = false;
   Error lock_error;  // meaningful only when !locked
+};
+
+// What a region, a pool or a scratch buffer does when the OS refuses to lock
+// its pages.
+enum class LockPolicy {
+  Require,     // a refused lock is an error (LockFailed); nothing is leaked
+  BestEffort,  // a refused lock is logged and reported as not locked
 };
 
 }  // namespace strongroom

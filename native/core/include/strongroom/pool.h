@@ -68,7 +68,8 @@
 
 namespace strongroom {
 
-class ArenaGate;  // internal: opens and seals arena pages
+class ArenaGate;   // internal: opens and seals arena pages
+struct PoolArena;  // internal: an arena's record (src/arena.h)
 
 constexpr std::size_t kPoolAlignment = 8;
 constexpr std::size_t kPoolCanarySize = 8;
@@ -189,7 +190,7 @@ class Pool {
   Result<unsigned char*> address_of(PoolChunk chunk) const;
   Result<GuardedAllocation> arena_of(PoolChunk chunk) const;
 
-  struct Arena;
+  using Arena = PoolArena;
 
  private:
   Pool(const PoolOptions& options, LockedPageAllocator& pages);

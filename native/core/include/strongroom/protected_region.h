@@ -46,11 +46,6 @@ class PageGate;  // src/page_gate.h: opens and seals the data pages
 constexpr std::size_t kCanarySize = 16;
 constexpr std::size_t kDefaultMaxSecretSize = 1024 * 1024;  // 1 MiB
 
-enum class LockPolicy {
-  Require,     // a refused lock is an error (LockFailed); nothing is leaked
-  BestEffort,  // a refused lock is logged and reported by locked()
-};
-
 struct RegionOptions {
   std::size_t max_size = kDefaultMaxSecretSize;
   LockPolicy lock_policy = LockPolicy::Require;

@@ -1,6 +1,6 @@
-// What the per-OS files give the pool (pool.cc) and regions: memory
-// protection keys, kernel copy and memfd_secret-backed arenas. Internal to
-// the core.
+// The sealing primitives each OS file provides to the sealing layer, pools
+// and regions: memory protection keys, kernel copy and memfd_secret-backed
+// arenas. Internal to the core.
 #pragma once
 
 #include <cstddef>

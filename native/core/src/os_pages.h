@@ -1,4 +1,6 @@
-// What each OS file provides to the shared code. Internal to the core.
+// The page primitives each OS file provides to the shared code: page size,
+// mapping, protection, crash-dump and fork exclusion, the at-rest protection.
+// Internal to the core.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +21,9 @@ Result<void*> map_large_pages(std::size_t size, Protection protection);
 // The large page size, or 0 when the platform has none.
 std::size_t large_page_size();
 Status unmap(void* ptr, std::size_t size);
+// mprotect / VirtualProtect, no checks: platform_memory::protect checks the
+// arguments once for every OS.
+Status protect(void* ptr, std::size_t size, Protection protection);
 
 // Excludes the range from crash dumps where the OS offers a way, and says
 // whether it did: MADV_DONTDUMP / MADV_NOCORE on POSIX, Windows Error
@@ -32,6 +37,9 @@ bool exclude_from_crash_dumps(void* ptr, std::size_t size);
 bool exclude_from_fork(void* ptr, std::size_t size);
 // Drops a Windows WER registration before the range is freed; no-op on POSIX.
 void forget_crash_dump_exclusion(void* ptr);
+// Has `handler` run in the child after every fork (pthread_atfork on POSIX,
+// posix_fork.cc); nothing on Windows, which has no fork.
+void call_in_forked_child(void (*handler)());
 
 // The protection a ProtectedRegion keeps at rest. NoAccess where that keeps
 // the pages locked (POSIX); ReadOnly on Windows, where PAGE_NOACCESS on a
