@@ -1,5 +1,5 @@
 export { SecretVault, SecretHandle, type SecretStatus, type VaultStats } from './vault';
-export type { Curve, DerivedKeyInfo, PoolInfo, Signature, SignatureScheme, WalletSecretKind } from './vault';
+export type { Curve, DerivedKeyInfo, MnemonicWordCount, PoolInfo, Signature, SignatureScheme, WalletSecretKind } from './vault';
 export { platformInfo, type PlatformInfo } from './platform';
 export { SecureMemoryError, ERROR_CODES, type SecureMemoryErrorCode } from './errors';
 export { onLog, type LogEntry, type LogLevel, type LogListener } from './log';
