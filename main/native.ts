@@ -212,7 +212,7 @@ export interface NativeAddon {
   walletMnemonicToSeed(...args: [...NativeSecretArgs, passphrase: Uint8Array | null, target: NativeSecretTarget]): NativeNewSecret;
   /** BIP-32 (secp256k1) or SLIP-10 (ed25519, hardened steps only) from a seed. */
   walletDeriveKey(
-    ...args: [...NativeSecretArgs, curve: 'secp256k1' | 'ed25519', path: string, target: NativeSecretTarget, extendedPublicKey: boolean]
+    ...args: [...NativeSecretArgs, curve: 'secp256k1' | 'ed25519', path: string, target: NativeSecretTarget, extendedPublicKey?: boolean]
   ): NativeDerivedKey;
   walletPublicKey(...args: NativeSecretArgs): Uint8Array;
   /** RFC 6979, low s; signature is r || s. */
