@@ -11,6 +11,8 @@
 //   3. Capacity under an 8 MiB RLIMIT_MEMLOCK, in a child (child-capacity.js).
 //   4. inspect() with 10,000 live secrets.
 //   5. 1,000,000-operation churn: VmLck, RSS and stats before and after.
+//   6. Wallet crypto: sign, derive and mnemonic -> seed natively on sealed
+//      secrets, against @noble/curves, @scure/bip32 and @scure/bip39.
 // Then the targets (targets.js). format.js prints; measure.js times.
 'use strict';
 
@@ -31,7 +33,9 @@ if (typeof global.gc !== 'function') {
 const { isLinux, quick } = require('./measure');
 const targets = require('./targets');
 
-const TABLES = ['01-allocate-free', '02-read-scope', '03-capacity', '04-inspect', '05-churn'].map((name) => require(`./tables/${name}`));
+const TABLES = ['01-allocate-free', '02-read-scope', '03-capacity', '04-inspect', '05-churn', '06-wallet'].map((name) =>
+  require(`./tables/${name}`),
+);
 
 const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'dist', 'main', 'index.js');

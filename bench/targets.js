@@ -7,6 +7,7 @@
 
 const { fmtNs, fmtRatio, kib, ratio, speed, table } = require('./format');
 const { floorOf } = require('./tables/02-read-scope');
+const wallet = require('./tables/06-wallet');
 
 const EQUIVALENTS = ['kernel-copy', 'mprotect'];
 
@@ -104,6 +105,7 @@ function targets(results, { methods }) {
     measured: `VmLck ${kib(ch.before.vmLck)} -> ${kib(ch.after.vmLck)}, stats ${ch.statsBackAtBaseline ? 'equal' : 'differ'}`,
     met: ch.vmLckBackAtBaseline && ch.statsBackAtBaseline,
   });
+  if (results.wallet !== undefined) out.push(...wallet.targets(results, { methods }, missing));
   return out;
 }
 

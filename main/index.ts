@@ -1,5 +1,5 @@
 export { SecretVault, SecretHandle, type SecretStatus, type VaultStats } from './vault';
-export type { Curve, DerivedKeyInfo, PoolInfo, Signature, SignatureScheme, WalletSecretKind } from './vault';
+export type { Curve, DerivedKeyInfo, MnemonicWordCount, PoolInfo, Signature, SignatureScheme, WalletSecretKind } from './vault';
 export { KEYSTORE_DEFAULTS, KEYSTORE_LIMITS, parseKeystore } from './vault';
 export type { ExportKeystoreOptions, KeystoreCallOptions, KeystoreProgress } from './vault';
 export { platformInfo, type PlatformInfo } from './platform';

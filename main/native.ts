@@ -135,7 +135,13 @@ export interface NativeWireLimits {
 /** The kind of secret a wallet function reads (the vault's record says which). */
 export type NativeSecretKind = 'seed' | 'mnemonic' | 'secp256k1-key' | 'ed25519-key';
 /** Where a new wallet secret goes: a pool's id, or a new ProtectedRegion made with these options. */
-export type NativeSecretTarget = number | { maxSize: number; requireLock: boolean; sealing: SealingPreference };
+export type NativeSecretTarget = number | NativeRegionOptions;
+/** The options of a new ProtectedRegion made by a wallet function. */
+export interface NativeRegionOptions {
+  maxSize: number;
+  requireLock: boolean;
+  sealing: SealingPreference;
+}
 /** A new wallet secret: its chunk id in the target pool, or the new ProtectedRegion. */
 export type NativeNewSecret = number | NativeRegion;
 /**
@@ -152,6 +158,8 @@ export interface NativeDerivedKey {
   childIndex: number;
   fingerprint: number;
   parentFingerprint: number;
+  /** BIP-32 "xpub…" (secp256k1), when asked for. */
+  extendedPublicKey?: string;
 }
 
 export interface NativeAddon extends NativeKeystore {
@@ -190,11 +198,22 @@ export interface NativeAddon extends NativeKeystore {
   poolWrite(pool: number, chunk: number, source: Uint8Array): void;
   poolReadInto(pool: number, chunk: number, target: Uint8Array): void;
   poolFree(pool: number, chunk: number): void;
+  /** A new English mnemonic of `words` words from CSPRNG entropy; `size` is its length in bytes. */
+  walletGenerateMnemonic(words: number, target: NativeSecretTarget): { secret: NativeNewSecret; size: number };
+  /** Throws (INVALID_ARGUMENT) unless every word is in the English list and the checksum matches. */
+  walletCheckMnemonic(...args: NativeSecretArgs): void;
+  /**
+   * walletMnemonicToSeed on the libuv pool. The mnemonic and passphrase are copied into regions made with `work`
+   * before it returns; the seed comes back when the KDF is done.
+   */
+  walletMnemonicToSeedAsync(
+    ...args: [...NativeSecretArgs, passphrase: Uint8Array | null, target: NativeSecretTarget, work: NativeRegionOptions]
+  ): Promise<NativeNewSecret>;
   /** BIP-39 seed (64 bytes) of an English mnemonic (words and checksum checked); passphrase NFKD UTF-8. */
   walletMnemonicToSeed(...args: [...NativeSecretArgs, passphrase: Uint8Array | null, target: NativeSecretTarget]): NativeNewSecret;
   /** BIP-32 (secp256k1) or SLIP-10 (ed25519, hardened steps only) from a seed. */
   walletDeriveKey(
-    ...args: [...NativeSecretArgs, curve: 'secp256k1' | 'ed25519', path: string, target: NativeSecretTarget]
+    ...args: [...NativeSecretArgs, curve: 'secp256k1' | 'ed25519', path: string, target: NativeSecretTarget, extendedPublicKey?: boolean]
   ): NativeDerivedKey;
   walletPublicKey(...args: NativeSecretArgs): Uint8Array;
   /** RFC 6979, low s; signature is r || s. */

@@ -19,10 +19,12 @@ import { scoped, type Entry, type SyncResult, type WalletSecretKind } from './va
 import {
   checkCallOptions,
   checkCurve,
+  checkExtendedPublicKey,
   checkKind,
   checkMessage,
   checkPath,
   checkScheme,
+  checkWordCount,
   DERIVED_KEY_BYTES,
   MNEMONIC_MAX_BYTES,
   MNEMONIC_SEED_BYTES,
@@ -31,6 +33,7 @@ import {
   SEED_MIN_BYTES,
   secretArgs,
   type DerivedKeyInfo,
+  type MnemonicWordCount,
   type Signature,
 } from './vault/wallet';
 import {
@@ -51,9 +54,18 @@ import { secretStatus, type PoolInfo, type SecretStatus, type VaultStats } from 
 
 export type { PoolInfo, SecretStatus, VaultStats } from './vault/status';
 export type { SyncResult, WalletSecretKind } from './vault/scope';
-export type { Curve, DerivedKeyInfo, Signature, SignatureScheme } from './vault/wallet';
+export type { Curve, DerivedKeyInfo, MnemonicWordCount, Signature, SignatureScheme } from './vault/wallet';
 export type { ExportKeystoreOptions, KeystoreCallOptions, KeystoreProgress } from './vault/keystore';
 export { KEYSTORE_DEFAULTS, KEYSTORE_LIMITS, parseKeystore } from './vault/keystore';
+
+/** A native promise's rejection as a SecureMemoryError with its code. */
+async function nativePromise<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    throw fromNativeError(error);
+  }
+}
 
 const MINT = Symbol('SecretHandle mint');
 
@@ -200,6 +212,103 @@ export class SecretVault {
     }
   }
 
+  /**
+   * importMnemonic() with the KDF (PBKDF2-HMAC-SHA512, 2048 rounds) on the
+   * libuv thread pool: the main thread is free while the seed is computed.
+   * Before this returns, `bytes` is checked (words and checksum) and wiped as
+   * by importMnemonic(), and the words and passphrase are copied natively;
+   * a refused mnemonic leaves `bytes` as it was. Resolves to the seed handle.
+   */
+  async importMnemonicAsync(bytes: Uint8Array, options?: { passphrase?: string; storage?: Storage }): Promise<SecretHandle> {
+    const source = checkImportBytes(bytes, MNEMONIC_MAX_BYTES);
+    const { passphrase, storage: wanted } = checkCallOptions(options, ['passphrase', 'storage'], 'importMnemonicAsync()');
+    const storage = resolveSecretOptions(wanted === undefined ? undefined : { storage: wanted }, this.#options(), 'importMnemonicAsync()');
+    const salt = passphraseBytes(passphrase, 'importMnemonicAsync()');
+    let pending: Promise<NativeNewSecret>;
+    try {
+      pending = this.#importChecked(source, storage, (mnemonic) => {
+        try {
+          callNative(() => native.walletCheckMnemonic(...secretArgs(mnemonic, 'mnemonic')));
+          return this.#seedAsync(mnemonic, salt, storage);
+        } finally {
+          mnemonic.destroy();
+        }
+      });
+    } finally {
+      salt?.fill(0);
+    }
+    return this.#registerNew(await nativePromise(pending), MNEMONIC_SEED_BYTES, storage, 'seed');
+  }
+
+  /**
+   * A new BIP-39 English mnemonic of options.words words (12, 15, 18, 21 or
+   * 24; default 24) from CSPRNG entropy, made natively: the entropy never
+   * exists in JavaScript, and the words only inside read(handle, fn) (NFKD
+   * UTF-8, single spaces), for a UI that shows them once for backup. Turn it
+   * into a seed with mnemonicToSeed(); destroy it when it is no longer shown.
+   */
+  generateMnemonic(options?: { words?: MnemonicWordCount; storage?: Storage }): SecretHandle {
+    const { words: wantedWords, storage: wanted } = checkCallOptions(options, ['words', 'storage'], 'generateMnemonic()');
+    const words = checkWordCount(wantedWords);
+    const storage = resolveSecretOptions(wanted === undefined ? undefined : { storage: wanted }, this.#options(), 'generateMnemonic()');
+    const target = this.#target(storage);
+    const made = callNative(() => native.walletGenerateMnemonic(words, target));
+    return this.#registerNew(made.secret, made.size, storage, 'mnemonic');
+  }
+
+  /**
+   * The BIP-39 seed of a mnemonic handle (from generateMnemonic()) and
+   * options.passphrase, in a new seed secret; the words never enter
+   * JavaScript. The mnemonic handle stays alive: destroy it when done.
+   */
+  mnemonicToSeed(mnemonic: SecretHandle, options?: { passphrase?: string; storage?: Storage }): SecretHandle {
+    const entry = this.#entry(mnemonic);
+    const { passphrase, storage: wanted } = checkCallOptions(options, ['passphrase', 'storage'], 'mnemonicToSeed()');
+    checkKind(entry, ['mnemonic'], 'mnemonicToSeed()');
+    const storage = resolveSecretOptions(wanted === undefined ? undefined : { storage: wanted }, this.#options(), 'mnemonicToSeed()');
+    const target = this.#target(storage);
+    const salt = passphraseBytes(passphrase, 'mnemonicToSeed()');
+    try {
+      const seed = callNative(() => native.walletMnemonicToSeed(...secretArgs(entry.region, 'mnemonic'), salt, target));
+      return this.#registerNew(seed, MNEMONIC_SEED_BYTES, storage, 'seed');
+    } finally {
+      salt?.fill(0);
+    }
+  }
+
+  /**
+   * mnemonicToSeed() with the KDF on the libuv thread pool. The words and
+   * passphrase are copied natively before this returns, so the mnemonic
+   * handle may be destroyed at once.
+   */
+  async mnemonicToSeedAsync(mnemonic: SecretHandle, options?: { passphrase?: string; storage?: Storage }): Promise<SecretHandle> {
+    const entry = this.#entry(mnemonic);
+    const { passphrase, storage: wanted } = checkCallOptions(options, ['passphrase', 'storage'], 'mnemonicToSeedAsync()');
+    checkKind(entry, ['mnemonic'], 'mnemonicToSeedAsync()');
+    const storage = resolveSecretOptions(wanted === undefined ? undefined : { storage: wanted }, this.#options(), 'mnemonicToSeedAsync()');
+    const salt = passphraseBytes(passphrase, 'mnemonicToSeedAsync()');
+    let pending: Promise<NativeNewSecret>;
+    try {
+      pending = this.#seedAsync(entry.region, salt, storage);
+    } finally {
+      salt?.fill(0);
+    }
+    return this.#registerNew(await nativePromise(pending), MNEMONIC_SEED_BYTES, storage, 'seed');
+  }
+
+  /** Starts the async KDF; the words and passphrase are copied natively before it returns. */
+  #seedAsync(mnemonic: NativeRegion, salt: Uint8Array | null, storage: Storage): Promise<NativeNewSecret> {
+    const target = this.#target(storage);
+    // The worker's own regions (the copies and the seed before it moves to a
+    // pool): large enough for any mnemonic and passphrase main accepts.
+    const work = {
+      maxSize: Math.max(this.maxSecretSize, MNEMONIC_MAX_BYTES, salt?.byteLength ?? 0),
+      requireLock: this.lockPolicy === 'require',
+      sealing: this.sealing,
+    };
+    return callNative(() => native.walletMnemonicToSeedAsync(...secretArgs(mnemonic, 'mnemonic'), salt, target, work));
+  }
+
   /** A BIP-32 seed of 16 to 64 bytes, in a new seed secret; `bytes` is wiped as by import(). */
   importSeed(bytes: Uint8Array, options?: SecretOptions): SecretHandle {
     const source = checkImportBytes(bytes, this.maxSecretSize);
@@ -222,16 +331,21 @@ export class SecretVault {
   deriveKey(
     seed: SecretHandle,
     path: string,
-    options?: { curve?: 'secp256k1' | 'ed25519'; storage?: Storage },
+    options?: { curve?: 'secp256k1' | 'ed25519'; storage?: Storage; extendedPublicKey?: boolean },
   ): DerivedKeyInfo<SecretHandle> {
     const entry = this.#entry(seed);
-    const { curve: wantedCurve, storage: wanted } = checkCallOptions(options, ['curve', 'storage'], 'deriveKey()');
+    const {
+      curve: wantedCurve,
+      storage: wanted,
+      extendedPublicKey: wantedXpub,
+    } = checkCallOptions(options, ['curve', 'storage', 'extendedPublicKey'], 'deriveKey()');
     const curve = checkCurve(wantedCurve);
     const normalized = checkPath(path, curve);
+    const xpub = checkExtendedPublicKey(wantedXpub, curve);
     checkKind(entry, ['seed'], 'deriveKey()');
     const storage = resolveSecretOptions(wanted === undefined ? undefined : { storage: wanted }, this.#options(), 'deriveKey()');
     const target = this.#target(storage);
-    const derived = callNative(() => native.walletDeriveKey(...secretArgs(entry.region, 'seed'), curve, normalized, target));
+    const derived = callNative(() => native.walletDeriveKey(...secretArgs(entry.region, 'seed'), curve, normalized, target, xpub));
     const kind = curve === 'ed25519' ? 'ed25519-key' : 'secp256k1-key';
     const handle = this.#registerNew(derived.secret, DERIVED_KEY_BYTES, storage, kind);
     return {
@@ -243,6 +357,7 @@ export class SecretVault {
       depth: derived.depth,
       childIndex: derived.childIndex,
       path: normalized,
+      ...(derived.extendedPublicKey === undefined ? {} : { extendedPublicKey: derived.extendedPublicKey }),
     };
   }
 
@@ -369,7 +484,7 @@ export class SecretVault {
    * keep(region) makes the result. If either fails, the region is destroyed
    * and `source` gets its bytes back.
    */
-  #importChecked(source: Uint8Array, storage: Storage, keep: (region: NativeRegion) => SecretHandle): SecretHandle {
+  #importChecked<T>(source: Uint8Array, storage: Storage, keep: (region: NativeRegion) => T): T {
     const size = source.byteLength;
     // Copy element-wise into an off-heap scratch and wipe the source in place
     // before anything reads source.buffer (see checkImportBytes).

@@ -10,6 +10,8 @@
 // STRONGROOM_GLIBC_FLOOR or STRONGROOM_MACOS_FLOOR (the workflow sets both).
 // Release Linux prebuilds are built in a manylinux_2_28 container.
 //
+// It fails, too, when the stripped binary is over 1 MiB.
+//
 // Warnings are errors here (STRONGROOM_WERROR): the project's own binaries
 // build clean; a user's source build (npm rebuild) does not stop on them.
 'use strict';
@@ -103,3 +105,10 @@ if (platform === 'linux') {
 }
 const { size } = fs.statSync(file);
 console.log(`strongroom prebuild: ${path.relative(root, file)} ${(size / 1024).toFixed(1)} KiB${floor}`);
+// The wallet's libraries are linked in: a stripped prebuild must stay within
+// 1 MiB per target, so a consumer's install stays small.
+const MAX_PREBUILD_BYTES = 1024 * 1024;
+if (size > MAX_PREBUILD_BYTES) {
+  console.error(`strongroom prebuild: ${(size / 1024).toFixed(1)} KiB is over the 1024 KiB a stripped prebuild may take`);
+  process.exit(1);
+}

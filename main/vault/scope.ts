@@ -21,7 +21,7 @@ export interface Entry {
 }
 
 /** The kinds of secret the wallet calls make and take. */
-export type WalletSecretKind = 'seed' | 'secp256k1-key' | 'ed25519-key';
+export type WalletSecretKind = 'mnemonic' | 'seed' | 'secp256k1-key' | 'ed25519-key';
 
 export type Scope = 'read' | 'write';
 

@@ -24,6 +24,8 @@ export interface DerivedKeyInfo<Handle> {
   childIndex: number;
   /** The path, with hardened steps written `'`. */
   path: string;
+  /** BIP-32 serialization of the public key and chain code ("xpub…", Base58Check), when asked for (secp256k1). */
+  extendedPublicKey?: string;
 }
 
 export interface Signature {
@@ -119,14 +121,44 @@ export function checkMessage(message: unknown, scheme: SignatureScheme): Uint8Ar
   return message;
 }
 
+export const MNEMONIC_WORD_COUNTS = [12, 15, 18, 21, 24] as const;
+export type MnemonicWordCount = (typeof MNEMONIC_WORD_COUNTS)[number];
+
+/** generateMnemonic()'s options.words: 12, 15, 18, 21 or 24 (default 24). */
+export function checkWordCount(words: unknown): MnemonicWordCount {
+  if (words === undefined) return 24;
+  if (!MNEMONIC_WORD_COUNTS.includes(words as MnemonicWordCount)) {
+    throw new SecureMemoryError(
+      'INVALID_ARGUMENT',
+      `generateMnemonic(): options.words must be 12, 15, 18, 21 or 24, got ${describe(words)}`,
+    );
+  }
+  return words as MnemonicWordCount;
+}
+
+/** deriveKey()'s options.extendedPublicKey: a boolean, and secp256k1 only (SLIP-10 ed25519 has no xpub). */
+export function checkExtendedPublicKey(wanted: unknown, curve: Curve): boolean {
+  if (wanted === undefined || wanted === false) return false;
+  if (wanted !== true) {
+    throw new SecureMemoryError('INVALID_ARGUMENT', `deriveKey(): options.extendedPublicKey must be a boolean, got ${describe(wanted)}`);
+  }
+  if (curve !== 'secp256k1') {
+    throw new SecureMemoryError(
+      'UNSUPPORTED',
+      'deriveKey(): an extended public key (xpub) exists for secp256k1 (BIP-32) only; SLIP-10 ed25519 derives hardened keys, which have no public derivation',
+    );
+  }
+  return true;
+}
+
 /** A BIP-39 passphrase: a string, NFKD-normalized and UTF-8 encoded (the caller wipes the bytes). */
-export function passphraseBytes(passphrase: unknown): Uint8Array | null {
+export function passphraseBytes(passphrase: unknown, what = 'importMnemonic()'): Uint8Array | null {
   if (passphrase === undefined || passphrase === '') return null;
   if (typeof passphrase !== 'string') {
-    throw new SecureMemoryError('INVALID_ARGUMENT', `importMnemonic(): options.passphrase must be a string, got ${describe(passphrase)}`);
+    throw new SecureMemoryError('INVALID_ARGUMENT', `${what}: options.passphrase must be a string, got ${describe(passphrase)}`);
   }
   if (passphrase.length > PASSPHRASE_MAX_CHARS) {
-    throw new SecureMemoryError('INVALID_SIZE', `importMnemonic(): options.passphrase is at most ${PASSPHRASE_MAX_CHARS} characters`);
+    throw new SecureMemoryError('INVALID_SIZE', `${what}: options.passphrase is at most ${PASSPHRASE_MAX_CHARS} characters`);
   }
   return new TextEncoder().encode(passphrase.normalize('NFKD'));
 }

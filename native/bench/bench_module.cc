@@ -40,9 +40,26 @@ Napi::Value SealingFloors(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// walletSignFloor(iterations, sealing): ns per libsecp256k1 recoverable sign
+// with its key read from a sealed pool chunk, in C++; null if it failed.
+Napi::Value WalletSignFloor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::size_t iterations = 0;
+  strongroom::SealingPreference sealing;
+  if (!size_arg(info, 0, &iterations, {"walletSignFloor(iterations, sealing)", "iterations", 1, 1e9})) {
+    return env.Undefined();
+  }
+  if (info.Length() < 2 || !info[1].IsString() || !parse_sealing(info[1].As<Napi::String>().Utf8Value(), &sealing)) {
+    throw_invalid(env, "walletSignFloor(iterations, sealing): sealing is 'auto' | 'pkey' | 'kernel-copy' | 'mprotect'");
+    return env.Undefined();
+  }
+  return optional_number(env, strongroom::measure_wallet_sign_floor(iterations, sealing));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("noop", Napi::Function::New<Noop>(env, "noop"));
   exports.Set("sealingFloors", Napi::Function::New<SealingFloors>(env, "sealingFloors"));
+  exports.Set("walletSignFloor", Napi::Function::New<WalletSignFloor>(env, "walletSignFloor"));
   return exports;
 }
 

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <optional>
 
+#include "strongroom/sealing.h"
+
 namespace strongroom {
 
 // The raw cost of the ways to open and close secret pages, measured in
@@ -48,5 +50,11 @@ struct KernelCopyDescriptorCosts {
 // fails (kernel copy is unavailable there too), and off Linux:
 // linux_descriptor_floors.cc on Linux, no_descriptor_floors.cc elsewhere.
 bool measure_kernel_copy_descriptors(std::size_t iterations, KernelCopyDescriptorCosts* out);
+
+// libsecp256k1's recoverable ECDSA sign plus serialization, its 32-byte key
+// copied out of a sealed pool chunk (sealed with `sealing`) by one read
+// scope: ns per signature, best of a few rounds (wallet_floors.cc). nullopt
+// when the pool or the signature could not be made.
+std::optional<double> measure_wallet_sign_floor(std::size_t iterations, SealingPreference sealing);
 
 }  // namespace strongroom

@@ -66,15 +66,10 @@ std::optional<strongroom::SecretRef> secret_arg(const Napi::CallbackInfo& info, 
   return strongroom::SecretRef::isolated(*region, kind);
 }
 
-// The target in info[index]; false with a pending JS error.
-bool target_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::SecretTarget* target) {
+// { maxSize, requireLock, sealing } in info[index]: the options of a new
+// ProtectedRegion; false with a pending JS error.
+bool region_options_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::RegionOptions* region) {
   Napi::Env env = info.Env();
-  if (info.Length() > index && info[index].IsNumber()) {
-    strongroom::Pool* pool = PoolById(env, Data(info)->pools, info[index]);
-    if (pool == nullptr) return false;
-    *target = strongroom::SecretTarget::in_pool(*pool);
-    return true;
-  }
   const char* usage = "expected a target: a pool id or { maxSize, requireLock, sealing }";
   if (info.Length() <= index || !info[index].IsObject()) {
     throw_invalid(env, usage);
@@ -85,14 +80,27 @@ bool target_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::S
   Napi::Value require_lock = options.Get("requireLock");
   Napi::Value sealing = options.Get("sealing");
   if (env.IsExceptionPending()) return false;
-  strongroom::RegionOptions region;
-  if (!require_lock.IsBoolean() || !sealing.IsString() || !to_size(max_size, &region.max_size) ||
-      !parse_sealing(sealing.As<Napi::String>().Utf8Value(), &region.sealing)) {
+  if (!require_lock.IsBoolean() || !sealing.IsString() || !to_size(max_size, &region->max_size) ||
+      !parse_sealing(sealing.As<Napi::String>().Utf8Value(), &region->sealing)) {
     throw_invalid(env, usage);
     return false;
   }
-  region.lock_policy =
+  region->lock_policy =
       require_lock.As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require : strongroom::LockPolicy::BestEffort;
+  return true;
+}
+
+// The target in info[index]; false with a pending JS error.
+bool target_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::SecretTarget* target) {
+  Napi::Env env = info.Env();
+  if (info.Length() > index && info[index].IsNumber()) {
+    strongroom::Pool* pool = PoolById(env, Data(info)->pools, info[index]);
+    if (pool == nullptr) return false;
+    *target = strongroom::SecretTarget::in_pool(*pool);
+    return true;
+  }
+  strongroom::RegionOptions region;
+  if (!region_options_arg(info, index, &region)) return false;
   *target = strongroom::SecretTarget::isolated(region);
   return true;
 }
@@ -135,8 +143,184 @@ Napi::Value MnemonicToSeed(const Napi::CallbackInfo& info) {
   return secret_value(info, seed.value());
 }
 
-// walletDeriveKey(seed..., curve: 'secp256k1' | 'ed25519', path: string, target)
-//   -> { secret, publicKey, depth, childIndex, fingerprint, parentFingerprint }
+// walletGenerateMnemonic(words: 12 | 15 | 18 | 21 | 24, target) -> { secret, size }:
+// English words from CSPRNG entropy, written natively into a new mnemonic
+// secret; `size` is its length in bytes (the words' length is not secret
+// from the vault that stores them).
+Napi::Value GenerateMnemonic(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::size_t words = 0;
+  if (info.Length() < 2 || !to_size(info[0], &words, 1, 64)) {
+    throw_invalid(env, "walletGenerateMnemonic(words, target)");
+    return env.Undefined();
+  }
+  strongroom::SecretTarget target;
+  if (!target_arg(info, 1, &target)) return env.Undefined();
+  auto mnemonic = strongroom::generate_mnemonic(words, target);
+  if (!mnemonic.ok()) return fail(env, mnemonic.error());
+  std::size_t size = 0;
+  strongroom::Status measured =
+      mnemonic.value().ref().with_read([&size](const std::uint8_t*, std::size_t n) { size = n; });
+  if (!measured) return fail(env, measured.error());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("size", size_value(env, size));
+  Napi::Value secret = secret_value(info, mnemonic.value());
+  if (env.IsExceptionPending()) return env.Undefined();
+  out.Set("secret", secret);
+  return out;
+}
+
+// walletCheckMnemonic(mnemonic...) -> undefined: English words and checksum,
+// or an InvalidArgument naming what is wrong.
+Napi::Value CheckMnemonic(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto mnemonic = secret_arg(info, 0);
+  if (!mnemonic) return env.Undefined();
+  strongroom::Status checked = strongroom::check_mnemonic(*mnemonic);
+  if (!checked) return fail(env, checked.error());
+  return env.Undefined();
+}
+
+// The async mnemonic -> seed: the KDF runs on the libuv pool. A Pool is
+// single-threaded, so the worker touches only regions of its own: a copy
+// of the mnemonic and of the passphrase made (natively) before it is queued,
+// and the seed's region it creates. Back on the main thread the seed is
+// moved into the target pool, or the region itself becomes the result.
+class MnemonicToSeedWorker : public Napi::AsyncWorker {
+ public:
+  MnemonicToSeedWorker(Napi::Env env, WalletData* data, std::unique_ptr<strongroom::ProtectedRegion> mnemonic,
+                       std::unique_ptr<strongroom::ProtectedRegion> passphrase, const strongroom::RegionOptions& work,
+                       std::optional<double> pool_id)
+      : Napi::AsyncWorker(env, "strongroom:mnemonicToSeed"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        data_(data),
+        mnemonic_(std::move(mnemonic)),
+        passphrase_(std::move(passphrase)),
+        work_(work),
+        pool_id_(pool_id) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    const strongroom::SecretRef mnemonic =
+        strongroom::SecretRef::isolated(*mnemonic_, strongroom::SecretKind::Mnemonic);
+    const strongroom::SecretTarget target = strongroom::SecretTarget::isolated(work_);
+    auto run = [&](const std::uint8_t* passphrase, std::size_t size) {
+      auto seed = strongroom::mnemonic_to_seed(mnemonic, passphrase, size, strongroom::MnemonicCheck::English, target);
+      if (seed.ok())
+        seed_ = seed.value().release_region();
+      else
+        error_ = seed.error();
+    };
+    if (passphrase_ == nullptr) {
+      run(nullptr, 0);
+    } else {
+      strongroom::Status read = passphrase_->with_read(run);
+      if (!read) error_ = read.error();
+    }
+    // Wiped now, not when the worker is deleted.
+    mnemonic_.reset();
+    passphrase_.reset();
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (error_ || seed_ == nullptr) {
+      reject(error_ ? *error_ : strongroom::make_error(strongroom::ErrorCode::OsError, "the seed was not made"));
+      return;
+    }
+    if (!pool_id_) {
+      Napi::Value region = AdoptRegion(env, data_->regions, std::move(seed_));
+      if (env.IsExceptionPending()) return deferred_.Reject(env.GetAndClearPendingException().Value());
+      deferred_.Resolve(region);
+      return;
+    }
+    strongroom::Pool* pool = PoolById(env, data_->pools, Napi::Number::New(env, *pool_id_));
+    if (pool == nullptr) return deferred_.Reject(env.GetAndClearPendingException().Value());
+    std::optional<strongroom::Result<strongroom::OwnedSecret>> moved;
+    strongroom::Status read = seed_->with_read([&](const std::uint8_t* bytes, std::size_t size) {
+      moved.emplace(strongroom::import_secret(strongroom::SecretKind::Seed, bytes, size,
+                                              strongroom::SecretTarget::in_pool(*pool)));
+    });
+    seed_.reset();
+    if (!read) return reject(read.error());
+    if (!moved->ok()) return reject(moved->error());
+    deferred_.Resolve(chunk_value(env, moved->value().release_chunk()));
+  }
+
+ private:
+  void reject(const strongroom::Error& error) { deferred_.Reject(to_js_error(Env(), error).Value()); }
+
+  Napi::Promise::Deferred deferred_;
+  WalletData* data_;
+  std::unique_ptr<strongroom::ProtectedRegion> mnemonic_;
+  std::unique_ptr<strongroom::ProtectedRegion> passphrase_;
+  std::unique_ptr<strongroom::ProtectedRegion> seed_;
+  strongroom::RegionOptions work_;
+  std::optional<double> pool_id_;
+  std::optional<strongroom::Error> error_;
+};
+
+// walletMnemonicToSeedAsync(mnemonic..., passphrase: Uint8Array | null, target,
+//   work: { maxSize, requireLock, sealing }) -> Promise<seed>. The mnemonic
+// and passphrase are copied into regions made with `work` before this
+// returns (the caller may wipe its passphrase and destroy the mnemonic at
+// once); words and checksum are checked on the worker.
+Napi::Value MnemonicToSeedAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto mnemonic = secret_arg(info, 0);
+  if (!mnemonic) return env.Undefined();
+  if (mnemonic->kind() != strongroom::SecretKind::Mnemonic) {
+    throw_invalid(env, "walletMnemonicToSeedAsync takes a mnemonic secret");
+    return env.Undefined();
+  }
+  const std::uint8_t* passphrase = nullptr;
+  std::size_t passphrase_size = 0;
+  if (info.Length() > 3 && !info[3].IsNull()) {
+    passphrase = bytes_arg(info, 3, kAnyLengthOrEmpty, &passphrase_size);
+    if (passphrase == nullptr) return env.Undefined();
+  }
+  std::optional<double> pool_id;
+  if (info.Length() > 4 && info[4].IsNumber()) {
+    if (PoolById(env, Data(info)->pools, info[4]) == nullptr) return env.Undefined();
+    pool_id = info[4].As<Napi::Number>().DoubleValue();
+  } else {
+    strongroom::SecretTarget target;
+    if (!target_arg(info, 4, &target)) return env.Undefined();
+  }
+  strongroom::RegionOptions work;
+  if (!region_options_arg(info, 5, &work)) return env.Undefined();
+
+  std::unique_ptr<strongroom::ProtectedRegion> words;
+  std::optional<strongroom::Error> copy_error;
+  strongroom::Status read = mnemonic->with_read([&](const std::uint8_t* bytes, std::size_t size) {
+    auto copy = strongroom::import_secret(strongroom::SecretKind::Mnemonic, bytes, size,
+                                          strongroom::SecretTarget::isolated(work));
+    if (copy.ok())
+      words = copy.value().release_region();
+    else
+      copy_error = copy.error();
+  });
+  if (!read) return fail(env, read.error());
+  if (copy_error) return fail(env, *copy_error);
+  std::unique_ptr<strongroom::ProtectedRegion> salt;
+  if (passphrase_size > 0) {
+    auto made = strongroom::ProtectedRegion::create(passphrase_size, work);
+    if (!made.ok()) return fail(env, made.error());
+    salt = std::move(made.value());
+    strongroom::Status written =
+        salt->with_write([&](std::uint8_t* bytes, std::size_t size) { std::memcpy(bytes, passphrase, size); });
+    if (!written) return fail(env, written.error());
+  }
+  auto* worker = new MnemonicToSeedWorker(env, Data(info), std::move(words), std::move(salt), work, pool_id);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// walletDeriveKey(seed..., curve: 'secp256k1' | 'ed25519', path: string, target,
+//   extendedPublicKey?: boolean)
+//   -> { secret, publicKey, depth, childIndex, fingerprint, parentFingerprint, extendedPublicKey? }
 Napi::Value DeriveKey(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto seed = secret_arg(info, 0);
@@ -155,7 +339,9 @@ Napi::Value DeriveKey(const Napi::CallbackInfo& info) {
   if (!path.ok()) return fail(env, path.error());
   strongroom::SecretTarget target;
   if (!target_arg(info, 5, &target)) return env.Undefined();
-  auto derived = strongroom::derive_key(*seed, curve, path.value(), target);
+  strongroom::DeriveOptions options;
+  options.extended_public_key = info.Length() > 6 && info[6].IsBoolean() && info[6].As<Napi::Boolean>().Value();
+  auto derived = strongroom::derive_key(*seed, curve, path.value(), target, options);
   if (!derived.ok()) return fail(env, derived.error());
   const strongroom::KeyInfo& key = derived.value().info;
   Napi::Object out = Napi::Object::New(env);
@@ -166,6 +352,7 @@ Napi::Value DeriveKey(const Napi::CallbackInfo& info) {
   out.Set("childIndex", size_value(env, key.child_index));
   out.Set("fingerprint", size_value(env, key.fingerprint));
   out.Set("parentFingerprint", size_value(env, key.parent_fingerprint));
+  if (options.extended_public_key) out.Set("extendedPublicKey", Napi::String::New(env, key.extended_public_key));
   Napi::Value secret = secret_value(info, derived.value().secret);
   if (env.IsExceptionPending()) return env.Undefined();
   out.Set("secret", secret);
@@ -234,7 +421,10 @@ void export_wallet(Napi::Env env, Napi::Object exports, const char* name, Wallet
 void DefineWallet(Napi::Env env, Napi::Object exports, PoolRegistry* pools, RegionClass* regions) {
   auto* data = new WalletData{pools, regions};
   env.AddCleanupHook([data] { delete data; });
+  export_wallet<GenerateMnemonic>(env, exports, "walletGenerateMnemonic", data);
+  export_wallet<CheckMnemonic>(env, exports, "walletCheckMnemonic", data);
   export_wallet<MnemonicToSeed>(env, exports, "walletMnemonicToSeed", data);
+  export_wallet<MnemonicToSeedAsync>(env, exports, "walletMnemonicToSeedAsync", data);
   export_wallet<DeriveKey>(env, exports, "walletDeriveKey", data);
   export_wallet<PublicKey>(env, exports, "walletPublicKey", data);
   export_wallet<SignEcdsa>(env, exports, "walletSignEcdsa", data);

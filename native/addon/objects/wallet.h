@@ -9,7 +9,8 @@
 
 namespace strongroom_addon {
 
-// walletMnemonicToSeed, walletDeriveKey, walletPublicKey, walletSignEcdsa,
+// walletGenerateMnemonic, walletMnemonicToSeed, walletMnemonicToSeedAsync,
+// walletDeriveKey, walletPublicKey, walletSignEcdsa,
 // walletSignSchnorr, walletSignEd25519 (see wallet.cc for their arguments).
 void DefineWallet(Napi::Env env, Napi::Object exports, PoolRegistry* pools, RegionClass* regions);
 
