@@ -18,6 +18,7 @@
 #include "strongroom/hardening.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
+#include "strongroom/random_reserve.h"
 #include "strongroom/wipe.h"
 
 namespace strongroom {
@@ -286,10 +287,26 @@ Status Pool::access_by_copy(const Live& c, bool write, Callback fn, void* contex
   return Status();
 }
 
+RandomReserve* Pool::random_reserve() {
+  if (reserve_ || reserve_refused_ || !reserve_pays_off(sealing_)) return reserve_.get();
+  Result<std::unique_ptr<RandomReserve>> made = RandomReserve::create(sealing_, pkey_, options_.lock_policy, *pages_);
+  if (!made) {
+    reserve_refused_ = true;  // one OS call per secret, as before
+    log_message(LogLevel::Warn, "no random reserve, one CSPRNG call per secret: " + made.error().message);
+    return nullptr;
+  }
+  reserve_ = std::move(made.value());
+  return reserve_.get();
+}
+
 Status Pool::fill_random(PoolChunk chunk) {
+  RandomReserve* reserve = random_reserve();
   Status filled;
-  Status scoped = with_write(
-      chunk, [&filled](std::uint8_t* bytes, std::size_t size) { filled = strongroom::fill_random(bytes, size); });
+  // Under a key the chunk's write scope has the key open for this thread, so
+  // the reserve's own (nested) scope costs no system call.
+  Status scoped = with_write(chunk, [&filled, reserve](std::uint8_t* bytes, std::size_t size) {
+    filled = reserve != nullptr ? reserve->draw(bytes, size) : strongroom::fill_random(bytes, size);
+  });
   if (!scoped) return scoped;
   return filled;
 }

@@ -68,7 +68,8 @@
 
 namespace strongroom {
 
-class ArenaGate;  // internal: opens and seals arena pages
+class ArenaGate;      // internal: opens and seals arena pages
+class RandomReserve;  // strongroom/random_reserve.h
 
 constexpr std::size_t kPoolAlignment = 8;
 constexpr std::size_t kPoolCanarySize = 8;
@@ -164,6 +165,8 @@ class Pool {
   // fn(uint8_t* bytes, size_t size) inside an open write scope.
   template <typename Fn>
   Status with_write(PoolChunk chunk, Fn&& fn);
+  // CSPRNG bytes into the chunk: from the pool's random reserve where its
+  // pages open without a system call (reserve_pays_off), else one OS call.
   Status fill_random(PoolChunk chunk);
 
   Result<std::size_t> size_of(PoolChunk chunk) const;
@@ -215,6 +218,10 @@ class Pool {
   std::string backing_reason_;
   struct Arenas;
   std::unique_ptr<Arenas> arenas_;
+  // Made on the first fill_random() where it pays off; none after a refusal.
+  RandomReserve* random_reserve();
+  std::unique_ptr<RandomReserve> reserve_;
+  bool reserve_refused_ = false;
 };
 
 template <typename Fn>
