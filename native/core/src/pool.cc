@@ -227,10 +227,9 @@ Status Pool::free(PoolChunk chunk) {
   } else {
     arena->free_list.give_back(c.offset, used.slot);
   }
-  if (arena->used.empty()) {
-    uncache_slots(*arena);  // one run again, whatever size comes next
-    arena_became_empty(arena);
-  }
+  // An empty arena keeps its cached slots: the next secret of the same size
+  // pops one again. allocate() coalesces them before it maps a new arena.
+  if (arena->used.empty()) arena_became_empty(arena);
   return result;
 }
 
@@ -370,7 +369,9 @@ PoolStats Pool::stats(bool read_back) const {
   PoolStats stats;
   std::size_t verified = 0, verified_chunks = 0;
   bool known = true;
-  for (const Arena* arena : arenas_->order) {
+  for (Arena* arena : arenas_->order) {
+    // What an empty arena offers is one run: coalesce its cached slots now.
+    if (arena->used.empty()) uncache_slots(*arena);
     stats.used += arena->used_bytes;
     stats.total += arena->memory.data_size;
     stats.chunks_used += arena->used.size();

@@ -22,7 +22,10 @@
 //   handed to the next secret of that slot size: allocate and free are O(1)
 //   (a pop, a push, one probe of the arena's chunk table). Larger slots, and
 //   the small ones when an arena empties or no arena can carve a request, go
-//   back to address-ordered runs, best fit with coalescing.
+//   back to address-ordered runs, best fit with coalescing. An arena that
+//   empties keeps its cached slots (a steady generate/destroy of one secret
+//   pops and pushes the same slot) until stats(), trim() or a request that
+//   no run can hold coalesces them.
 // - allocate() and free() of a chunk that was never written make no system
 //   call. The canary is placed by the first write into the chunk (generate /
 //   import always write); from then on it is checked on every access and on
@@ -199,7 +202,7 @@ class Pool {
   struct Live;
   Result<Live> live(PoolChunk chunk) const;
   std::optional<std::uint32_t> take_slot(Arena& arena, std::size_t slot);
-  void uncache_slots(Arena& arena);
+  static void uncache_slots(Arena& arena);
   ArenaGate gate() const;
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
   Status access(PoolChunk chunk, bool write, Callback fn, void* context);
