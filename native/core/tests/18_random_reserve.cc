@@ -4,9 +4,6 @@
 // maps, the system calls a draw makes, and what a forked child finds at the
 // page's address. POSIX only (the fork); the sealing method is the one under
 // test unless a case forces one.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +21,9 @@
 
 #if defined(__linux__)
 #include <sys/syscall.h>
+#endif
+#if !defined(_WIN32)
+#include <sys/mman.h>
 #endif
 
 using namespace strongroom;
@@ -170,6 +170,7 @@ TEST_CASE("under kernel copy the page is never opened: draws are kernel reads an
   CHECK(query_range(reserve->memory().data, reserve->memory().data_size).locked == Fact::Yes);
 }
 
+#if !defined(_WIN32)  // Windows has no fork
 namespace {
 
 // Set by the parent before it forks; the child inherits these (ordinary
@@ -212,6 +213,7 @@ TEST_CASE("a forked child never sees the parent's reserve bytes (and refills its
   // The parent's reserve is untouched by the child.
   CHECK(page_of(*reserve) == parent);
 }
+#endif
 
 #if defined(__linux__)
 namespace {
