@@ -65,6 +65,9 @@ const results = {
     arch: process.arch,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
+    // 1, 5 and 15 minute load averages when the run started: timings on a
+    // shared machine move with them, ratios less so.
+    loadAverage: os.loadavg().map((n) => Math.round(n * 100) / 100),
     node: process.version,
     pkeysInCpu: cpuHasPkeys(),
     hypervisor: underHypervisor(),

@@ -78,20 +78,29 @@ function poolSlotSize(size: number): number {
   return (slotSizes[size] ??= native.poolSlotSize(size));
 }
 
+// A handle's record, readable only in this module: a private field of the
+// handle rather than a WeakMap lookup (no identity hash per secret).
+let entryOf: (value: unknown) => Entry | undefined;
+
 /**
  * An opaque, frozen reference to a secret. It carries no id, size or bytes,
  * and only a vault can make one: a look-alike object is refused.
  */
 export class SecretHandle {
-  private constructor(token: symbol) {
+  readonly #entry: Entry;
+  private constructor(token: symbol, entry: Entry) {
     if (token !== MINT) {
       throw new SecureMemoryError('INVALID_ARGUMENT', 'SecretHandle objects are made by SecretVault only');
     }
+    this.#entry = entry;
     Object.freeze(this);
   }
+  static {
+    entryOf = (value) => (typeof value === 'object' && value !== null && #entry in value ? (value as SecretHandle).#entry : undefined);
+  }
   /** @internal */
-  static mint(token: symbol): SecretHandle {
-    return new SecretHandle(token);
+  static mint(token: symbol, entry: Entry): SecretHandle {
+    return new SecretHandle(token, entry);
   }
   toString(): string {
     return '[SecretHandle]';
@@ -109,7 +118,6 @@ export class SecretVault {
   readonly sealing: Sealing;
   readonly maxSecretSize: number;
 
-  readonly #entries = new WeakMap<SecretHandle, Entry>();
   readonly #live = new Set<Entry>();
   readonly #finalizer: FinalizationRegistry<Entry>;
   readonly #counters = { created: 0, destroyed: 0, reclaimed: 0 };
@@ -573,7 +581,6 @@ export class SecretVault {
     if (entry.readers > 0 || entry.writing) {
       throw new SecureMemoryError('INVALID_ARGUMENT', 'destroy() inside a read/write scope of the same secret is refused');
     }
-    this.#entries.delete(handle);
     const error = this.#release(entry);
     this.#counters.destroyed++;
     if (error !== undefined) throw error;
@@ -639,8 +646,8 @@ export class SecretVault {
 
   /** True when `value` is a live handle of this vault. */
   has(value: unknown): boolean {
-    const entry = value instanceof SecretHandle ? this.#entries.get(value) : undefined;
-    return entry !== undefined && entry.alive;
+    const entry = entryOf(value);
+    return entry !== undefined && entry.owner === this && entry.alive;
   }
 
   #allocate(size: number): NativeRegion {
@@ -668,6 +675,7 @@ export class SecretVault {
         ? { lockedBytes: poolSlotSize(size), locked: true }
         : callNative(() => region.summary());
     const entry: Entry = {
+      owner: this,
       region,
       storage,
       size,
@@ -678,8 +686,7 @@ export class SecretVault {
       alive: true,
       kind,
     };
-    const handle = SecretHandle.mint(MINT);
-    this.#entries.set(handle, entry);
+    const handle = SecretHandle.mint(MINT, entry);
     this.#live.add(entry);
     this.#finalizer.register(handle, entry, entry);
     this.#counters.created++;
@@ -704,8 +711,8 @@ export class SecretVault {
     if (!(handle instanceof SecretHandle)) {
       throw new SecureMemoryError('INVALID_HANDLE', 'not a SecretHandle');
     }
-    const entry = this.#entries.get(handle);
-    if (entry === undefined || !entry.alive) {
+    const entry = entryOf(handle);
+    if (entry === undefined || entry.owner !== this || !entry.alive) {
       throw new SecureMemoryError('INVALID_HANDLE', 'this handle belongs to another vault or was destroyed');
     }
     return entry;

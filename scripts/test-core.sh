@@ -36,7 +36,7 @@ fi
 cmake --build "$build" --parallel --config RelWithDebInfo
 
 # The suites whose regions and pools seal with the method under test.
-per_method='^core_(06|08|10|11|13|15)_'
+per_method='^core_(06|08|10|11|13|15|18)_'
 (cd "$build" && ctest --output-on-failure -C RelWithDebInfo -E "$per_method")
 
 # Any test executable lists the methods (test_01 is the smallest); a

@@ -8,6 +8,8 @@ import { offHeapBytes } from '../validate';
 
 /** A vault's record of one secret. */
 export interface Entry {
+  /** The vault that made it: a handle names a secret of its own vault only. */
+  owner: object;
   region: NativeRegion;
   storage: Storage;
   size: number;

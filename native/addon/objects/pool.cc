@@ -61,7 +61,6 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
                            InstanceMethod<&PoolWrap::Trim>("trim"),
                            InstanceMethod<&PoolWrap::Describe>("describe"),
                            InstanceMethod<&PoolWrap::Destroy>("destroy"),
-                           InstanceAccessor<&PoolWrap::Id>("id"),
                        },
                        data);
   }
@@ -99,6 +98,11 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     registry_ = data->registry;
     id_ = registry_->by_id.size();
     registry_->by_id.push_back(this);
+    // A read-only data property, not an accessor: reading it is a plain
+    // property load in JavaScript, where an accessor would cross Node-API
+    // (and unwrap) on every pooled call that names the pool.
+    info.This().As<Napi::Object>().DefineProperty(
+        Napi::PropertyDescriptor::Value("id", size_value(env, id_), napi_enumerable));
   }
 
   ~PoolWrap() override { Release(); }
@@ -161,8 +165,6 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
   }
 
  private:
-  Napi::Value Id(const Napi::CallbackInfo& info) { return size_value(info.Env(), id_); }
-
   // A new chunk of `size` bytes, filled by fill(chunk) -> Status; freed again
   // when the fill fails, so a failed call leaves nothing allocated.
   template <typename Fill>

@@ -316,19 +316,16 @@ Status kernel_copy_zero(void* to, std::size_t size) {
   static const unsigned char zeros[4096] = {};
   constexpr std::size_t kVectors = 64;
   iovec vectors[kVectors];
-  for (iovec& v : vectors) {
-    v.iov_base = const_cast<unsigned char*>(zeros);
-    v.iov_len = sizeof zeros;
-  }
   const int fd = descriptor();
   if (fd < 0) return unavailable();
   auto* at = static_cast<unsigned char*>(to);
   while (size > 0) {
+    // Only the vectors this call uses: a pooled slot's wipe needs one.
     std::size_t count = std::min(kVectors, (size + sizeof zeros - 1) / sizeof zeros);
     std::size_t bytes = std::min(size, count * sizeof zeros);
+    for (std::size_t i = 0; i < count; ++i) vectors[i] = iovec{const_cast<unsigned char*>(zeros), sizeof zeros};
     vectors[count - 1].iov_len = bytes - (count - 1) * sizeof zeros;
     ssize_t n = ::pwritev(fd, vectors, static_cast<int>(count), offset_of(at));
-    vectors[count - 1].iov_len = sizeof zeros;
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return copy_error("pwritev", n < 0 ? errno : EIO);
     at += n;

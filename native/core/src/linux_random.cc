@@ -1,8 +1,11 @@
-// CSPRNG fill on Linux: getrandom(2), retried on EINTR and short reads.
+// CSPRNG fill on Linux: getrandom(2), retried on EINTR and short reads. The
+// random reserve's fork hygiene: MADV_WIPEONFORK (Linux 4.14+).
 #include <sys/random.h>
 
 #include <cerrno>
 
+#include "random_os.h"
+#include "strongroom/memlock.h"
 #include "strongroom/wipe.h"
 
 namespace strongroom {
@@ -23,4 +26,17 @@ Status fill_random(void* ptr, std::size_t len) {
   return Status();
 }
 
+namespace os {
+
+// The child finds zeros where the parent's bytes were, at the same address:
+// the reserve's tag is gone, so it refills from the OS before drawing.
+bool reserve_fork_hygiene(void* ptr, std::size_t size) {
+  return madvise_wipeonfork(ptr, size).ok();
+}
+
+std::uint64_t fork_generation() {
+  return 0;
+}
+
+}  // namespace os
 }  // namespace strongroom

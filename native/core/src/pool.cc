@@ -18,6 +18,7 @@
 #include "strongroom/hardening.h"
 #include "strongroom/log.h"
 #include "strongroom/page_size.h"
+#include "strongroom/random_reserve.h"
 #include "strongroom/wipe.h"
 
 namespace strongroom {
@@ -226,10 +227,9 @@ Status Pool::free(PoolChunk chunk) {
   } else {
     arena->free_list.give_back(c.offset, used.slot);
   }
-  if (arena->used.empty()) {
-    uncache_slots(*arena);  // one run again, whatever size comes next
-    arena_became_empty(arena);
-  }
+  // An empty arena keeps its cached slots: the next secret of the same size
+  // pops one again. allocate() coalesces them before it maps a new arena.
+  if (arena->used.empty()) arena_became_empty(arena);
   return result;
 }
 
@@ -286,10 +286,26 @@ Status Pool::access_by_copy(const Live& c, bool write, Callback fn, void* contex
   return Status();
 }
 
+RandomReserve* Pool::random_reserve() {
+  if (reserve_ || reserve_refused_ || !reserve_pays_off(sealing_)) return reserve_.get();
+  Result<std::unique_ptr<RandomReserve>> made = RandomReserve::create(sealing_, pkey_, options_.lock_policy, *pages_);
+  if (!made) {
+    reserve_refused_ = true;  // one OS call per secret, as before
+    log_message(LogLevel::Warn, "no random reserve, one CSPRNG call per secret: " + made.error().message);
+    return nullptr;
+  }
+  reserve_ = std::move(made.value());
+  return reserve_.get();
+}
+
 Status Pool::fill_random(PoolChunk chunk) {
+  RandomReserve* reserve = random_reserve();
   Status filled;
-  Status scoped = with_write(
-      chunk, [&filled](std::uint8_t* bytes, std::size_t size) { filled = strongroom::fill_random(bytes, size); });
+  // Under a key the chunk's write scope has the key open for this thread, so
+  // the reserve's own (nested) scope costs no system call.
+  Status scoped = with_write(chunk, [&filled, reserve](std::uint8_t* bytes, std::size_t size) {
+    filled = reserve != nullptr ? reserve->draw(bytes, size) : strongroom::fill_random(bytes, size);
+  });
   if (!scoped) return scoped;
   return filled;
 }
@@ -353,7 +369,9 @@ PoolStats Pool::stats(bool read_back) const {
   PoolStats stats;
   std::size_t verified = 0, verified_chunks = 0;
   bool known = true;
-  for (const Arena* arena : arenas_->order) {
+  for (Arena* arena : arenas_->order) {
+    // What an empty arena offers is one run: coalesce its cached slots now.
+    if (arena->used.empty()) uncache_slots(*arena);
     stats.used += arena->used_bytes;
     stats.total += arena->memory.data_size;
     stats.chunks_used += arena->used.size();

@@ -6,6 +6,7 @@
 
 #include <limits>
 
+#include "random_os.h"
 #include "strongroom/wipe.h"
 
 namespace strongroom {
@@ -27,4 +28,16 @@ Status fill_random(void* ptr, std::size_t len) {
   return Status();
 }
 
+namespace os {
+
+// Windows has no fork: nothing inherits the reserve's page.
+bool reserve_fork_hygiene(void*, std::size_t) {
+  return true;
+}
+
+std::uint64_t fork_generation() {
+  return 0;
+}
+
+}  // namespace os
 }  // namespace strongroom

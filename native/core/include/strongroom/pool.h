@@ -22,7 +22,10 @@
 //   handed to the next secret of that slot size: allocate and free are O(1)
 //   (a pop, a push, one probe of the arena's chunk table). Larger slots, and
 //   the small ones when an arena empties or no arena can carve a request, go
-//   back to address-ordered runs, best fit with coalescing.
+//   back to address-ordered runs, best fit with coalescing. An arena that
+//   empties keeps its cached slots (a steady generate/destroy of one secret
+//   pops and pushes the same slot) until stats(), trim() or a request that
+//   no run can hold coalesces them.
 // - allocate() and free() of a chunk that was never written make no system
 //   call. The canary is placed by the first write into the chunk (generate /
 //   import always write); from then on it is checked on every access and on
@@ -68,8 +71,9 @@
 
 namespace strongroom {
 
-class ArenaGate;   // internal: opens and seals arena pages
-struct PoolArena;  // internal: an arena's record (src/arena.h)
+class ArenaGate;      // internal: opens and seals arena pages
+struct PoolArena;     // internal: an arena's record (src/arena.h)
+class RandomReserve;  // strongroom/random_reserve.h
 
 constexpr std::size_t kPoolAlignment = 8;
 constexpr std::size_t kPoolCanarySize = 8;
@@ -165,6 +169,8 @@ class Pool {
   // fn(uint8_t* bytes, size_t size) inside an open write scope.
   template <typename Fn>
   Status with_write(PoolChunk chunk, Fn&& fn);
+  // CSPRNG bytes into the chunk: from the pool's random reserve where its
+  // pages open without a system call (reserve_pays_off), else one OS call.
   Status fill_random(PoolChunk chunk);
 
   Result<std::size_t> size_of(PoolChunk chunk) const;
@@ -197,7 +203,7 @@ class Pool {
   struct Live;
   Result<Live> live(PoolChunk chunk) const;
   std::optional<std::uint32_t> take_slot(Arena& arena, std::size_t slot);
-  void uncache_slots(Arena& arena);
+  static void uncache_slots(Arena& arena);
   ArenaGate gate() const;
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
   Status access(PoolChunk chunk, bool write, Callback fn, void* context);
@@ -216,6 +222,10 @@ class Pool {
   std::string backing_reason_;
   struct Arenas;
   std::unique_ptr<Arenas> arenas_;
+  // Made on the first fill_random() where it pays off; none after a refusal.
+  RandomReserve* random_reserve();
+  std::unique_ptr<RandomReserve> reserve_;
+  bool reserve_refused_ = false;
 };
 
 template <typename Fn>
