@@ -133,11 +133,6 @@ export function checkNotShared(bytes: Uint8Array): void {
   }
 }
 
-/** A scratch copy that V8 allocates outside its heap, so wiping it leaves no other copy. */
-export function offHeapBytes(size: number): Uint8Array {
-  return new Uint8Array(new ArrayBuffer(size));
-}
-
 export function checkFunction(fn: unknown, what: string): (...args: never[]) => unknown {
   if (typeof fn !== 'function') {
     throw new SecureMemoryError('INVALID_ARGUMENT', `${what} must be a function, got ${describe(fn)}`);

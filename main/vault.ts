@@ -8,11 +8,11 @@ import {
   checkImportBytes,
   checkNotShared,
   checkSize,
-  offHeapBytes,
   resolveSecretOptions,
   resolveVaultOptions,
 } from './validate';
 import { wipeVaultAtExit } from './vault/exit-hook';
+import { offHeapBytes } from './vault/off-heap';
 import { PooledRegion } from './vault/pooled-region';
 import { poolFor } from './vault/pools';
 import { scoped, type Entry, type SyncResult, type WalletSecretKind } from './vault/scope';

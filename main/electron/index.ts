@@ -5,4 +5,4 @@ export { createHardenedWindow, hardenAllWebContents, hardenedWebPreferences, har
 export { registerAppScheme, serveDirectory } from './protocol';
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, createAppRequestHandler, type AppRequest } from './serve-policy';
 export { registerVaultIpc, type BridgeWebContents, type Operation, type VaultIpc, type VaultIpcOptions } from '../ipc/register';
-export type { BridgeLimits } from '../ipc/payload';
+export type { BridgeLimits } from '../ipc/limits';

@@ -7,7 +7,8 @@ import { SecureMemoryError } from '../errors';
 import { hardening } from '../hardening';
 import { platformInfo } from '../platform';
 import type { SecretHandle, SecretVault } from '../vault';
-import { measureData, parseImportPayload, parsePayload, type BridgeLimits } from './payload';
+import type { BridgeLimits } from './limits';
+import { measureData, parseImportPayload, parsePayload } from './payload';
 import type { Caller, SecretsRegistry } from './secrets-registry';
 
 /**

@@ -5,7 +5,8 @@ import { BRIDGE_METHODS, channelFor, OPERATION_NAME, type BridgeMethod, type Bri
 import { SecureMemoryError } from '../errors';
 import { SecretVault } from '../vault';
 import { createBridgeHandlers, OperationThrew, type Operation } from './handlers';
-import { boundMessage, DEFAULT_LIMITS, measureData, wipeReceived, type BridgeLimits } from './payload';
+import { boundMessage, DEFAULT_LIMITS, type BridgeLimits } from './limits';
+import { measureData, wipeReceived } from './payload';
 import { createSecretsRegistry } from './secrets-registry';
 import { assertTrustedSender, parseAppOrigin, type SenderEvent } from './sender';
 

@@ -325,7 +325,7 @@ test('a process-wide budget bounds secrets and bytes across all windows', async 
   assert.equal((await send(windows[3], 'generate', { size: 84 })).ok, true);
   assert.equal(vault.stats().secrets, 3);
   bridge.dispose();
-  const { DEFAULT_LIMITS } = await import('../../main/ipc/payload');
+  const { DEFAULT_LIMITS } = await import('../../main/ipc/limits');
   const defaults = DEFAULT_LIMITS as unknown as Record<string, number>;
   assert.ok(defaults.maxBridgeSecrets >= defaults.maxSecretsPerWindow, 'the default bridge-wide count holds at least one full window');
   assert.ok(defaults.maxBridgeBytes >= defaults.maxSecretSize);
