@@ -146,5 +146,16 @@ export function describe(value: unknown): string {
   if (value instanceof Uint8Array) return `a ${value.constructor.name}`;
   if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
   if (typeof value === 'string') return 'a string';
-  return `${typeof value} ${String(value)}`;
+  switch (typeof value) {
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return `${typeof value} ${String(value)}`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default:
+      return 'undefined';
+  }
 }

@@ -224,7 +224,8 @@ export class SecretVault {
    */
   sign(key: SecretHandle, message: Uint8Array, options: { scheme: 'ecdsa' | 'schnorr' | 'ed25519' }): Signature {
     const entry = this.#entry(key);
-    const { scheme: wanted } = checkCallOptions(options ?? null, ['scheme'], 'sign()');
+    const given: unknown = options; // JavaScript callers may leave it out
+    const { scheme: wanted } = checkCallOptions(given ?? null, ['scheme'], 'sign()');
     const { scheme, kind } = checkScheme(wanted);
     const bytes = checkMessage(message, scheme);
     checkKind(entry, [kind], `sign() with ${scheme}`);

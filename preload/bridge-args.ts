@@ -35,7 +35,7 @@ export function isUint8Array(value: unknown): value is Uint8Array {
 
 /** An object whose prototype is some realm's Object.prototype, or null. */
 function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === null || (Object.getPrototypeOf(proto) === null && tag(value) === '[object Object]');
 }
 

@@ -175,7 +175,7 @@ test('ids from another window and forged ids are refused', async ({ app }) => {
   const forged = await app.page.evaluate(() =>
     window.strongroom.inspect('AAAAAAAAAAAAAAAAAAAAAA').then(
       () => 'accepted',
-      (e: Error) => e.message,
+      (e: unknown) => (e as Error).message,
     ),
   );
   expect(forged).toMatch(/^INVALID_HANDLE: /);
@@ -183,7 +183,7 @@ test('ids from another window and forged ids are refused', async ({ app }) => {
     (h) =>
       window.strongroom.run('wallet.account', `${h.slice(0, -1)}${h.endsWith('A') ? 'B' : 'A'}`).then(
         () => 'accepted',
-        (e: Error) => e.message,
+        (e: unknown) => (e as Error).message,
       ),
     id,
   );
@@ -194,7 +194,7 @@ test('ids from another window and forged ids are refused', async ({ app }) => {
     (h) =>
       window.strongroom.run('wallet.sign', h, { message: 'steal' }).then(
         () => 'accepted',
-        (e: Error) => e.message,
+        (e: unknown) => (e as Error).message,
       ),
     id,
   );
@@ -228,9 +228,9 @@ test('malformed calls from the page get clear errors', async ({ app }) => {
     const out: string[] = [];
     for (const [method, args] of attempts) {
       out.push(
-        await api[method](...args).then(
+        await api[method]!(...args).then(
           (v) => `accepted ${method} ${JSON.stringify(args)} -> ${JSON.stringify(v)}`,
-          (e: Error) => e.message,
+          (e: unknown) => (e as Error).message,
         ),
       );
     }

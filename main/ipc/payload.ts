@@ -44,7 +44,7 @@ export function parseImportPayload(payload: unknown, maxSecretSize: number): Imp
   const shape = () =>
     new SecureMemoryError('INVALID_ARGUMENT', 'importSecret: the payload must be { bytes: Uint8Array } or { text: string }');
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || isUint8Array(payload)) throw shape();
-  const proto = Object.getPrototypeOf(payload);
+  const proto: unknown = Object.getPrototypeOf(payload);
   if (proto !== Object.prototype && proto !== null) throw shape();
   const keys = Reflect.ownKeys(payload);
   if (keys.length !== 1 || (keys[0] !== 'bytes' && keys[0] !== 'text')) throw shape();

@@ -53,7 +53,7 @@ export interface IpcMainLike {
 
 export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, options: VaultIpcOptions): VaultIpc {
   if (!(vault instanceof SecretVault)) throw new SecureMemoryError('INVALID_ARGUMENT', 'registerVaultIpc needs a SecretVault');
-  if (options === null || typeof options !== 'object')
+  if ((options as unknown) === null || typeof options !== 'object')
     throw new SecureMemoryError('INVALID_ARGUMENT', 'registerVaultIpc needs options with an origin');
   const origin = parseAppOrigin(options.origin);
   const limits: BridgeLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -107,7 +107,7 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
 
   return {
     registerOperation,
-    forgetWindow: registry.forgetWindow,
+    forgetWindow: (owner: number) => registry.forgetWindow(owner),
     secretCount: (owner?: number) => registry.count(owner),
     dispose: () => {
       for (const method of BRIDGE_METHODS) ipcMain.removeHandler(channelFor(method));

@@ -96,7 +96,8 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
 
   const failureReport = (what: string, count: number, failures: unknown[]): SecureMemoryError => {
     const codes = failures.map((f) => (f instanceof SecureMemoryError ? f.code : 'OS_ERROR'));
-    const code: SecureMemoryErrorCode = codes.every((c) => c === codes[0]) ? codes[0] : 'OS_ERROR';
+    const first = codes[0] ?? 'OS_ERROR';
+    const code: SecureMemoryErrorCode = codes.every((c) => c === first) ? first : 'OS_ERROR';
     return new SecureMemoryError(
       code,
       `${what}: all ${count} secrets were destroyed, and ${failures.length} reported a failure: ${codes.join(', ')}`,
@@ -190,7 +191,11 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
     documentOf: (event, frameKey) => `${generations.get(event.sender.id) ?? 0}:${frameKey}`,
     ownedBy,
     ownIds: ({ event, document }) => [...(perWindow.get(event.sender.id) ?? [])].filter((id) => secrets.get(id)?.document === document),
-    sizeOf: (id) => secrets.get(id)!.size,
+    sizeOf: (id) => {
+      const owned = secrets.get(id);
+      if (owned === undefined) throw new SecureMemoryError('INVALID_HANDLE', 'no such secret in this page');
+      return owned.size;
+    },
     adopt,
     destroyOwned,
     forgetWindow,

@@ -21,21 +21,30 @@ function toChecksumAddress(addressBytes: Uint8Array): string {
   const hex = bytesToHex(addressBytes);
   const hash = bytesToHex(keccak_256(utf8ToBytes(hex)));
   let out = '0x';
-  for (let i = 0; i < hex.length; i++) out += parseInt(hash[i], 16) >= 8 ? hex[i].toUpperCase() : hex[i];
+  for (let i = 0; i < hex.length; i++) out += parseInt(hash.charAt(i), 16) >= 8 ? hex.charAt(i).toUpperCase() : hex.charAt(i);
   return out;
 }
 
 function addressOf(publicKey: Uint8Array): string {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the demo's JavaScript signer keeps @noble/curves 1.x's calls until it signs natively
   const uncompressed = secp256k1.ProjectivePoint.fromHex(publicKey).toRawBytes(false);
   return toChecksumAddress(keccak_256(uncompressed.subarray(1)).subarray(12));
 }
 
+/** A derived account's keys (an HDKey derived from a seed always has both). */
+interface AccountKeys {
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
 /** Runs fn with the account key, then wipes every private key it derived. */
-function withAccount<R>(seed: Uint8Array, fn: (account: HDKey, master: HDKey) => R): R {
+function withAccount<R>(seed: Uint8Array, fn: (account: AccountKeys, master: HDKey) => R): R {
   const master = HDKey.fromMasterSeed(seed);
   const account = master.derive(DERIVATION_PATH);
   try {
-    return fn(account, master);
+    const { privateKey, publicKey } = account;
+    if (privateKey === null || publicKey === null) throw new SecureMemoryError('OPERATION_FAILED', 'the account key has no key pair');
+    return fn({ privateKey, publicKey }, master);
   } finally {
     account.wipePrivateData();
     master.wipePrivateData();
@@ -59,7 +68,7 @@ export const walletOperations: Record<string, Operation> = {
   /** The receive address, the master key fingerprint and the derivation path. */
   'wallet.account': (seed) =>
     withAccount(seed, (account, master) => ({
-      address: addressOf(account.publicKey!),
+      address: addressOf(account.publicKey),
       fingerprint: master.fingerprint.toString(16).padStart(8, '0'),
       path: DERIVATION_PATH,
     })),
@@ -68,10 +77,11 @@ export const walletOperations: Record<string, Operation> = {
   'wallet.sign': (seed, args) => {
     const message = messageArg(args);
     return withAccount(seed, (account) => {
-      const signature = secp256k1.sign(personalMessageHash(message), account.privateKey!);
+      const signature = secp256k1.sign(personalMessageHash(message), account.privateKey);
       return {
         message,
-        address: addressOf(account.publicKey!),
+        address: addressOf(account.publicKey),
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- the demo's JavaScript signer keeps @noble/curves 1.x's calls until it signs natively
         signature: `0x${signature.toCompactHex()}${(27 + signature.recovery).toString(16)}`,
       };
     });
@@ -86,13 +96,16 @@ export const walletOperations: Record<string, Operation> = {
     }
     const bytes = hexToBytes(signature.slice(2));
     const v = bytes[64];
-    const expected = withAccount(seed, (account) => addressOf(account.publicKey!));
+    const expected = withAccount(seed, (account) => addressOf(account.publicKey));
     let signer: string | null = null;
     if (v === 27 || v === 28) {
       try {
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- the demo's JavaScript signer keeps @noble/curves 1.x's calls until it signs natively
         const recovered = secp256k1.Signature.fromCompact(bytes.subarray(0, 64))
           .addRecoveryBit(v - 27)
+          // eslint-disable-next-line @typescript-eslint/no-deprecated -- the demo's JavaScript signer keeps @noble/curves 1.x's calls until it signs natively
           .recoverPublicKey(personalMessageHash(message));
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- the demo's JavaScript signer keeps @noble/curves 1.x's calls until it signs natively
         signer = addressOf(recovered.toRawBytes(true));
       } catch {
         signer = null;

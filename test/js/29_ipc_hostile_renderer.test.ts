@@ -14,7 +14,7 @@ type Response = { ok: boolean; value?: unknown; error?: { code: string; message:
 function setup(options: { operations?: Record<string, Operation>; limits?: Record<string, number>; logOperationErrors?: boolean } = {}) {
   const vault = new SecretVault();
   const ipc = new FakeIpcMain();
-  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, ...options } as never);
+  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, ...options });
   /** Through the structured clone, as Electron delivers it. */
   const send = (contents: FakeWebContents, method: string, payload?: unknown, frame?: FakeFrame | null) =>
     ipc.invoke(eventFrom(contents, frame === undefined ? contents.mainFrame : frame), `strongroom:${method}`, payload) as Promise<Response>;
@@ -301,7 +301,7 @@ test('odd frames fail closed: a disposed frame whose url getter throws, and a no
       throw new Error('Render frame was disposed before WebFrameMain could be accessed');
     },
   };
-  const frames: FakeFrame[] = [disposed as unknown as FakeFrame];
+  const frames: FakeFrame[] = [disposed];
   for (const origin of [undefined, 42, null, { toString: () => ORIGIN }]) {
     frames.push({ ...topFrame(), origin: origin as never });
   }
