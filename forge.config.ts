@@ -46,8 +46,9 @@ const config: ForgeConfig = {
   // (buildPath) before it packs app.asar, so the rewritten manifest is what
   // gets packed and covered by the asar integrity hash.
   hooks: {
-    packageAfterCopy: async (_config, buildPath) => {
+    packageAfterCopy: (_config, buildPath) => {
       pointMainAtDemo(buildPath);
+      return Promise.resolve();
     },
   },
   rebuildConfig: {},

@@ -71,10 +71,7 @@ function targets(results, { methods }) {
     measured: fmtNs(rs.floors.poolAllocateFreeNs),
     met: rs.floors.poolAllocateFreeNs <= 40,
   });
-  for (const [how, t] of [
-    ['methods of the wrapped Pool', af.poolAllocator.auto],
-    ['plain functions over the pool id', af.poolAllocatorById],
-  ]) {
+  for (const [how, t] of [['plain functions over the pool id', af.poolAllocatorById]]) {
     if (t === undefined) continue; // results from before the plain functions existed
     const crossing = ratio(t, af.noop);
     out.push({

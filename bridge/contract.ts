@@ -106,7 +106,7 @@ export interface BridgeContract {
   importSecret: { args: [input: ImportInput]; response: SecretRef };
   inspect: { args: [id: string]; response: BridgeSecretStatus };
   list: { args: []; response: SecretRef[] };
-  destroy: { args: [id: string]; response: void };
+  destroy: { args: [id: string]; response: undefined };
   run: { args: [operation: string, id: string, args?: unknown]; response: unknown };
 }
 

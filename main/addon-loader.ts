@@ -106,7 +106,9 @@ export function detectLibc(platform: string, executable: string = process.execPa
   const fromElf = libcOfInterpreter(elfInterpreter(executable));
   if (fromElf !== null) return fromElf;
   // Node reports the glibc it runs on; a musl build of Node has no such field.
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  // process.report is missing in some embedders, whatever Node's types say.
+  const report = process.report as NodeJS.ProcessReport | undefined;
+  const header = (report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
   return header?.glibcVersionRuntime ? 'glibc' : 'musl';
 }
 

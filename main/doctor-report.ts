@@ -43,10 +43,10 @@ export function addonUnavailableReport(error: SecureMemoryError): DoctorReport {
 export function formatReport(report: DoctorReport): string {
   const header = ['check', 'value', 'verdict'];
   const table = report.rows.map((r) => [r.check, r.value, r.verdict]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]?.length ?? 0)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => c.padEnd(widths[i]))
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)];

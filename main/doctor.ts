@@ -127,7 +127,7 @@ export function runDoctor(): DoctorReport {
   });
   rows.push({
     check: 'runtime',
-    value: `${platform.runtime} ${process.versions.electron ?? process.version} on ${platform.os}/${platform.arch}`,
+    value: `${platform.runtime} ${(process.versions as Partial<Record<string, string>>).electron ?? process.version} on ${platform.os}/${platform.arch}`,
     verdict: 'ok',
     source: 'process.versions',
   });
@@ -201,7 +201,7 @@ export function runDoctor(): DoctorReport {
     });
     rows.push(sealingRow(status.sealing, status.sealingFallbackReason));
   } catch (error) {
-    const e = error as SecureMemoryError;
+    const e = error as Partial<SecureMemoryError>;
     rows.push({
       check: 'lock test',
       value: `failed: ${e.code ?? 'ERROR'}${e.syscall ? ` (${e.syscall}${e.errno !== undefined ? `, errno ${e.errno}` : ''})` : ''}`,
@@ -227,11 +227,7 @@ export function runDoctor(): DoctorReport {
     let verdict: Verdict = 'ok';
     let advice: string | undefined;
     try {
-      hardening.withCoreDumpsDisabled(() => {
-        const during = hardening.status();
-        after = during.coreDumps;
-      });
-      after = after!;
+      after = hardening.withCoreDumpsDisabled(() => hardening.status().coreDumps);
       if (after !== 'disabled') verdict = 'degraded';
     } catch (error) {
       after = `cannot disable (${(error as Error).message})`;

@@ -55,7 +55,7 @@ function isCode(value: unknown): value is SecureMemoryErrorCode {
 /** Converts an error thrown by the addon (plain Error with code/errno/syscall) into a SecureMemoryError. */
 export function fromNativeError(error: unknown): SecureMemoryError {
   if (error instanceof SecureMemoryError) return error;
-  const e = error as { code?: unknown; message?: unknown; errno?: unknown; syscall?: unknown };
+  const e = error as { code?: unknown; message?: unknown; errno?: unknown; syscall?: unknown } | null | undefined;
   const code = isCode(e?.code) ? e.code : 'OS_ERROR';
   const message = typeof e?.message === 'string' ? e.message : String(error);
   return new SecureMemoryError(code, message, {

@@ -164,7 +164,7 @@ function restoreAfterFailure(guard: CoreDumpsGuard, original: unknown): void {
   try {
     guard.restore();
   } catch (restoreError) {
-    const error = restoreError as SecureMemoryError;
+    const error = restoreError as Partial<SecureMemoryError>;
     throw new SecureMemoryError(error.code ?? 'OS_ERROR', `${error.message} (after fn failed)`, {
       errno: error.errno,
       syscall: error.syscall,

@@ -83,7 +83,6 @@ export interface NativePoolDescription {
 export interface NativePool {
   /** Names this pool to the plain pool functions (`poolGenerate(id, size)`, ...). */
   readonly id: number;
-  allocate(size: number): number;
   generate(size: number): number;
   importFrom(source: Uint8Array): number;
   fillRandom(chunk: number): void;
@@ -102,7 +101,6 @@ export interface NativeRegion {
   fillRandom(): void;
   write(source: Uint8Array): void;
   readInto(target: Uint8Array): void;
-  wipe(): void;
   /** Cheap: the region's own record, no OS query. */
   summary(): { size: number; lockedBytes: number; locked: boolean };
   /** Slow: asks the OS (smaps / QueryWorkingSetEx). */
@@ -181,7 +179,6 @@ export interface NativeAddon extends NativeKeystore {
   wireLimits(): NativeWireLimits | null;
   memfdSecretAvailable(): boolean | null;
   canarySize: number;
-  defaultMaxSecretSize: number;
   Pool: new (
     arenaSize: number,
     maxSize: number,
@@ -222,7 +219,6 @@ export interface NativeAddon extends NativeKeystore {
   walletSignSchnorr(...args: [...NativeSecretArgs, message: Uint8Array]): Uint8Array;
   /** RFC 8032 Ed25519 over a message of any length. */
   walletSignEd25519(...args: [...NativeSecretArgs, message: Uint8Array]): Uint8Array;
-  poolCanarySize: number;
   defaultArenaSize: number;
   /** The process-wide kernel-copy probe (runs it on first call). */
   kernelCopyStatus(): { available: boolean; reason: string | null };

@@ -133,11 +133,6 @@ export function checkNotShared(bytes: Uint8Array): void {
   }
 }
 
-/** A scratch copy that V8 allocates outside its heap, so wiping it leaves no other copy. */
-export function offHeapBytes(size: number): Uint8Array {
-  return new Uint8Array(new ArrayBuffer(size));
-}
-
 export function checkFunction(fn: unknown, what: string): (...args: never[]) => unknown {
   if (typeof fn !== 'function') {
     throw new SecureMemoryError('INVALID_ARGUMENT', `${what} must be a function, got ${describe(fn)}`);
@@ -151,5 +146,16 @@ export function describe(value: unknown): string {
   if (value instanceof Uint8Array) return `a ${value.constructor.name}`;
   if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
   if (typeof value === 'string') return 'a string';
-  return `${typeof value} ${String(value)}`;
+  switch (typeof value) {
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return `${typeof value} ${String(value)}`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default:
+      return 'undefined';
+  }
 }

@@ -8,11 +8,11 @@ import {
   checkImportBytes,
   checkNotShared,
   checkSize,
-  offHeapBytes,
   resolveSecretOptions,
   resolveVaultOptions,
 } from './validate';
 import { wipeVaultAtExit } from './vault/exit-hook';
+import { offHeapBytes } from './vault/off-heap';
 import { PooledRegion } from './vault/pooled-region';
 import { poolFor } from './vault/pools';
 import { scoped, type Entry, type SyncResult, type WalletSecretKind } from './vault/scope';
@@ -96,7 +96,7 @@ export class SecretHandle {
     Object.freeze(this);
   }
   static {
-    entryOf = (value) => (typeof value === 'object' && value !== null && #entry in value ? (value as SecretHandle).#entry : undefined);
+    entryOf = (value) => (typeof value === 'object' && value !== null && #entry in value ? value.#entry : undefined);
   }
   /** @internal */
   static mint(token: symbol, entry: Entry): SecretHandle {
@@ -383,7 +383,8 @@ export class SecretVault {
    */
   sign(key: SecretHandle, message: Uint8Array, options: { scheme: 'ecdsa' | 'schnorr' | 'ed25519' }): Signature {
     const entry = this.#entry(key);
-    const { scheme: wanted } = checkCallOptions(options ?? null, ['scheme'], 'sign()');
+    const given: unknown = options; // JavaScript callers may leave it out
+    const { scheme: wanted } = checkCallOptions(given ?? null, ['scheme'], 'sign()');
     const { scheme, kind } = checkScheme(wanted);
     const bytes = checkMessage(message, scheme);
     checkKind(entry, [kind], `sign() with ${scheme}`);
@@ -409,7 +410,7 @@ export class SecretVault {
       const bytes = checkPassword(password, 'importKeystore()');
       try {
         const { storage: wanted, ...rest } = checkCallOptions(options, ['storage', 'signal', 'onProgress'], 'importKeystore()');
-        callbacks = checkCallbacks(rest as KeystoreCallOptions, 'importKeystore()');
+        callbacks = checkCallbacks(rest, 'importKeystore()');
         storage = resolveSecretOptions(
           wanted === undefined ? undefined : { storage: wanted as Storage },
           this.#options(),
@@ -463,8 +464,8 @@ export class SecretVault {
       try {
         const entry = this.#entry(key);
         const checked = checkCallOptions(options, ['kdf', 'n', 'r', 'p', 'c', 'signal', 'onProgress'], 'exportKeystore()');
-        callbacks = checkCallbacks(checked as KeystoreCallOptions, 'exportKeystore()');
-        kdf = exportKdf(checked as ExportKeystoreOptions);
+        callbacks = checkCallbacks(checked, 'exportKeystore()');
+        kdf = exportKdf(checked);
         checkKind(entry, ['secp256k1-key'], 'exportKeystore()');
         if (callbacks.signal?.aborted) throw abortedError();
         const args = secretArgs(entry.region, 'secp256k1-key');

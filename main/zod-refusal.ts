@@ -18,6 +18,7 @@ export function refusalFromZod(
   describe: (path: string | undefined, message: string) => string,
 ): SecureMemoryError {
   const issue = error.issues[0];
+  if (issue === undefined) return new SecureMemoryError('INVALID_ARGUMENT', describe(undefined, 'refused'));
   const path = issue.path.length > 0 ? issue.path.join('.') : undefined;
   const sized =
     sizeKey !== undefined &&

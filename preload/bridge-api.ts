@@ -8,7 +8,6 @@ import {
   type BridgeMethod,
   type BridgeMethods,
   type BridgeRequest,
-  type BridgeResponse,
   type StrongroomBridge,
 } from '../bridge/contract';
 import {
@@ -51,11 +50,14 @@ const REQUESTS: RequestBuilders = {
   },
 };
 
-function unwrap<T>(response: unknown): T {
-  const r = response as BridgeResponse<T> | null;
+/** Main's answer, checked as untrusted data: only `ok: true` or `ok: false` exactly. */
+function unwrap(response: unknown): unknown {
+  const r = response as { ok?: unknown; value?: unknown; error?: unknown } | null;
   if (r !== null && typeof r === 'object' && r.ok === true) return r.value;
   const error =
-    r !== null && typeof r === 'object' && r.ok === false ? r.error : { code: 'OS_ERROR', message: 'malformed bridge response' };
+    r !== null && typeof r === 'object' && r.ok === false
+      ? (r.error as { code: string; message: string })
+      : { code: 'OS_ERROR', message: 'malformed bridge response' };
   // contextBridge copies Errors without custom properties: the code travels in the message.
   throw new Error(`${error.code}: ${error.message}`);
 }
@@ -79,7 +81,7 @@ export function createBridgeApi(invoke: Invoke): StrongroomBridge {
           checkArgCount(name, args, arity[0], arity[1]);
           request = build(args);
         } catch (error) {
-          return Promise.reject(error);
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
         return send(request);
       },

@@ -7,9 +7,10 @@
 // No Electron, no Node: bundled into the sandboxed preload. The page's values
 // may come from another realm (contextBridge copies them into the preload's
 // world), so nothing here relies on instanceof.
+import { measurePlainData, type PlainDataRules } from '../bridge/plain-data';
 
-/** Bounds for plain data; main's limits (configurable, usually smaller) are checked in main. */
-export const ARG_LIMITS = Object.freeze({ maxDepth: 8, maxValues: 1000, maxBytes: 1024 * 1024, maxIdLength: 64 });
+/** Bounds beyond DATA_BOUNDS; main's limits (configurable, usually smaller) are checked in main. */
+export const ARG_LIMITS = Object.freeze({ maxBytes: 1024 * 1024, maxIdLength: 64 });
 
 export class BridgeArgumentError extends Error {
   constructor(message: string) {
@@ -34,57 +35,24 @@ export function isUint8Array(value: unknown): value is Uint8Array {
 
 /** An object whose prototype is some realm's Object.prototype, or null. */
 function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === null || (Object.getPrototypeOf(proto) === null && tag(value) === '[object Object]');
 }
 
+/** The preload's rules for plain data: byte arrays and plain objects of any realm; refusals are BridgeArgumentErrors. */
+const PRELOAD_RULES: PlainDataRules = {
+  isBytes: isUint8Array,
+  isPlainObject,
+  refuse: (_kind, message) => new BridgeArgumentError(message),
+};
+
 /**
- * Accepts only data a structured clone copies faithfully and main accepts:
- * null, undefined, booleans, finite numbers, strings, Uint8Arrays, arrays of
- * such (indices only) and plain objects of such (string keys, data
- * properties only: no getters, which would run here). Reads values through
- * property descriptors, so no page code runs.
+ * Accepts only data a structured clone copies faithfully and main accepts
+ * (measurePlainData, bridge/plain-data.ts, the walk main repeats), within
+ * ARG_LIMITS.maxBytes.
  */
 export function checkPlainData(value: unknown, what: string): void {
-  let values = 0;
-  let bytes = 0;
-  const walk = (v: unknown, depth: number, where: string): void => {
-    if (++values > ARG_LIMITS.maxValues) throw new BridgeArgumentError(`${what} has more than ${ARG_LIMITS.maxValues} values`);
-    if (depth > ARG_LIMITS.maxDepth) throw new BridgeArgumentError(`${what} is nested deeper than ${ARG_LIMITS.maxDepth}`);
-    if (v === null || v === undefined || typeof v === 'boolean') return;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw new BridgeArgumentError(`${what}${where} is not a finite number`);
-      bytes += 8;
-    } else if (typeof v === 'string') {
-      bytes += v.length * 2;
-    } else if (typeof v === 'object') {
-      if (isUint8Array(v)) {
-        bytes += v.byteLength;
-      } else if (Array.isArray(v) || isPlainObject(v)) {
-        const array = Array.isArray(v);
-        for (const key of Reflect.ownKeys(v)) {
-          if (array && key === 'length') continue;
-          if (typeof key !== 'string') throw new BridgeArgumentError(`${what}${where} has a symbol key`);
-          if (array && !/^(0|[1-9][0-9]*)$/.test(key))
-            throw new BridgeArgumentError(`${what}${where} is an array with a named property ${key}`);
-          if (!array && (key === '__proto__' || key === 'constructor' || key === 'prototype'))
-            throw new BridgeArgumentError(`${what}${where} has a forbidden key ${key}`);
-          const descriptor = Object.getOwnPropertyDescriptor(v, key)!;
-          if (!('value' in descriptor)) throw new BridgeArgumentError(`${what}${where}.${key} is a getter or setter, not data`);
-          bytes += key.length * 2;
-          walk(descriptor.value, depth + 1, array ? `${where}[${key}]` : `${where}.${key}`);
-        }
-      } else {
-        throw new BridgeArgumentError(
-          `${what}${where} is ${describe(v)}, not plain data (only objects, arrays, Uint8Arrays and primitives)`,
-        );
-      }
-    } else {
-      throw new BridgeArgumentError(`${what}${where} is ${describe(v)}, which cannot be sent`);
-    }
-    if (bytes > ARG_LIMITS.maxBytes) throw new BridgeArgumentError(`${what} is larger than ${ARG_LIMITS.maxBytes} bytes`);
-  };
-  walk(value, 0, '');
+  measurePlainData(value, what, ARG_LIMITS.maxBytes, PRELOAD_RULES);
 }
 
 export function checkArgCount(method: string, args: ArrayLike<unknown>, min: number, max: number): void {

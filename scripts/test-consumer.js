@@ -79,8 +79,8 @@ const env = {
   npm_config_fund: 'false',
   npm_config_update_notifier: 'false',
 };
-for (const key of Object.keys(env))
-  if (/^npm_(lifecycle|package|config_(?!audit|fund|update_notifier|cache|userconfig))/.test(key)) delete env[key];
+const inherited = /^npm_(lifecycle|package|config_(?!audit|fund|update_notifier|cache|userconfig))/;
+for (const key of Object.keys(env).filter((k) => inherited.test(k))) Reflect.deleteProperty(env, key);
 
 const target = `${process.platform}-${process.arch}`;
 let tarball;

@@ -20,11 +20,7 @@ async function run({ strongroom, native, sodium, pools, poolAuto, methods }) {
   rows.bufferAlloc = measure((n) => {
     for (let i = 0; i < n; i++) Buffer.alloc(32).fill(0);
   }, 2_000_000);
-  rows.poolAllocator = {};
-  rows.poolAllocator.auto = measure((n) => {
-    for (let i = 0; i < n; i++) poolAuto.free(poolAuto.allocate(32));
-  }, 1_000_000);
-  // The same through the plain functions over the pool's id (what the vault calls).
+  // The allocator through the plain functions over the pool's id (what the vault calls).
   const id = poolAuto.id;
   rows.poolAllocatorById = measure((n) => {
     for (let i = 0; i < n; i++) native.poolFree(id, native.poolAllocate(id, 32));
@@ -95,13 +91,7 @@ function print(results, { methods, autoSealing }) {
     ['empty Node-API call pair (floor)', fmtNs(af.noop), sodiumCol(af.noop), '1.00×'],
     ['Buffer.alloc(32) (unprotected)', fmtNs(af.bufferAlloc), sodiumCol(af.bufferAlloc), noopCol(af.bufferAlloc)],
     [
-      'pool allocate+free (allocator alone: no write, no syscall), methods of the wrapped Pool',
-      fmtNs(af.poolAllocator.auto),
-      sodiumCol(af.poolAllocator.auto),
-      noopCol(af.poolAllocator.auto),
-    ],
-    [
-      "pool allocate+free, plain functions over the pool id (the vault's path)",
+      "pool allocate+free (allocator alone: no write, no syscall), plain functions over the pool id (the vault's path)",
       fmtNs(af.poolAllocatorById),
       sodiumCol(af.poolAllocatorById),
       noopCol(af.poolAllocatorById),

@@ -146,7 +146,7 @@ test("a secret's bytes never reach the DOM or any bridge response", async ({ app
     const ref = await api.importSecret(new Uint8Array(bytes));
     const out: unknown[] = [ref];
     out.push(await api.inspect(ref.id), await api.list(), await api.status());
-    out.push(await api.run('wallet.account', ref.id).catch((e: Error) => e.message));
+    out.push(await api.run('wallet.account', ref.id).catch((e: unknown) => (e as Error).message));
     // A seed generated natively from the page, used by every wallet operation.
     const seed = await api.generate(32, { kind: 'seed' });
     out.push(seed, await api.run('wallet.account', seed.id));
@@ -187,7 +187,7 @@ test('ids from another window and forged ids are refused', async ({ app }) => {
   const forged = await app.page.evaluate(() =>
     window.strongroom.inspect('AAAAAAAAAAAAAAAAAAAAAA').then(
       () => 'accepted',
-      (e: Error) => e.message,
+      (e: unknown) => (e as Error).message,
     ),
   );
   expect(forged).toMatch(/^INVALID_HANDLE: /);
@@ -195,7 +195,7 @@ test('ids from another window and forged ids are refused', async ({ app }) => {
     (h) =>
       window.strongroom.run('wallet.account', `${h.slice(0, -1)}${h.endsWith('A') ? 'B' : 'A'}`).then(
         () => 'accepted',
-        (e: Error) => e.message,
+        (e: unknown) => (e as Error).message,
       ),
     id,
   );
@@ -206,7 +206,7 @@ test('ids from another window and forged ids are refused', async ({ app }) => {
     (h) =>
       window.strongroom.run('wallet.sign', h, { message: 'steal' }).then(
         () => 'accepted',
-        (e: Error) => e.message,
+        (e: unknown) => (e as Error).message,
       ),
     id,
   );
@@ -240,9 +240,9 @@ test('malformed calls from the page get clear errors', async ({ app }) => {
     const out: string[] = [];
     for (const [method, args] of attempts) {
       out.push(
-        await api[method](...args).then(
+        await api[method]!(...args).then(
           (v) => `accepted ${method} ${JSON.stringify(args)} -> ${JSON.stringify(v)}`,
-          (e: Error) => e.message,
+          (e: unknown) => (e as Error).message,
         ),
       );
     }

@@ -18,4 +18,4 @@ export {
   type VaultIpc,
   type VaultIpcOptions,
 } from '../ipc/register';
-export type { BridgeLimits } from '../ipc/payload';
+export type { BridgeLimits } from '../ipc/limits';

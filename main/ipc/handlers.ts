@@ -8,8 +8,9 @@ import { hardening } from '../hardening';
 import { platformInfo } from '../platform';
 import { isThenable } from '../thenable';
 import type { SecretHandle, SecretVault } from '../vault';
-import { measureData, parseImportPayload, parsePayload, type BridgeLimits } from './payload';
 import { openCapabilityScope, type SecretCapability } from './capability';
+import type { BridgeLimits } from './limits';
+import { measureData, parseImportPayload, parsePayload } from './payload';
 import type { Caller, SecretsRegistry } from './secrets-registry';
 
 /**

@@ -12,7 +12,8 @@ import {
   type OperationAccess,
   type RegisteredOperation,
 } from './handlers';
-import { boundMessage, DEFAULT_LIMITS, measureData, wipeReceived, type BridgeLimits } from './payload';
+import { boundMessage, DEFAULT_LIMITS, type BridgeLimits } from './limits';
+import { measureData, wipeReceived } from './payload';
 import { createSecretsRegistry } from './secrets-registry';
 import { assertTrustedSender, parseAppOrigin, type SenderEvent } from './sender';
 
@@ -82,7 +83,7 @@ export interface IpcMainLike {
 
 export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, options: VaultIpcOptions): VaultIpc {
   if (!(vault instanceof SecretVault)) throw new SecureMemoryError('INVALID_ARGUMENT', 'registerVaultIpc needs a SecretVault');
-  if (options === null || typeof options !== 'object')
+  if ((options as unknown) === null || typeof options !== 'object')
     throw new SecureMemoryError('INVALID_ARGUMENT', 'registerVaultIpc needs options with an origin');
   const origin = parseAppOrigin(options.origin);
   const limits: BridgeLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -109,15 +110,19 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
       access === 'bytes' ? { access, run: operation as BytesOperation } : { access: 'capability', run: operation as Operation },
     );
   };
-  const registerOperation = (name: string, operation: Operation | BytesOperation, registerOptions?: RegisterOperationOptions): void => {
-    if (registerOptions !== undefined && (registerOptions === null || typeof registerOptions !== 'object'))
+  // Checked as unknown: JavaScript callers (and a cast in TypeScript) can pass anything.
+  const registerOperation = (name: string, operation: unknown, registerOptions?: unknown): void => {
+    if (registerOptions === undefined) return addOperation(name, operation, 'capability');
+    if (registerOptions === null || typeof registerOptions !== 'object')
       throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${name}: options must be an object`);
-    addOperation(name, operation, registerOptions?.access ?? 'capability');
+    addOperation(name, operation, (registerOptions as { access?: unknown }).access ?? 'capability');
   };
-  for (const [name, entry] of Object.entries(options.operations ?? {})) {
-    if (typeof entry === 'function') addOperation(name, entry, 'capability');
-    else if (entry !== null && typeof entry === 'object') addOperation(name, (entry as OperationSpec).run, (entry as OperationSpec).access);
-    else addOperation(name, entry, 'capability');
+  const entries: [string, unknown][] = Object.entries(options.operations ?? {});
+  for (const [name, entry] of entries) {
+    if (entry !== null && typeof entry === 'object') {
+      const spec = entry as { run?: unknown; access?: unknown };
+      addOperation(name, spec.run, spec.access);
+    } else addOperation(name, entry, 'capability');
   }
 
   const registry = createSecretsRegistry(vault, limits);
@@ -149,8 +154,8 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
   }
 
   return {
-    registerOperation: registerOperation as VaultIpc['registerOperation'],
-    forgetWindow: registry.forgetWindow,
+    registerOperation,
+    forgetWindow: (owner: number) => registry.forgetWindow(owner),
     secretCount: (owner?: number) => registry.count(owner),
     dispose: () => {
       for (const method of BRIDGE_METHODS) ipcMain.removeHandler(channelFor(method));

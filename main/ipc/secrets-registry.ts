@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { SecretRef } from '../../bridge/contract';
 import { SecureMemoryError, type SecureMemoryErrorCode } from '../errors';
 import type { SecretHandle, SecretVault } from '../vault';
-import type { BridgeLimits } from './payload';
+import type { BridgeLimits } from './limits';
 import type { SenderEvent } from './sender';
 
 /**
@@ -41,7 +41,7 @@ export interface SecretsRegistry {
   watch(event: SenderEvent): void;
   /** The calling document: the window's document generation and the frame's key. */
   documentOf(event: SenderEvent, frameKey: string): string;
-  /** The caller's own secret, or INVALID_HANDLE: an id from elsewhere is not confirmed to exist. */
+  /** The caller's own secret, or INVALID_HANDLE: an id from elsewhere is not confirmed to exist. Its handle is checked by the vault call that uses it. */
   ownedBy(caller: Caller, id: string): Owned;
   /** The caller's document's ids only: not even a count of another document's. */
   ownIds(caller: Caller): string[];
@@ -96,7 +96,8 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
 
   const failureReport = (what: string, count: number, failures: unknown[]): SecureMemoryError => {
     const codes = failures.map((f) => (f instanceof SecureMemoryError ? f.code : 'OS_ERROR'));
-    const code: SecureMemoryErrorCode = codes.every((c) => c === codes[0]) ? codes[0] : 'OS_ERROR';
+    const first = codes[0] ?? 'OS_ERROR';
+    const code: SecureMemoryErrorCode = codes.every((c) => c === first) ? first : 'OS_ERROR';
     return new SecureMemoryError(
       code,
       `${what}: all ${count} secrets were destroyed, and ${failures.length} reported a failure: ${codes.join(', ')}`,
@@ -155,8 +156,10 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
   const ownedBy = ({ event, document }: Caller, id: string): Owned => {
     const owned = secrets.get(id);
     // Unknown, destroyed, other windows' and other documents' ids get the
-    // same answer: an id from elsewhere must not be confirmed to exist.
-    if (owned === undefined || owned.owner !== event.sender.id || owned.document !== document || !vault.has(owned.handle)) {
+    // same answer: an id from elsewhere must not be confirmed to exist. A
+    // handle the application destroyed in the vault itself is refused by the
+    // vault when it is used (INVALID_HANDLE too): one lookup per call.
+    if (owned === undefined || owned.owner !== event.sender.id || owned.document !== document) {
       throw new SecureMemoryError('INVALID_HANDLE', 'no such secret in this page');
     }
     return owned;
@@ -188,7 +191,11 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
     documentOf: (event, frameKey) => `${generations.get(event.sender.id) ?? 0}:${frameKey}`,
     ownedBy,
     ownIds: ({ event, document }) => [...(perWindow.get(event.sender.id) ?? [])].filter((id) => secrets.get(id)?.document === document),
-    sizeOf: (id) => secrets.get(id)!.size,
+    sizeOf: (id) => {
+      const owned = secrets.get(id);
+      if (owned === undefined) throw new SecureMemoryError('INVALID_HANDLE', 'no such secret in this page');
+      return owned.size;
+    },
     adopt,
     destroyOwned,
     forgetWindow,

@@ -282,7 +282,8 @@ export function checkPassword(password: unknown, what: string): Uint8Array {
 
 /** The export options, checked; fresh salt (32 bytes) and IV from the CSPRNG. */
 export function exportKdf(options: ExportKeystoreOptions): NativeKeystoreKdf {
-  const kind = options.kdf ?? 'scrypt';
+  // unknown: a JavaScript caller can pass anything.
+  const kind: unknown = options.kdf ?? 'scrypt';
   if (kind !== 'scrypt' && kind !== 'pbkdf2') {
     throw new SecureMemoryError('INVALID_ARGUMENT', `exportKeystore(): options.kdf must be 'scrypt' or 'pbkdf2', got ${describe(kind)}`);
   }

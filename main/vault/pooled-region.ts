@@ -24,10 +24,6 @@ export class PooledRegion implements NativeRegion {
   readInto(target: Uint8Array): void {
     native.poolReadInto(this.poolId, this.chunk, target);
   }
-  wipe(): void {
-    const size = this.pool.summary(this.chunk).size;
-    this.pool.write(this.chunk, new Uint8Array(size));
-  }
   summary(): { size: number; lockedBytes: number; locked: boolean } {
     return this.pool.summary(this.chunk);
   }

@@ -4,7 +4,7 @@ import { callNative, SecureMemoryError } from '../errors';
 import type { NativeRegion } from '../native';
 import type { Storage } from '../options';
 import { isThenable } from '../thenable';
-import { offHeapBytes } from '../validate';
+import { offHeapBytes } from './off-heap';
 
 /** A vault's record of one secret. */
 export interface Entry {
@@ -40,9 +40,6 @@ export function scoped<R>(entry: Entry, scope: Scope, fn: (view: Uint8Array) => 
       `${scope}() inside a ${entry.writing ? 'write' : 'read'} scope of the same secret is refused`,
     );
   }
-  // A fresh ArrayBuffer of its own: Buffer.allocUnsafe would put the copy
-  // in a shared slab, and a small `new Uint8Array(n)` lives in the JS heap,
-  // where V8 may move it and leave stale copies behind.
   const view = offHeapBytes(entry.size);
   if (scope === 'read') entry.readers++;
   else entry.writing = true;

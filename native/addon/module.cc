@@ -51,12 +51,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   export_function<WireLimits>(env, exports, "wireLimits");
   export_function<MemfdSecretAvailable>(env, exports, "memfdSecretAvailable");
   export_size(env, exports, "canarySize", strongroom::kCanarySize);
-  export_size(env, exports, "defaultMaxSecretSize", strongroom::kDefaultMaxSecretSize);
   PoolRegistry* pools = DefinePool(env, exports);
   DefineWallet(env, exports, pools, regions);
   DefineKeystore(env, exports, pools, regions);
   export_function<PoolSlotSize>(env, exports, "poolSlotSize");
-  export_size(env, exports, "poolCanarySize", strongroom::kPoolCanarySize);
   export_size(env, exports, "defaultArenaSize", strongroom::kDefaultArenaSize);
   export_function<KernelCopyStatus>(env, exports, "kernelCopyStatus");
   Napi::Object testing = Napi::Object::New(env);

@@ -23,11 +23,12 @@ function toChecksumAddress(addressBytes: Uint8Array): string {
   const hex = bytesToHex(addressBytes);
   const hash = bytesToHex(keccak_256(utf8ToBytes(hex)));
   let out = '0x';
-  for (let i = 0; i < hex.length; i++) out += parseInt(hash[i], 16) >= 8 ? hex[i].toUpperCase() : hex[i];
+  for (let i = 0; i < hex.length; i++) out += parseInt(hash.charAt(i), 16) >= 8 ? hex.charAt(i).toUpperCase() : hex.charAt(i);
   return out;
 }
 
 function addressOf(publicKey: Uint8Array): string {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the demo's JavaScript signer keeps @noble/curves 1.x's calls until it signs natively
   const uncompressed = secp256k1.ProjectivePoint.fromHex(publicKey).toRawBytes(false);
   return toChecksumAddress(keccak_256(uncompressed.subarray(1)).subarray(12));
 }
@@ -84,9 +85,12 @@ export const walletOperations: Record<string, Operation> = {
     let signer: string | null = null;
     if (v === 27 || v === 28) {
       try {
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- the demo's JavaScript signer keeps @noble/curves 1.x's calls until it signs natively
         const recovered = secp256k1.Signature.fromCompact(bytes.subarray(0, 64))
           .addRecoveryBit(v - 27)
+          // eslint-disable-next-line @typescript-eslint/no-deprecated -- the demo's JavaScript signer keeps @noble/curves 1.x's calls until it signs natively
           .recoverPublicKey(personalMessageHash(message));
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- the demo's JavaScript signer keeps @noble/curves 1.x's calls until it signs natively
         signer = addressOf(recovered.toRawBytes(true));
       } catch {
         signer = null;

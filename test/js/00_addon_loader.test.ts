@@ -81,8 +81,8 @@ test('a prebuild that fails to load falls back to the local build, and says why'
   assert.equal(loaded.addon, 'local');
   assert.equal(loaded.loadedFrom.kind, 'local build');
   assert.equal(loaded.skipped.length, 1);
-  assert.match(loaded.skipped[0]!.failure, /GLIBC_2\.99/);
-  assert.doesNotMatch(loaded.skipped[0]!.failure, /required by/, 'only the first line of the loader error is kept');
+  assert.match(loaded.skipped[0].failure, /GLIBC_2\.99/);
+  assert.doesNotMatch(loaded.skipped[0].failure, /required by/, 'only the first line of the loader error is kept');
 });
 
 test('a matching prebuild wins over a local build', () => {

@@ -96,7 +96,7 @@ function startChild(disable: boolean, env: NodeJS.ProcessEnv, preload: string | 
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env, ...asNobody });
   return new Promise((resolve, reject) => {
     let buffered = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       buffered += d.toString();
       const line = buffered.split('\n').find((l) => l.startsWith('ready '));
       if (line !== undefined) resolve({ child, ready: JSON.parse(line.slice('ready '.length)) });

@@ -48,8 +48,8 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Err
     },
   );
   assert.ok(caught instanceof Error);
-  assert.ok((caught as Error).message.startsWith(`${code}: `), (caught as Error).message);
-  return caught as Error;
+  assert.ok(caught.message.startsWith(`${code}: `), caught.message);
+  return caught;
 }
 
 test('registers exactly one handler per bridge method under strongroom:', () => {

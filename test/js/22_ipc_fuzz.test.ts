@@ -249,7 +249,7 @@ test(`fuzz: ${PER_CHANNEL / 10} random capability calls from the page: stable co
   const before = vault.stats();
   const paths = ["m/44'/60'/0'/0/0", 'm/0', "m/0'", 'm', "m/44'/0'"];
   const schemes = ['ecdsa', 'schnorr', 'ed25519'];
-  const pickOr = <T>(values: T[]) => (rand() < 0.4 ? values[Math.floor(rand() * values.length)] : randomValue(rand));
+  const pickOr = (values: unknown[]) => (rand() < 0.4 ? values[Math.floor(rand() * values.length)] : randomValue(rand));
   const codes = new Map<string, number>();
   let accepted = 0;
   let bridgeRefused = 0;

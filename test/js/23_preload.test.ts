@@ -58,7 +58,7 @@ test('the bundled preload exposes only window.strongroom, with only the allow-li
   const [key, api] = exposed[0] as [string, Record<string, unknown>];
   assert.equal(key, 'strongroom');
   assert.deepEqual(Object.keys(api).sort(), [...BRIDGE_METHODS].sort());
-  (api.list as () => Promise<unknown>)();
+  void (api.list as () => Promise<unknown>)();
   assert.deepEqual(invoked, [['strongroom:list', undefined]]);
   assert.doesNotMatch(source, /ipcRenderer\.(on|send|sendSync|postMessage)\b/, 'no listener or send path');
 });

@@ -42,6 +42,6 @@ test("every page of the demo carries the header's CSP in a <meta> tag too, word 
     assert.equal(tags.length, 1, `${page}: one CSP meta tag`);
     assert.equal(tags[0][1], EXPECTED_CSP, `${page}: the meta policy is the header's`);
     // It must come before anything it governs.
-    assert.ok(tags[0].index! < html.search(/<(script|link|style)\b/i), `${page}: the meta tag precedes every script and stylesheet`);
+    assert.ok(tags[0].index < html.search(/<(script|link|style)\b/i), `${page}: the meta tag precedes every script and stylesheet`);
   }
 });

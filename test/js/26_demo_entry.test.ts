@@ -71,7 +71,7 @@ test('the demo entry, imported through the ESM loader, opens the hardened window
   for (const event of ['before-quit', 'web-contents-created', 'window-all-closed']) assert.ok(report.appListeners.includes(event), event);
   assert.equal(report.index?.status, 200);
   assert.equal(report.index?.csp, CONTENT_SECURITY_POLICY);
-  assert.match(report.index!.body, /<!doctype html>/i, 'the demo page itself is served');
+  assert.match(report.index.body, /<!doctype html>/i, 'the demo page itself is served');
 });
 
 test('the library entry, loaded the same way, starts nothing', () => {

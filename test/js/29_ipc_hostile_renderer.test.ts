@@ -18,7 +18,7 @@ function setup(
   const vault = new SecretVault();
   const ipc = new FakeIpcMain();
   const operations = Object.fromEntries(Object.entries(options.operations ?? {}).map(([name, run]) => [name, bytesOperation(run)]));
-  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, ...options, operations } as never);
+  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, ...options, operations });
   /** Through the structured clone, as Electron delivers it. */
   const send = (contents: FakeWebContents, method: string, payload?: unknown, frame?: FakeFrame | null) =>
     ipc.invoke(eventFrom(contents, frame === undefined ? contents.mainFrame : frame), `strongroom:${method}`, payload) as Promise<Response>;
@@ -305,7 +305,7 @@ test('odd frames fail closed: a disposed frame whose url getter throws, and a no
       throw new Error('Render frame was disposed before WebFrameMain could be accessed');
     },
   };
-  const frames: FakeFrame[] = [disposed as unknown as FakeFrame];
+  const frames: FakeFrame[] = [disposed];
   for (const origin of [undefined, 42, null, { toString: () => ORIGIN }]) {
     frames.push({ ...topFrame(), origin: origin as never });
   }
@@ -329,7 +329,7 @@ test('a process-wide budget bounds secrets and bytes across all windows', async 
   assert.equal((await send(windows[3], 'generate', { size: 84 })).ok, true);
   assert.equal(vault.stats().secrets, 3);
   bridge.dispose();
-  const { DEFAULT_LIMITS } = await import('../../main/ipc/payload');
+  const { DEFAULT_LIMITS } = await import('../../main/ipc/limits');
   const defaults = DEFAULT_LIMITS as unknown as Record<string, number>;
   assert.ok(defaults.maxBridgeSecrets >= defaults.maxSecretsPerWindow, 'the default bridge-wide count holds at least one full window');
   assert.ok(defaults.maxBridgeBytes >= defaults.maxSecretSize);

@@ -11,7 +11,8 @@ import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
 import { BRIDGE_METHODS } from '../../bridge/contract';
-import { DATA_BOUNDS, MAX_ERROR_MESSAGE } from '../../main/ipc/payload';
+import { DATA_BOUNDS } from '../../bridge/plain-data';
+import { MAX_ERROR_MESSAGE } from '../../main/ipc/limits';
 import { bytesOperation, registerVaultIpc, type BytesOperation } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
 import { prng } from './helpers';

@@ -189,7 +189,7 @@ for (const storage of STORAGES) {
       ['INVALID_HANDLE', () => vault.deriveKey(dead, 'm/0')],
       ['INVALID_HANDLE', () => vault.deriveKey(foreign, 'm/0')],
       ['INVALID_HANDLE', () => vault.sign(dead, digest, { scheme: 'ecdsa' })],
-      ['INVALID_HANDLE', () => vault.publicKey({} as SecretHandle)],
+      ['INVALID_HANDLE', () => vault.publicKey({} as unknown as SecretHandle)],
       // Messages and schemes.
       ['INVALID_SIZE', () => vault.sign(key, new Uint8Array(31), { scheme: 'ecdsa' })],
       ['INVALID_SIZE', () => vault.sign(key, new Uint8Array(33), { scheme: 'schnorr' })],

@@ -105,7 +105,7 @@ for (const storage of STORAGES) {
       ['INVALID_ARGUMENT', () => vault.write(mnemonic, () => vault.mnemonicToSeed(mnemonic))],
       ['INVALID_HANDLE', () => vault.mnemonicToSeed(dead)],
       ['INVALID_HANDLE', () => vault.mnemonicToSeed(foreign)],
-      ['INVALID_HANDLE', () => vault.mnemonicToSeed({} as SecretHandle)],
+      ['INVALID_HANDLE', () => vault.mnemonicToSeed({} as unknown as SecretHandle)],
     ];
     for (const [code, call] of refusals) {
       assert.throws(call, (error: { code?: string; message?: string }) => {
@@ -169,7 +169,7 @@ for (const storage of STORAGES) {
       code: 'INVALID_ARGUMENT',
     });
     await assert.rejects(vault.mnemonicToSeedAsync(seed), { code: 'INVALID_ARGUMENT' });
-    await assert.rejects(vault.mnemonicToSeedAsync({} as SecretHandle), { code: 'INVALID_HANDLE' });
+    await assert.rejects(vault.mnemonicToSeedAsync({} as unknown as SecretHandle), { code: 'INVALID_HANDLE' });
     assert.deepEqual(vault.stats(), before);
     vault.destroyAll();
   });

@@ -136,7 +136,7 @@ export function startReadyChild(script: string, env: NodeJS.ProcessEnv = process
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let buffered = '';
-    child.stdout!.on('data', (data: Buffer) => {
+    child.stdout.on('data', (data: Buffer) => {
       buffered += data.toString();
       const line = buffered.split('\n').find((l) => l.includes('ready'));
       if (line !== undefined) resolve({ child, line });

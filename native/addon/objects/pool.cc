@@ -48,7 +48,6 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     env.AddCleanupHook([data] { delete data; });
     return DefineClass(env, "Pool",
                        {
-                           InstanceMethod<&PoolWrap::OnThis<&PoolWrap::Allocate>>("allocate"),
                            InstanceMethod<&PoolWrap::OnThis<&PoolWrap::Generate>>("generate"),
                            InstanceMethod<&PoolWrap::OnThis<&PoolWrap::ImportFrom>>("importFrom"),
                            InstanceMethod<&PoolWrap::FillRandom>("fillRandom"),

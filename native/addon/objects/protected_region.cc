@@ -39,7 +39,6 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
                            InstanceMethod<&RegionWrap::FillRandom>("fillRandom"),
                            InstanceMethod<&RegionWrap::Write>("write"),
                            InstanceMethod<&RegionWrap::ReadInto>("readInto"),
-                           InstanceMethod<&RegionWrap::Wipe>("wipe"),
                            InstanceMethod<&RegionWrap::Summary>("summary"),
                            InstanceMethod<&RegionWrap::Inspect>("inspect"),
                            InstanceMethod<&RegionWrap::Destroy>("destroy"),
@@ -137,14 +136,6 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     strongroom::Status read =
         region->with_read([target](const std::uint8_t* bytes, std::size_t size) { std::memcpy(target, bytes, size); });
     if (!read) throw_error(info.Env(), read.error());
-    return info.Env().Undefined();
-  }
-
-  Napi::Value Wipe(const Napi::CallbackInfo& info) {
-    auto* region = Live(info.Env());
-    if (region == nullptr) return info.Env().Undefined();
-    strongroom::Status wiped = region->wipe();
-    if (!wiped) throw_error(info.Env(), wiped.error());
     return info.Env().Undefined();
   }
 

@@ -1,0 +1,34 @@
+// The bridge's limits (what one window and all windows together may hold and
+// send) and the cap on every error message the renderer sees.
+
+export interface BridgeLimits {
+  /** Secrets one window may hold at once. */
+  maxSecretsPerWindow: number;
+  /** Largest secret a window may create or import, in bytes. */
+  maxSecretSize: number;
+  /** Largest request payload, in bytes as measureData counts them. */
+  maxPayloadBytes: number;
+  /** Largest operation result, in bytes as measureData counts them. */
+  maxResultBytes: number;
+  /** Secrets all windows together may hold through the bridge. */
+  maxBridgeSecrets: number;
+  /** Bytes of secret all windows together may hold through the bridge. */
+  maxBridgeBytes: number;
+}
+
+export const DEFAULT_LIMITS: BridgeLimits = Object.freeze({
+  maxSecretsPerWindow: 64,
+  maxSecretSize: 4096,
+  maxPayloadBytes: 64 * 1024,
+  maxResultBytes: 64 * 1024,
+  maxBridgeSecrets: 256,
+  maxBridgeBytes: 256 * 1024,
+});
+
+/** No error message the renderer gets is longer than this. */
+export const MAX_ERROR_MESSAGE = 200;
+
+/** Caps a message the renderer will see, so no error echoes a payload back. */
+export function boundMessage(message: string): string {
+  return message.length <= MAX_ERROR_MESSAGE ? message : `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…`;
+}
