@@ -156,7 +156,7 @@ async function check(app) {
  * included) came from the package.
  */
 function run(app, entry) {
-  const standIn = dist('test/js/electron-stand-in.require.js');
+  const standIn = dist('test/js/support/electron-stand-in.require.js');
   if (!fs.existsSync(standIn)) fail(`run npm run build first: ${standIn}`);
   const script = `
     import { createRequire } from 'node:module';

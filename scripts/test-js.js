@@ -12,7 +12,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const METHOD_DEPENDENT = ['05_vault_read_write', '07_vault_os_facts', '13_pooled_storage', '31_vault_wallet'];
+const METHOD_DEPENDENT = ['23_vault_read_write', '25_vault_os_facts', '30_pooled_storage', '50_vault_wallet'];
 const METHODS = ['pkey', 'kernel-copy', 'mprotect'];
 
 const root = path.resolve(__dirname, '..');

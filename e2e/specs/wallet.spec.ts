@@ -222,7 +222,7 @@ test('malformed calls from the page get clear errors', async ({ app }) => {
       ['run', ['no.such.operation', h]],
       ['run', ['wallet.sign', h, { message: 42 }]],
       // (Own __proto__ keys are refused too, but Playwright's binding serializer
-      // drops them before main sees them; test/js/21_ipc_bridge covers them over
+      // drops them before main sees them; test/js/41_ipc_bridge covers them over
       // a structured clone, as Electron's IPC does.)
     ];
     const out: string[] = [];

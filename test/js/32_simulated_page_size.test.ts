@@ -7,17 +7,17 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { osPageSize, runNode, SIMULATED_PAGE_SIZE } from './helpers';
+import { osPageSize, runNode, SIMULATED_PAGE_SIZE } from './support/helpers';
 
 const SUITES = [
-  '01_platform_info',
-  '03_vault_generate',
-  '04_vault_import',
-  '05_vault_read_write',
-  '06_vault_handles',
-  '09_lock_budget',
-  '13_pooled_storage',
-  '31_vault_wallet',
+  '12_platform_info',
+  '21_vault_generate',
+  '22_vault_import',
+  '23_vault_read_write',
+  '24_vault_handles',
+  '16_lock_budget',
+  '30_pooled_storage',
+  '50_vault_wallet',
 ];
 
 const osPage = osPageSize();

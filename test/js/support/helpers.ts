@@ -5,11 +5,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 
-import { SecureMemoryError } from '../../main/errors';
+import { SecureMemoryError } from '../../../main/errors';
 
 export const isLinux = process.platform === 'linux';
 export const isDarwin = process.platform === 'darwin';
-export const packageRoot = path.resolve(__dirname, '..', '..', '..');
+export const packageRoot = path.resolve(__dirname, '..', '..', '..', '..');
 /** The compiled package entry, as a child process would require it. */
 export const entryPoint = path.join(packageRoot, 'dist', 'main', 'index.js');
 

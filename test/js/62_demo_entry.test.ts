@@ -11,10 +11,10 @@ import { test } from 'node:test';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
 import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
 import { DEMO_ENTRY, pointMainAtDemo } from '../../renderer-demo/packaging.forge';
-import { HARDENED } from './electron-stand-in';
-import { entryPoint, packageRoot } from './helpers';
+import { HARDENED } from './support/electron-stand-in';
+import { entryPoint, packageRoot } from './support/helpers';
 
-const standIn = path.join(__dirname, 'electron-stand-in.require.js');
+const standIn = path.join(__dirname, 'support', 'electron-stand-in.require.js');
 const demoEntry = path.join(packageRoot, DEMO_ENTRY);
 
 interface Report {

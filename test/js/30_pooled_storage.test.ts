@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 import { platformInfo, SecretVault } from '../../main';
 import { native } from '../../main/native';
-import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, rejects, runNode, vmLck, which } from './helpers';
+import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, rejects, runNode, vmLck, which } from './support/helpers';
 import { sealingUnderTest } from './support/sealing';
 
 /** The sealing method these suites force (scripts/test-js.js runs them once per method). */

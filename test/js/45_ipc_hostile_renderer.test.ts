@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
 import { registerVaultIpc, type Operation } from '../../main/ipc/register';
-import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
+import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
 
 type Response = { ok: boolean; value?: unknown; error?: { code: string; message: string } };
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretHandle, SecretVault, SecureMemoryError } from '../../main';
-import { PROC_STATUS_SOURCE, runNode } from './helpers';
+import { PROC_STATUS_SOURCE, runNode } from './support/helpers';
 
 function invalidHandle(error: unknown): boolean {
   return error instanceof SecureMemoryError && error.code === 'INVALID_HANDLE';

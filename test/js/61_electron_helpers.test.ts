@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 
-import { createElectronStandIn, FakeWebContents, HARDENED, installElectronStandIn } from './electron-stand-in';
-import { EXPECTED_CSP } from './helpers';
+import { createElectronStandIn, FakeWebContents, HARDENED, installElectronStandIn } from './support/electron-stand-in';
+import { EXPECTED_CSP } from './support/helpers';
 
 const { electron, record } = createElectronStandIn();
 const uninstall = installElectronStandIn(electron);

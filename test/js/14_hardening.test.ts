@@ -16,7 +16,7 @@ import {
   skipUnlessCI,
   which,
   withPreload,
-} from './helpers';
+} from './support/helpers';
 
 function isCode(code: string) {
   return (error: unknown) => error instanceof SecureMemoryError && error.code === code;

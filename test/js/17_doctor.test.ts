@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { isDarwin, isLinux, isRoot, packageRoot, readableStage, which } from './helpers';
+import { isDarwin, isLinux, isRoot, packageRoot, readableStage, which } from './support/helpers';
 
 const cli = path.join(packageRoot, 'bin', 'strongroom.js');
 

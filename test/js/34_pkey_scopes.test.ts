@@ -18,8 +18,8 @@ import { platformInfo, SecretVault, type SecretHandle, type SecretOptions } from
 import { registerVaultIpc } from '../../main/ipc/register';
 import { native } from '../../main/native';
 import { createBridgeApi } from '../../preload/bridge-api';
-import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN } from './bridge-fixtures';
-import { isLinux, osTamper, osTamperModule, packageRoot, skipUnlessCI, type OsTamper } from './helpers';
+import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN } from './support/bridge-fixtures';
+import { isLinux, osTamper, osTamperModule, packageRoot, skipUnlessCI, type OsTamper } from './support/helpers';
 import { firstArenaBytes, generateAndLocate, isolatedMappingBytes, readSmaps, type Range } from './support/proc-maps';
 import { probeSealing } from './support/sealing';
 

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
 import { native } from '../../main/native';
-import { isLinux, isRoot, packageRoot, readableStage, runNode, which } from './helpers';
+import { isLinux, isRoot, packageRoot, readableStage, runNode, which } from './support/helpers';
 
 function cpuHasPkeys(): boolean {
   return isLinux && /^flags\s*:.*\bospke\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));

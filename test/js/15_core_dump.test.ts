@@ -6,7 +6,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { allowAnyTracerPreload, countInFile, entryPoint, gcore, isLinux, skipUnlessCI, startTraceableChild, which } from './helpers';
+import {
+  allowAnyTracerPreload,
+  countInFile,
+  entryPoint,
+  gcore,
+  isLinux,
+  skipUnlessCI,
+  startTraceableChild,
+  which,
+} from './support/helpers';
 
 // Patterns are computed, never written out, so neither the test's source nor
 // the child's script text can contain them.

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import { SecretVault } from '../../main';
 import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
 import { registerVaultIpc } from '../../main/ipc/register';
-import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame } from './bridge-fixtures';
-import { prng } from './helpers';
+import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame } from './support/bridge-fixtures';
+import { prng } from './support/helpers';
 
 const PER_CHANNEL = 10_000;
 

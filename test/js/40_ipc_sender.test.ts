@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import { SecureMemoryError } from '../../main';
 import { assertTrustedSender, parseAppOrigin } from '../../main/ipc/sender';
-import { eventFrom, FakeWebContents, ORIGIN, topFrame } from './bridge-fixtures';
+import { eventFrom, FakeWebContents, ORIGIN, topFrame } from './support/bridge-fixtures';
 
 const origin = parseAppOrigin(ORIGIN);
 const contents = new FakeWebContents();

@@ -7,7 +7,7 @@ import * as vm from 'node:vm';
 
 import { BRIDGE_METHODS } from '../../bridge/contract';
 import { createBridgeApi } from '../../preload/bridge-api';
-import { packageRoot } from './helpers';
+import { packageRoot } from './support/helpers';
 
 const bundle = path.join(packageRoot, 'dist', 'preload', 'strongroom.preload.bundle.js');
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { platformInfo } from '../../main';
-import { entryPoint, isLinux, isRoot, PROC_STATUS_SOURCE, runNode, which } from './helpers';
+import { entryPoint, isLinux, isRoot, PROC_STATUS_SOURCE, runNode, which } from './support/helpers';
 
 const LIMIT = 64 * 1024;
 

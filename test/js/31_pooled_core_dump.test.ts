@@ -7,7 +7,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { allowAnyTracerPreload, countInFile, entryPoint, gcore, isLinux, skipUnlessCI, startTraceableChild, which } from './helpers';
+import {
+  allowAnyTracerPreload,
+  countInFile,
+  entryPoint,
+  gcore,
+  isLinux,
+  skipUnlessCI,
+  startTraceableChild,
+  which,
+} from './support/helpers';
 
 // Computed, never written out, so no script text contains the patterns.
 const patternSource = `(seed) => Uint8Array.from({ length: 40 }, (_, i) => (i * 89 + seed * 31 + 11) & 0xff)`;

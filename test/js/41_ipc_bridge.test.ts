@@ -8,9 +8,9 @@ import { SecretVault, SecureMemoryError } from '../../main';
 import { BRIDGE_METHODS, channelFor, type StrongroomBridge } from '../../bridge/contract';
 import { registerVaultIpc, type Operation } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
-import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
-import { isLinux } from './helpers';
-import type { Scan } from './secret-copies.child';
+import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
+import { isLinux } from './support/helpers';
+import type { Scan } from './support/secret-copies.child';
 import { forEachSealingMethod, TEST_SEALING } from './support/sealing';
 
 const operations: Record<string, Operation> = {
@@ -258,7 +258,7 @@ test(
       // are counted apart: under pkey they are mapped rw-p (the key, not the
       // page table, closes them to the process's threads) and /proc/self/mem
       // reads them, as a debugger would.
-      const child = path.join(__dirname, 'secret-copies.child.js');
+      const child = path.join(__dirname, 'support', 'secret-copies.child.js');
       const run = spawnSync(process.execPath, ['--expose-gc', child], {
         encoding: 'utf8',
         timeout: 120_000,

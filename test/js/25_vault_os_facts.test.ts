@@ -19,7 +19,7 @@ import {
   startTraceableChild,
   vmLck,
   which,
-} from './helpers';
+} from './support/helpers';
 import {
   firstArenaBytes,
   generateAndLocate,

@@ -16,12 +16,12 @@
 import { randomFillSync } from 'node:crypto';
 import * as fs from 'node:fs';
 
-import { platformInfo, SecretVault } from '../../main';
-import { registerVaultIpc } from '../../main/ipc/register';
-import { native } from '../../main/native';
+import { platformInfo, SecretVault } from '../../../main';
+import { registerVaultIpc } from '../../../main/ipc/register';
+import { native } from '../../../main/native';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN } from './bridge-fixtures';
-import { isolatedMappingBytes, newlyMapped, parseMaps, readMapsText, readSmaps, type Range } from './support/proc-maps';
-import { sealingUnderTest } from './support/sealing';
+import { isolatedMappingBytes, newlyMapped, parseMaps, readMapsText, readSmaps, type Range } from './proc-maps';
+import { sealingUnderTest } from './sealing';
 
 const SIZE = 32;
 const JSON_SEGMENT = 16;

@@ -2,7 +2,7 @@
 // handlers run in plain Node with the real vault and addon.
 import { EventEmitter } from 'node:events';
 
-import type { SenderEvent } from '../../main/ipc/sender';
+import type { SenderEvent } from '../../../main/ipc/sender';
 
 export const ORIGIN = 'app://strongroom';
 

@@ -14,8 +14,8 @@ import { BRIDGE_METHODS } from '../../bridge/contract';
 import { DATA_BOUNDS } from '../../bridge/plain-data';
 import { MAX_ERROR_MESSAGE } from '../../main/ipc/limits';
 import { registerVaultIpc, type Operation } from '../../main/ipc/register';
-import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
-import { prng } from './helpers';
+import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
+import { prng } from './support/helpers';
 
 type Response = { ok: boolean; value?: unknown; error?: { code: string; message: string } };
 
