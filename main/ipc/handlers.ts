@@ -188,7 +188,9 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
       }
       return result;
     },
-    exportKeystore: async (payload, caller) => {
+    // The keystore calls check everything they can before they return their
+    // promise: a refusal of the request is synchronous, like every other channel's.
+    exportKeystore: (payload, caller) => {
       const { id, password, options, progress } = parsePayload(schemas.exportKeystore, payload, 'exportKeystore');
       const { path, ...kdf } = options;
       const owned = registry.ownedBy(caller, id);
@@ -210,19 +212,20 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
       }
       return pending;
     },
-    importKeystore: async (payload, caller) => {
+    importKeystore: (payload, caller) => {
       const { json, password, progress } = parsePayload(schemas.importKeystore, payload, 'importKeystore');
       // The window's limits are checked before the KDF runs, and again when the key is adopted.
       registry.checkRoom(caller, 32);
-      const handle = await vault.importKeystore(json, password, { onProgress: progressTo(caller, progress) });
-      try {
-        // The page that asked may have gone while the KDF ran: its key is not left behind.
-        if (!registry.isCurrent(caller)) throw new SecureMemoryError('INVALID_HANDLE', 'importKeystore: the page has changed');
-        return registry.adopt(caller, () => handle, 32);
-      } catch (error) {
-        vault.destroy(handle);
-        throw error;
-      }
+      return vault.importKeystore(json, password, { onProgress: progressTo(caller, progress) }).then((handle) => {
+        try {
+          // The page that asked may have gone while the KDF ran: its key is not left behind.
+          if (!registry.isCurrent(caller)) throw new SecureMemoryError('INVALID_HANDLE', 'importKeystore: the page has changed');
+          return registry.adopt(caller, () => handle, 32);
+        } catch (error) {
+          vault.destroy(handle);
+          throw error;
+        }
+      });
     },
   };
 }

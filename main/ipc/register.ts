@@ -136,7 +136,7 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
   // settles. The password bytes main was sent are wiped as soon as the call
   // has started (the vault copied them into locked memory), and again when
   // it settles, accepted or refused.
-  const respondLater = async (method: BridgeMethod, event: SenderEvent, payload: unknown): Promise<BridgeResponse> => {
+  const respondLater = (method: BridgeMethod, event: SenderEvent, payload: unknown): BridgeResponse | Promise<BridgeResponse> => {
     let pending: unknown;
     try {
       const frameKey = assertTrustedSender(event, origin);
@@ -148,13 +148,16 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
       return refusal(method, error);
     }
     wipeReceived(payload);
-    try {
-      return { ok: true, value: await pending };
-    } catch (error) {
-      return refusal(method, error);
-    } finally {
-      wipeReceived(payload);
-    }
+    return Promise.resolve(pending).then(
+      (value): BridgeResponse => {
+        wipeReceived(payload);
+        return { ok: true, value };
+      },
+      (error: unknown) => {
+        wipeReceived(payload);
+        return refusal(method, error);
+      },
+    );
   };
 
   const respond = (method: BridgeMethod, event: SenderEvent, payload: unknown): BridgeResponse | Promise<BridgeResponse> => {
