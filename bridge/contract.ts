@@ -87,15 +87,15 @@ export function requestSchemas(limits: { maxSecretSize: number }) {
   const count = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
   // Checked by type and length only: the bytes are never read here.
   const password = z.custom<Uint8Array>(
-    (v) =>
-      ArrayBuffer.isView(v) &&
-      v instanceof Uint8Array &&
-      v.byteLength >= 1 &&
-      v.byteLength <= BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes,
+    (v) => ArrayBuffer.isView(v) && v instanceof Uint8Array && v.byteLength >= 1 && v.byteLength <= BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes,
     `a password is a Uint8Array of 1 to ${BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes} bytes`,
   );
   // The id the preload chose for this call's progress reports; 0: none.
-  const progress = z.number().int().min(0).max(2 ** 31 - 1);
+  const progress = z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1);
   return {
     status: z.undefined(),
     list: z.undefined(),

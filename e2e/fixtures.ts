@@ -201,7 +201,10 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
         send: (channel: string, ...args: unknown[]) => {
           pushed.push({ frame: frame.url(), channel, args });
           frame
-            .evaluate(([c, a]) => (window as unknown as { __strongroomPush(c: string, a: unknown[]): void }).__strongroomPush(c, a), [channel, args] as const)
+            .evaluate(([c, a]) => (window as unknown as { __strongroomPush(c: string, a: unknown[]): void }).__strongroomPush(c, a), [
+              channel,
+              args,
+            ] as const)
             .catch(() => undefined);
         },
       },

@@ -202,8 +202,7 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
     sizeOf: (id) => secrets.get(id)!.size,
     adopt,
     checkRoom,
-    isCurrent: ({ event, document }) =>
-      generations.has(event.sender.id) && document.startsWith(`${generations.get(event.sender.id)}:`),
+    isCurrent: ({ event, document }) => generations.has(event.sender.id) && document.startsWith(`${generations.get(event.sender.id)}:`),
     destroyOwned,
     forgetWindow,
     count: (owner) => (owner === undefined ? secrets.size : (perWindow.get(owner)?.size ?? 0)),

@@ -99,7 +99,7 @@ test("a seed's account key exported through the bridge imports back as a key wit
   bridge.dispose();
 });
 
-test('a wrong password is WRONG_PASSWORD and creates nothing; another window cannot export this one\'s secret', async () => {
+test("a wrong password is WRONG_PASSWORD and creates nothing; another window cannot export this one's secret", async () => {
   const { window, bridge } = setup();
   const { api, contents } = window();
   const seed = await api.generate(32, { kind: 'seed' });
@@ -114,7 +114,7 @@ test('a wrong password is WRONG_PASSWORD and creates nothing; another window can
   bridge.dispose();
 });
 
-test('main wipes the password bytes it was sent, accepted or refused; the preload wipes the page\'s copy once sent', async () => {
+test("main wipes the password bytes it was sent, accepted or refused; the preload wipes the page's copy once sent", async () => {
   const { window, ipc, bridge } = setup();
   const { api, contents, frame } = window();
   const seed = await api.generate(32, { kind: 'seed' });
@@ -129,14 +129,20 @@ test('main wipes the password bytes it was sent, accepted or refused; the preloa
     progress: 0,
   })) as { ok: boolean; value: string };
   assert.equal(json.ok, true);
-  assert.ok(exported.every((b) => b === 0), 'export: the password is wiped');
+  assert.ok(
+    exported.every((b) => b === 0),
+    'export: the password is wiped',
+  );
 
   const imported = pw('main copy 1');
   const ok = (await ipc.deliver(event, channelFor('importKeystore'), { json: json.value, password: imported, progress: 0 })) as {
     ok: boolean;
   };
   assert.equal(ok.ok, true);
-  assert.ok(imported.every((b) => b === 0), 'import: the password is wiped');
+  assert.ok(
+    imported.every((b) => b === 0),
+    'import: the password is wiped',
+  );
 
   for (const payload of [
     { json: json.value, password: pw('wrong password'), progress: 0 }, // WRONG_PASSWORD
@@ -146,7 +152,10 @@ test('main wipes the password bytes it was sent, accepted or refused; the preloa
   ]) {
     const response = (await ipc.deliver(event, channelFor('importKeystore'), payload)) as { ok: boolean };
     assert.equal(response.ok, false);
-    assert.ok(payload.password.every((b) => b === 0), `refused import: the password is wiped (${JSON.stringify(response)})`);
+    assert.ok(
+      payload.password.every((b) => b === 0),
+      `refused import: the password is wiped (${JSON.stringify(response)})`,
+    );
   }
   for (const payload of [
     { id: 'AAAAAAAAAAAAAAAAAAAAAA', password: pw('main copy'), options: { n: 1024, path: PATH }, progress: 0 }, // no such secret
@@ -155,13 +164,19 @@ test('main wipes the password bytes it was sent, accepted or refused; the preloa
   ]) {
     const response = (await ipc.deliver(event, channelFor('exportKeystore'), payload)) as { ok: boolean };
     assert.equal(response.ok, false);
-    assert.ok(payload.password.every((b) => b === 0), `refused export: the password is wiped (${JSON.stringify(response)})`);
+    assert.ok(
+      payload.password.every((b) => b === 0),
+      `refused export: the password is wiped (${JSON.stringify(response)})`,
+    );
   }
 
   // The page's bytes, as the preload gets them: wiped once the call has sent them.
   const page = pw('page copy');
   const call = api.exportKeystore(seed.id, page, CHEAP);
-  assert.ok(page.every((b) => b === 0), "the preload wiped the page's copy");
+  assert.ok(
+    page.every((b) => b === 0),
+    "the preload wiped the page's copy",
+  );
   await call;
   bridge.dispose();
 });
@@ -218,7 +233,11 @@ test('hostile keystore requests are refused before any work, and create nothing'
     ['importKeystore', { json: '{}', password: 'p', progress: 0 }, 'INVALID_ARGUMENT'],
     ['importKeystore', { json: '{}', password: [1, 2, 3], progress: 0 }, 'INVALID_ARGUMENT'],
     ['importKeystore', { json: '{}', password: new Uint8Array(0), progress: 0 }, 'INVALID_ARGUMENT'],
-    ['importKeystore', { json: '{}', password: new Uint8Array(BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes + 1), progress: 0 }, 'INVALID_ARGUMENT'],
+    [
+      'importKeystore',
+      { json: '{}', password: new Uint8Array(BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes + 1), progress: 0 },
+      'INVALID_ARGUMENT',
+    ],
     ['importKeystore', { json: '{}', password: pw('p'), progress: -1 }, 'INVALID_ARGUMENT'],
     ['importKeystore', { json: '{}', password: pw('p') }, 'INVALID_ARGUMENT'],
     ['importKeystore', JSON.parse('{"__proto__": {"json": "{}"}}'), 'INVALID_ARGUMENT'],
