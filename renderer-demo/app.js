@@ -226,6 +226,11 @@
     $('keystore-progress').value = done;
   }
 
+  // The last report may be coalesced away: a call that succeeded fills the bar.
+  function progressDone() {
+    $('keystore-progress').value = $('keystore-progress').max;
+  }
+
   function keystoreBusy(busy) {
     $('export-keystore').disabled = busy || !walletId || kind !== 'seed';
     $('import-keystore').disabled = busy;
@@ -239,6 +244,7 @@
         const json = await withPassword((password) =>
           bridge.exportKeystore(walletId, password, { kdf: 'scrypt', n: scryptN(), path: "m/44'/60'/0'/0/0", onProgress }),
         );
+        progressDone();
         $('keystore-json').value = json;
         const address = JSON.parse(json).address;
         const link = $('keystore-download');
@@ -267,6 +273,7 @@
       keystoreBusy(true);
       try {
         const ref = await withPassword((password) => bridge.importKeystore($('keystore-json').value, password, { onProgress }));
+        progressDone();
         if (walletId) await bridge.destroy(walletId);
         walletId = ref.id;
         kind = 'key';

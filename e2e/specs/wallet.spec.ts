@@ -266,7 +266,7 @@ test('export the account as a keystore file, then import it: same address, progr
   await expect(page.getByTestId('keystore-result')).toHaveText(`Exported the account key of ${address.toLowerCase()}.`);
   await expect(page.getByTestId('keystore-password')).toHaveValue('');
   const progress = page.getByTestId('keystore-progress');
-  // The last report is the whole KDF: the bar is full.
+  // Progress reports set the bar's max (the KDF's total, from 1); a call that succeeded fills it.
   expect(await progress.evaluate((bar: HTMLProgressElement) => bar.value === bar.max && bar.max > 1)).toBe(true);
   const json = await page.getByTestId('keystore-json').inputValue();
   const file = JSON.parse(json) as { version: number; address: string; crypto: { kdf: string; kdfparams: { n: number } } };
@@ -298,7 +298,7 @@ test('export the account as a keystore file, then import it: same address, progr
   if (app.vault) expect(app.vault.stats().secrets).toBe(1); // the seed was destroyed when the key replaced it
   if (app.pushed) {
     // Progress went to this page's frame only, as three numbers.
-    expect(app.pushed.length).toBeGreaterThan(2);
+    expect(app.pushed.length).toBeGreaterThan(0);
     for (const message of app.pushed) {
       expect(message.channel).toBe('strongroom:keystoreProgress');
       expect(message.args.every((v) => typeof v === 'number')).toBe(true);

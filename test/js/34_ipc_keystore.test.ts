@@ -31,10 +31,10 @@ function addressOf(publicKey: Uint8Array): string {
 
 type SentFrame = FakeFrame & { sent: unknown[][]; send(channel: string, ...args: unknown[]): void };
 
-function setup() {
+function setup(limits = {}) {
   const vault = new SecretVault();
   const ipc = new FakeIpcMain();
-  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, operations });
+  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, operations, limits });
   const window = () => {
     const contents = new FakeWebContents();
     const listeners: ((...args: unknown[]) => void)[] = [];
@@ -181,7 +181,7 @@ test("main wipes the password bytes it was sent, accepted or refused; the preloa
   bridge.dispose();
 });
 
-test('progress reaches only the calling frame, as numbers, and ends at its total', async () => {
+test('progress reaches only the calling frame, as numbers, in order', async () => {
   const { window, bridge } = setup();
   const a = window();
   const b = window();
@@ -189,13 +189,17 @@ test('progress reaches only the calling frame, as numbers, and ends at its total
   await b.api.generate(32, { kind: 'seed' });
   const reports: unknown[] = [];
   const json = await a.api.exportKeystore(seed.id, pw('p'), { ...CHEAP, onProgress: (progress) => reports.push(progress) });
-  assert.ok(reports.length >= 2, `${reports.length} reports`);
+  // The addon coalesces reports when the main thread is busy: at least one arrives, in order.
+  assert.ok(reports.length >= 1, `${reports.length} reports`);
   for (const report of reports) {
     assert.deepEqual(Object.keys(report as object).sort(), ['done', 'total']);
   }
-  const last = reports.at(-1) as { done: number; total: number };
-  assert.equal(last.done, last.total);
-  assert.ok(a.frame.sent.length >= 2);
+  const seen = reports as { done: number; total: number }[];
+  for (const [i, { done, total }] of seen.entries()) {
+    assert.ok(done > 0 && done <= total && total === seen[0].total, `${done}/${total}`);
+    if (i > 0) assert.ok(done >= seen[i - 1].done);
+  }
+  assert.equal(a.frame.sent.length, reports.length);
   for (const message of a.frame.sent) {
     assert.equal(message[0], KEYSTORE_PROGRESS_CHANNEL);
     assert.equal(message.length, 4);
@@ -205,7 +209,7 @@ test('progress reaches only the calling frame, as numbers, and ends at its total
 
   const importReports: unknown[] = [];
   await a.api.importKeystore(json, pw('p'), { onProgress: (progress) => importReports.push(progress) });
-  assert.ok(importReports.length >= 2);
+  assert.ok(importReports.length >= 1);
   assert.equal(b.frame.sent.length, 0, 'the other window heard nothing');
 
   // Without onProgress, main sends nothing.
@@ -273,5 +277,26 @@ test('hostile keystore requests are refused before any work, and create nothing'
     const error = await rejectsWith(promise, 'INVALID_ARGUMENT');
     assert.match(error.message, message);
   }
+  bridge.dispose();
+});
+
+test("a window's limits are checked before the KDF runs; a key whose page ended meanwhile is destroyed", async () => {
+  const { window, bridge, vault } = setup({ maxSecretsPerWindow: 1 });
+  const { api, frame, contents } = window();
+  const seed = await api.generate(32, { kind: 'seed' });
+  const json = await api.exportKeystore(seed.id, pw('p'), CHEAP);
+  await rejectsWith(api.importKeystore(json, pw('p'), { onProgress: () => undefined }), 'LIMIT_EXCEEDED');
+  assert.equal(frame.sent.length, 0, 'refused before the KDF: no progress');
+  assert.equal(vault.stats().secrets, 1);
+
+  // The page navigates while the KDF runs: its secrets go, and the imported key does not outlive it.
+  await api.destroy(seed.id);
+  const slow = await api.generate(32, { kind: 'seed' }).then((s) => api.exportKeystore(s.id, pw('p'), { ...CHEAP, n: 16384 }));
+  await api.destroy((await api.list())[0].id);
+  const pending = api.importKeystore(slow, pw('p'));
+  contents.commitNavigation();
+  await rejectsWith(pending, 'INVALID_HANDLE');
+  assert.equal(vault.stats().secrets, 0, 'nothing left behind');
+  assert.equal(bridge.secretCount(), 0);
   bridge.dispose();
 });
