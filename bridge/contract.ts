@@ -15,7 +15,17 @@ import type { SecretStatus } from '../main/vault';
 export const CHANNEL_PREFIX = 'strongroom:';
 
 /** The only methods window.strongroom has, each on its own channel. */
-export const BRIDGE_METHODS = ['status', 'generate', 'importSecret', 'inspect', 'list', 'destroy', 'run'] as const;
+export const BRIDGE_METHODS = [
+  'status',
+  'generate',
+  'importSecret',
+  'inspect',
+  'list',
+  'destroy',
+  'run',
+  'exportKeystore',
+  'importKeystore',
+] as const;
 
 export type BridgeMethod = (typeof BRIDGE_METHODS)[number];
 
@@ -26,6 +36,37 @@ export function channelFor(method: BridgeMethod): string {
 /** 128 random bits, base64url: 22 characters. */
 export const SECRET_ID = /^[A-Za-z0-9_-]{22}$/;
 export const OPERATION_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * The one channel main sends on: a keystore call's KDF progress, to the
+ * frame that made the call, as (progressId, done, total): three numbers.
+ */
+export const KEYSTORE_PROGRESS_CHANNEL = `${CHANNEL_PREFIX}keystoreProgress`;
+
+/** The bridge's keystore bounds: the JSON text a page may send, the password's bytes, a derivation path's characters. */
+export const BRIDGE_KEYSTORE_LIMITS = Object.freeze({ maxJsonChars: 16 * 1024, maxPasswordBytes: 1024, maxPathChars: 128 });
+
+/** A keystore call's progress, numbers only. */
+export interface KeystoreProgressReport {
+  done: number;
+  total: number;
+}
+
+/** exportKeystore's options in the page: the KDF (the vault's defaults and limits apply), a path for a seed, a progress callback. */
+export interface BridgeExportKeystoreOptions {
+  kdf?: 'scrypt' | 'pbkdf2';
+  n?: number;
+  r?: number;
+  p?: number;
+  c?: number;
+  /** For a seed: the BIP-32 path of the secp256k1 key to export, derived in main and destroyed after. */
+  path?: string;
+  onProgress?: (progress: KeystoreProgressReport) => void;
+}
+
+export interface BridgeImportKeystoreOptions {
+  onProgress?: (progress: KeystoreProgressReport) => void;
+}
 
 /** What generate() makes: plain random bytes ('secret', the default) or a BIP-32 seed that operations can derive keys from. */
 export const GENERATE_KINDS = ['secret', 'seed'] as const;
@@ -43,6 +84,18 @@ export interface GenerateOptions {
 export function requestSchemas(limits: { maxSecretSize: number }) {
   const id = z.string().regex(SECRET_ID, 'not a secret id');
   const size = z.number().int().min(1).max(limits.maxSecretSize);
+  const count = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+  // Checked by type and length only: the bytes are never read here.
+  const password = z.custom<Uint8Array>(
+    (v) => ArrayBuffer.isView(v) && v instanceof Uint8Array && v.byteLength >= 1 && v.byteLength <= BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes,
+    `a password is a Uint8Array of 1 to ${BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes} bytes`,
+  );
+  // The id the preload chose for this call's progress reports; 0: none.
+  const progress = z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1);
   return {
     status: z.undefined(),
     list: z.undefined(),
@@ -54,6 +107,20 @@ export function requestSchemas(limits: { maxSecretSize: number }) {
       id,
       args: z.unknown(),
     }),
+    exportKeystore: z.strictObject({
+      id,
+      password,
+      options: z.strictObject({
+        kdf: z.enum(['scrypt', 'pbkdf2']).optional(),
+        n: count.optional(),
+        r: count.optional(),
+        p: count.optional(),
+        c: count.optional(),
+        path: z.string().min(1).max(BRIDGE_KEYSTORE_LIMITS.maxPathChars).optional(),
+      }),
+      progress,
+    }),
+    importKeystore: z.strictObject({ json: z.string().min(1).max(BRIDGE_KEYSTORE_LIMITS.maxJsonChars), password, progress }),
   } satisfies Record<Exclude<BridgeMethod, 'importSecret'>, z.ZodType>;
 }
 
@@ -108,6 +175,10 @@ export interface BridgeContract {
   list: { args: []; response: SecretRef[] };
   destroy: { args: [id: string]; response: undefined };
   run: { args: [operation: string, id: string, args?: unknown]; response: unknown };
+  /** A secp256k1 key (or, with options.path, a key derived from a seed) as Web3 v3 keystore JSON text. The password bytes are wiped once sent. */
+  exportKeystore: { args: [id: string, password: Uint8Array, options?: BridgeExportKeystoreOptions]; response: string };
+  /** A keystore's key as a new secret of this page. The password bytes are wiped once sent. */
+  importKeystore: { args: [json: string, password: Uint8Array, options?: BridgeImportKeystoreOptions]; response: SecretRef };
 }
 
 // BRIDGE_METHODS, BridgeContract and requestSchemas (with importSecret) name

@@ -22,6 +22,8 @@ export interface AppHandle {
   openWindow?: () => Promise<Page>;
   /** chromium only: every bridge response the pages received, as main sent it. */
   responses?: unknown[];
+  /** chromium only: every message main sent to a frame (keystore progress). */
+  pushed?: { frame: string; channel: string; args: unknown[] }[];
   /** chromium only: the bytes of every secret generate() made, seeds included (read in the test process). */
   generatedSecrets?: Buffer[];
   /** chromium only: the vault behind the bridge. */
@@ -84,8 +86,21 @@ function installPreload(runBundle: (require: (name: string) => unknown, module: 
         Object.defineProperty(window, key, { value: api, enumerable: true, configurable: false, writable: false });
       },
     },
-    ipcRenderer: { invoke: (channel: string, payload: unknown) => transport(channel, enc(payload)) },
+    ipcRenderer: {
+      invoke: (channel: string, payload: unknown) => transport(channel, enc(payload)),
+      // Main's messages to this frame (keystore progress) arrive through __strongroomPush, called by the test process.
+      on: (channel: string, listener: (event: unknown, ...args: unknown[]) => void) => {
+        const listeners = (pushListeners[channel] ??= []);
+        listeners.push(listener);
+      },
+    },
   };
+  const pushListeners: Record<string, ((event: unknown, ...args: unknown[]) => void)[]> = {};
+  Object.defineProperty(w, '__strongroomPush', {
+    value: (channel: string, args: unknown[]) => {
+      for (const listener of pushListeners[channel] ?? []) listener({}, ...args);
+    },
+  });
   const require = (name: string) => {
     if (name !== 'electron') throw new Error(`a sandboxed preload cannot require ${name}`);
     return electron;
@@ -160,6 +175,7 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
   };
 
   const responses: unknown[] = [];
+  const pushed: { frame: string; channel: string; args: unknown[] }[] = [];
   await context.exposeBinding('__strongroomTransport', async (source, channel: string, payload: unknown) => {
     const handler = handlers.get(channel);
     if (handler === undefined) throw new Error(`No handler registered for '${channel}'`);
@@ -175,7 +191,23 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
     const isMain = frame.parentFrame() === null;
     const event = {
       sender,
-      senderFrame: { url, origin, parent: isMain ? null : {}, processId: sender.mainFrame.processId, routingId: isMain ? 1 : 2 },
+      senderFrame: {
+        url,
+        origin,
+        parent: isMain ? null : {},
+        processId: sender.mainFrame.processId,
+        routingId: isMain ? 1 : 2,
+        // WebFrameMain.send: to this frame only.
+        send: (channel: string, ...args: unknown[]) => {
+          pushed.push({ frame: frame.url(), channel, args });
+          frame
+            .evaluate(([c, a]) => (window as unknown as { __strongroomPush(c: string, a: unknown[]): void }).__strongroomPush(c, a), [
+              channel,
+              args,
+            ] as const)
+            .catch(() => undefined);
+        },
+      },
     };
     const response = await handler(event, decode(payload));
     responses.push(response);
@@ -198,6 +230,7 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
     page,
     openWindow: open,
     responses,
+    pushed,
     generatedSecrets,
     vault,
     screenshot: (name) => screenshotter(() => page, testInfo, name),

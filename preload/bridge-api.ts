@@ -2,8 +2,10 @@
 // Chromium e2e mode) can build the very same object the preload exposes.
 // No Electron, no Node: bundled into the sandboxed preload.
 import {
+  BRIDGE_KEYSTORE_LIMITS,
   BRIDGE_METHODS,
   channelFor,
+  KEYSTORE_PROGRESS_CHANNEL,
   type BridgeArgs,
   type BridgeMethod,
   type BridgeMethods,
@@ -15,12 +17,28 @@ import {
   checkGenerateOptions,
   checkId,
   checkImportInput,
+  checkKeystoreJson,
+  checkKeystoreOptions,
   checkOperationName,
+  checkPassword,
   checkPlainData,
   checkSize,
 } from './bridge-args';
 
 export type Invoke = (channel: string, payload: unknown) => Promise<unknown>;
+
+/** Subscribes to one channel main sends on; the listener gets the message's arguments only (no event object). */
+export type Listen = (channel: string, listener: (...args: unknown[]) => void) => void;
+
+type ProgressListener = (progress: { done: number; total: number }) => void;
+
+/** What a method's builder hands back besides the request: a progress callback and bytes to wipe once sent. */
+interface CallExtras {
+  onProgress?: ProgressListener;
+  wipeAfterSend?: Uint8Array;
+}
+
+const EXPORT_OPTIONS = { kdf: 'string', n: 'number', r: 'number', p: 'number', c: 'number', path: 'string' } as const;
 
 /**
  * Per channel: how many arguments the method takes (typed by the contract's
@@ -29,7 +47,7 @@ export type Invoke = (channel: string, payload: unknown) => Promise<unknown>;
 type RequestBuilders = {
   [M in BridgeMethod]: {
     arity: readonly [min: BridgeArgs<M>['length'], max: BridgeArgs<M>['length']];
-    build: (args: unknown[]) => BridgeRequest<M>;
+    build: (args: unknown[], extras: CallExtras) => BridgeRequest<M>;
   };
 };
 
@@ -46,6 +64,28 @@ const REQUESTS: RequestBuilders = {
       const request = { operation: checkOperationName(operation), id: checkId('run', id), args };
       checkPlainData(args, 'run(args)');
       return request;
+    },
+  },
+  exportKeystore: {
+    arity: [2, 3],
+    build: ([id, password, options], extras) => {
+      const checkedId = checkId('exportKeystore', id);
+      const bytes = checkPassword('exportKeystore', password, BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes);
+      const { send, onProgress } = checkKeystoreOptions('exportKeystore', options, EXPORT_OPTIONS);
+      extras.onProgress = onProgress;
+      extras.wipeAfterSend = bytes;
+      // Main checks every option again (kdf's values, the KDF's limits, the path).
+      return { id: checkedId, password: bytes, options: send as BridgeRequest<'exportKeystore'>['options'], progress: 0 };
+    },
+  },
+  importKeystore: {
+    arity: [2, 3],
+    build: ([json, password, options], extras) => {
+      const text = checkKeystoreJson(json, BRIDGE_KEYSTORE_LIMITS.maxJsonChars);
+      const bytes = checkPassword('importKeystore', password, BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes);
+      extras.onProgress = checkKeystoreOptions('importKeystore', options, {}).onProgress;
+      extras.wipeAfterSend = bytes;
+      return { json: text, password: bytes, progress: 0 };
     },
   },
 };
@@ -68,22 +108,64 @@ function unwrap(response: unknown): unknown {
  * with "INVALID_ARGUMENT: ..." without sending anything; otherwise it sends
  * one payload and unwraps main's answer.
  */
-export function createBridgeApi(invoke: Invoke): StrongroomBridge {
+export function createBridgeApi(invoke: Invoke, listen?: Listen): StrongroomBridge {
+  // Keystore progress: main sends (progressId, done, total) to this frame;
+  // each call that asked for progress has its own id while it runs. The
+  // page's callback gets a fresh object of two numbers, nothing else.
+  const progressListeners = new Map<number, ProgressListener>();
+  let lastProgressId = 0;
+  listen?.(KEYSTORE_PROGRESS_CHANNEL, (progressId, done, total) => {
+    if (typeof progressId !== 'number' || typeof done !== 'number' || typeof total !== 'number') return;
+    const listener = progressListeners.get(progressId);
+    if (listener === undefined) return;
+    try {
+      listener({ done, total });
+    } catch {
+      // a page's callback that throws does not disturb the call
+    }
+  });
+
   const method = <M extends BridgeMethod>(name: M): BridgeMethods[M] => {
     const { arity, build } = REQUESTS[name];
-    const send = async (request: BridgeRequest<M>): Promise<unknown> => unwrap(await invoke(channelFor(name), request));
     // A computed key names the function after its method, as a literal would.
     const named = {
       [name]: (...args: unknown[]): Promise<unknown> => {
         let request: BridgeRequest<M>;
+        const extras: CallExtras = {};
         // Argument errors reject like main's refusals do, never throw synchronously.
         try {
           checkArgCount(name, args, arity[0], arity[1]);
-          request = build(args);
+          request = build(args, extras);
         } catch (error) {
           return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
-        return send(request);
+        let progressId = 0;
+        if (extras.onProgress !== undefined && listen !== undefined) {
+          lastProgressId = lastProgressId >= 2 ** 31 - 1 ? 1 : lastProgressId + 1;
+          progressId = lastProgressId;
+          progressListeners.set(progressId, extras.onProgress);
+          (request as { progress: number }).progress = progressId;
+        }
+        let sent: Promise<unknown>;
+        try {
+          // invoke copies the payload before it returns (a structured clone).
+          sent = invoke(channelFor(name), request);
+        } catch (error) {
+          sent = Promise.reject(error);
+        } finally {
+          // The page's copy of a password is wiped once sent: main has its own.
+          extras.wipeAfterSend?.fill(0);
+        }
+        return sent.then(
+          (response) => {
+            progressListeners.delete(progressId);
+            return unwrap(response);
+          },
+          (error: unknown) => {
+            progressListeners.delete(progressId);
+            throw error;
+          },
+        );
       },
     };
     // The arguments are checked at run time above; the page's view of the method is the contract's.

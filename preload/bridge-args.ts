@@ -111,3 +111,57 @@ export function checkImportInput(input: unknown): { text: string } | { bytes: Ui
   }
   throw new BridgeArgumentError(`importSecret(input): input must be a Uint8Array or a string, got ${describe(input)}`);
 }
+
+/** A password: a Uint8Array of 1 to maxBytes bytes (type and length only; the bytes are not read here). */
+export function checkPassword(method: string, password: unknown, maxBytes: number): Uint8Array {
+  if (!isUint8Array(password))
+    throw new BridgeArgumentError(`${method}(password): the password must be a Uint8Array (UTF-8 bytes), got ${describe(password)}`);
+  if (password.byteLength < 1 || password.byteLength > maxBytes)
+    throw new BridgeArgumentError(`${method}(password): a password is 1 to ${maxBytes} bytes`);
+  return password;
+}
+
+/** Keystore JSON text, at most maxChars characters. */
+export function checkKeystoreJson(json: unknown, maxChars: number): string {
+  if (typeof json !== 'string') throw new BridgeArgumentError(`importKeystore(json): json must be a string, got ${describe(json)}`);
+  if (json.length < 1 || json.length > maxChars)
+    throw new BridgeArgumentError(`importKeystore(json): keystore JSON is 1 to ${maxChars} characters`);
+  return json;
+}
+
+/**
+ * A keystore call's options: a plain object of the named keys only, numbers
+ * as numbers, strings as strings; `onProgress` a function, kept in the
+ * preload (never sent). Returns the rest, to send, and the callback.
+ */
+export function checkKeystoreOptions(
+  method: string,
+  options: unknown,
+  allowed: Readonly<Record<string, 'number' | 'string'>>,
+): { send: Record<string, number | string>; onProgress: ((progress: { done: number; total: number }) => void) | undefined } {
+  if (options === undefined) return { send: {}, onProgress: undefined };
+  if (options === null || typeof options !== 'object' || !isPlainObject(options))
+    throw new BridgeArgumentError(`${method}(options): options must be a plain object, got ${describe(options)}`);
+  const send: Record<string, number | string> = {};
+  let onProgress: ((progress: { done: number; total: number }) => void) | undefined;
+  for (const key of Reflect.ownKeys(options)) {
+    if (typeof key !== 'string') throw new BridgeArgumentError(`${method}(options): options has a symbol key`);
+    const descriptor = Object.getOwnPropertyDescriptor(options, key)!;
+    if (!('value' in descriptor)) throw new BridgeArgumentError(`${method}(options): options.${key} is a getter or setter, not data`);
+    const value: unknown = descriptor.value;
+    if (value === undefined) continue;
+    if (key === 'onProgress') {
+      if (typeof value !== 'function') throw new BridgeArgumentError(`${method}(options): onProgress must be a function`);
+      onProgress = value as (progress: { done: number; total: number }) => void;
+      continue;
+    }
+    const type = Object.prototype.hasOwnProperty.call(allowed, key) ? allowed[key] : undefined;
+    if (type === undefined) throw new BridgeArgumentError(`${method}(options): unknown option ${key.slice(0, 40)}`);
+    if (typeof value !== type || (type === 'number' && !Number.isSafeInteger(value)))
+      throw new BridgeArgumentError(`${method}(options): options.${key} must be ${type === 'number' ? 'an integer' : 'a string'}`);
+    if (type === 'string' && (value as string).length > ARG_LIMITS.maxIdLength * 2)
+      throw new BridgeArgumentError(`${method}(options): options.${key} is too long`);
+    send[key] = value as number | string;
+  }
+  return { send, onProgress };
+}

@@ -8,5 +8,9 @@ import { createBridgeApi } from './bridge-api';
 
 contextBridge.exposeInMainWorld(
   'strongroom',
-  createBridgeApi((channel, payload) => ipcRenderer.invoke(channel, payload)),
+  createBridgeApi(
+    (channel, payload) => ipcRenderer.invoke(channel, payload),
+    // The event object stays here: the page's callback gets numbers only.
+    (channel, listener) => ipcRenderer.on(channel, (_event, ...args: unknown[]) => listener(...args)),
+  ),
 );

@@ -7,6 +7,14 @@
   const bridge = window.strongroom;
   const $ = (id) => document.getElementById(id);
   let walletId = null;
+  // 'seed' for a created wallet; 'key' for an account imported from a keystore (it signs, it does not derive).
+  let kind = null;
+  // The demo's scrypt cost: geth's standard n = 2^18 (256 MiB, about a second);
+  // a cheaper one can be set in the page's URL fragment (#scrypt-n=...), as the e2e does.
+  const scryptN = () => {
+    const match = /(?:^#|&)scrypt-n=([0-9]{1,7})(?:&|$)/.exec(location.hash);
+    return match ? Number(match[1]) : 262144;
+  };
 
   function showError(error) {
     $('error').textContent = error ? String((error && error.message) || error) : '';
@@ -51,11 +59,12 @@
     $('no-wallet').hidden = has;
     $('wallet').hidden = !has;
     $('sign').disabled = !has;
+    $('export-keystore').disabled = !has || kind !== 'seed';
     $('verify').disabled = !has || !$('signature').value;
     if (has) {
       $('address').textContent = account.address;
-      $('fingerprint').textContent = account.fingerprint;
-      $('path').textContent = account.path;
+      $('fingerprint').textContent = account.fingerprint === null ? 'none (an imported key)' : account.fingerprint;
+      $('path').textContent = account.path === null ? 'none (an imported key)' : account.path;
       $('handle').textContent = walletId;
     }
   }
@@ -152,7 +161,9 @@
   $('create').addEventListener('click', () =>
     act(async () => {
       const ref = await bridge.generate(32, { kind: 'seed' });
+      if (walletId) await bridge.destroy(walletId);
       walletId = ref.id;
+      kind = 'seed';
       $('locked-note').hidden = true;
       setWalletUi(await bridge.run('wallet.account', walletId));
     }),
@@ -163,6 +174,7 @@
       const id = walletId;
       await bridge.destroy(id);
       walletId = null;
+      kind = null;
       $('signature').value = '';
       $('verify-result').textContent = '';
       setWalletUi(null);
@@ -194,6 +206,84 @@
         ? `Valid: signed by ${result.signer}`
         : `Not valid for this wallet (signer ${result.signer || 'unknown'})`;
       $('verify-result').className = result.valid ? 'valid' : 'invalid';
+    }),
+  );
+
+  // The password leaves the page once, as UTF-8 bytes; this copy is wiped
+  // right after the call has sent it (the preload and main wipe theirs).
+  async function withPassword(fn) {
+    const password = new TextEncoder().encode($('keystore-password').value);
+    $('keystore-password').value = '';
+    try {
+      return await fn(password);
+    } finally {
+      password.fill(0);
+    }
+  }
+
+  function onProgress({ done, total }) {
+    $('keystore-progress').max = total > 0 ? total : 1;
+    $('keystore-progress').value = done;
+  }
+
+  // The last report may be coalesced away: a call that succeeded fills the bar.
+  function progressDone() {
+    $('keystore-progress').value = $('keystore-progress').max;
+  }
+
+  function keystoreBusy(busy) {
+    $('export-keystore').disabled = busy || !walletId || kind !== 'seed';
+    $('import-keystore').disabled = busy;
+    if (busy) $('keystore-progress').value = 0;
+  }
+
+  $('export-keystore').addEventListener('click', () =>
+    act(async () => {
+      keystoreBusy(true);
+      try {
+        const json = await withPassword((password) =>
+          bridge.exportKeystore(walletId, password, { kdf: 'scrypt', n: scryptN(), path: "m/44'/60'/0'/0/0", onProgress }),
+        );
+        progressDone();
+        $('keystore-json').value = json;
+        const address = JSON.parse(json).address;
+        const link = $('keystore-download');
+        if (link.href) URL.revokeObjectURL(link.href);
+        link.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+        link.download = `UTC--${new Date().toISOString().replace(/:/g, '-')}--${address}.json`;
+        link.hidden = false;
+        $('keystore-result').textContent = `Exported the account key of 0x${address}.`;
+      } finally {
+        keystoreBusy(false);
+      }
+    }),
+  );
+
+  $('keystore-file').addEventListener('change', () =>
+    act(async () => {
+      const file = $('keystore-file').files[0];
+      if (!file) return;
+      if (file.size > 16384) throw new Error('INVALID_ARGUMENT: a keystore file is at most 16 KiB');
+      $('keystore-json').value = await file.text();
+    }),
+  );
+
+  $('import-keystore').addEventListener('click', () =>
+    act(async () => {
+      keystoreBusy(true);
+      try {
+        const ref = await withPassword((password) => bridge.importKeystore($('keystore-json').value, password, { onProgress }));
+        progressDone();
+        if (walletId) await bridge.destroy(walletId);
+        walletId = ref.id;
+        kind = 'key';
+        $('locked-note').hidden = true;
+        const account = await bridge.run('wallet.account', walletId);
+        setWalletUi(account);
+        $('keystore-result').textContent = `Imported the key of ${account.address}.`;
+      } finally {
+        keystoreBusy(false);
+      }
     }),
   );
 

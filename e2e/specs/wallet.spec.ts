@@ -253,3 +253,60 @@ test('malformed calls from the page get clear errors', async ({ app }) => {
   await app.page.getByTestId('sign').click();
   await expect(app.page.getByTestId('signature')).toHaveText(/^0x[0-9a-f]{130}$/);
 });
+
+test('export the account as a keystore file, then import it: same address, progress shown, password field cleared', async ({ app }) => {
+  const { page } = app;
+  await createWallet(app);
+  const address = (await page.getByTestId('address').textContent())!;
+  // A cheaper scrypt than the demo's default (n = 2^18), set in the URL fragment (the same document).
+  await page.evaluate(() => (location.hash = 'scrypt-n=4096'));
+
+  await page.getByTestId('keystore-password').fill('e2e keystore password');
+  await page.getByTestId('export-keystore').click();
+  await expect(page.getByTestId('keystore-result')).toHaveText(`Exported the account key of ${address.toLowerCase()}.`);
+  await expect(page.getByTestId('keystore-password')).toHaveValue('');
+  const progress = page.getByTestId('keystore-progress');
+  // Progress reports set the bar's max (the KDF's total, from 1); a call that succeeded fills it.
+  expect(await progress.evaluate((bar: HTMLProgressElement) => bar.value === bar.max && bar.max > 1)).toBe(true);
+  const json = await page.getByTestId('keystore-json').inputValue();
+  const file = JSON.parse(json) as { version: number; address: string; crypto: { kdf: string; kdfparams: { n: number } } };
+  expect(file.version).toBe(3);
+  expect(`0x${file.address}`).toBe(address.toLowerCase());
+  expect(file.crypto.kdfparams.n).toBe(4096);
+  const download = page.getByTestId('keystore-download');
+  await expect(download).toBeVisible();
+  expect(await download.getAttribute('href')).toMatch(/^blob:/);
+  expect(await download.getAttribute('download')).toMatch(new RegExp(`^UTC--.+--${file.address}\\.json$`));
+  await app.screenshot('keystore-exported');
+
+  // A wrong password: the stable code, the seed wallet still there.
+  await page.getByTestId('keystore-password').fill('not the password');
+  await page.getByTestId('import-keystore').click();
+  await expect(page.getByTestId('error')).toHaveText(/^WRONG_PASSWORD: /);
+  await expect(page.getByTestId('address')).toHaveText(address);
+  if (app.vault) expect(app.vault.stats().secrets).toBe(1);
+
+  // The right one: the imported key becomes the wallet, with the same address, and it signs.
+  await progress.evaluate((bar: HTMLProgressElement) => (bar.value = 0));
+  await page.getByTestId('keystore-password').fill('e2e keystore password');
+  await page.getByTestId('import-keystore').click();
+  await expect(page.getByTestId('keystore-result')).toHaveText(`Imported the key of ${address}.`);
+  await expect(page.getByTestId('address')).toHaveText(address);
+  await expect(page.getByTestId('fingerprint')).toHaveText('none (an imported key)');
+  expect(await progress.evaluate((bar: HTMLProgressElement) => bar.value === bar.max && bar.max > 1)).toBe(true);
+  await expect(page.getByTestId('export-keystore')).toBeDisabled();
+  if (app.vault) expect(app.vault.stats().secrets).toBe(1); // the seed was destroyed when the key replaced it
+  if (app.pushed) {
+    // Progress went to this page's frame only, as three numbers.
+    expect(app.pushed.length).toBeGreaterThan(0);
+    for (const message of app.pushed) {
+      expect(message.channel).toBe('strongroom:keystoreProgress');
+      expect(message.args.every((v) => typeof v === 'number')).toBe(true);
+    }
+  }
+  await page.getByTestId('sign').click();
+  await expect(page.getByTestId('signature')).toHaveText(/^0x[0-9a-f]{130}$/);
+  await page.getByTestId('verify').click();
+  await expect(page.getByTestId('verify-result')).toHaveText(`Valid: signed by ${address}`);
+  await app.screenshot('keystore-imported');
+});

@@ -2,7 +2,7 @@
 // its handler, or a handler answering the wrong type, does not compile. Each
 // checks its request first (its schema, or importSecret's constant-time
 // check), then the caller's ownership, then touches the vault.
-import { requestSchemas, type BridgeMethod, type BridgeResult } from '../../bridge/contract';
+import { KEYSTORE_PROGRESS_CHANNEL, requestSchemas, type BridgeMethod, type BridgeResult } from '../../bridge/contract';
 import { SecureMemoryError } from '../errors';
 import { hardening } from '../hardening';
 import { platformInfo } from '../platform';
@@ -36,7 +36,27 @@ export type OperationAccess = 'capability' | 'bytes';
 export type RegisteredOperation = { access: 'capability'; run: Operation } | { access: 'bytes'; run: BytesOperation };
 
 /** A channel's handler: the payload as received (already measured, unless it is importSecret's) and who sent it. */
-export type BridgeHandler<M extends BridgeMethod> = (payload: unknown, caller: Caller) => BridgeResult<M>;
+export type BridgeHandler<M extends BridgeMethod> = (payload: unknown, caller: Caller) => BridgeResult<M> | Promise<BridgeResult<M>>;
+
+/** The keystore calls answer later: their KDF runs off the main thread. */
+export const ASYNC_METHODS: ReadonlySet<BridgeMethod> = new Set<BridgeMethod>(['exportKeystore', 'importKeystore']);
+
+/**
+ * A keystore call's progress, sent to the calling frame only, as three
+ * numbers (the preload's id for the call, done, total); nothing when the
+ * preload asked for none (id 0) or the frame has gone.
+ */
+function progressTo(caller: Caller, progressId: number): ((progress: { done: number; total: number }) => void) | undefined {
+  if (progressId === 0) return undefined;
+  const frame = caller.event.senderFrame;
+  return ({ done, total }) => {
+    try {
+      frame?.send?.(KEYSTORE_PROGRESS_CHANNEL, progressId, done, total);
+    } catch {
+      // a frame disposed mid-call: the result (or its refusal) still settles the call
+    }
+  };
+}
 
 export type BridgeHandlers = { [M in BridgeMethod]: BridgeHandler<M> };
 
@@ -168,6 +188,45 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
         throw new SecureMemoryError('INVALID_ARGUMENT', `operation ${request.operation}'s result is not plain, bounded data`);
       }
       return result;
+    },
+    // The keystore calls check everything they can before they return their
+    // promise: a refusal of the request is synchronous, like every other channel's.
+    exportKeystore: (payload, caller) => {
+      const { id, password, options, progress } = parsePayload(schemas.exportKeystore, payload, 'exportKeystore');
+      const { path, ...kdf } = options;
+      const owned = registry.ownedBy(caller, id);
+      const kind = vault.kindOf(owned.handle);
+      if ((kind === 'seed') !== (path !== undefined)) {
+        throw new SecureMemoryError(
+          'INVALID_ARGUMENT',
+          kind === 'seed' ? 'exportKeystore: a seed is exported as the key at options.path' : 'exportKeystore: options.path is for a seed',
+        );
+      }
+      // A key derived for the export lives only until the job has copied it
+      // (at the call, into its own locked memory): destroyed right after.
+      const derived = path === undefined ? undefined : vault.deriveKey(owned.handle, path).handle;
+      let pending: Promise<string>;
+      try {
+        pending = vault.exportKeystore(derived ?? owned.handle, password, { ...kdf, onProgress: progressTo(caller, progress) });
+      } finally {
+        if (derived !== undefined && vault.has(derived)) vault.destroy(derived);
+      }
+      return pending;
+    },
+    importKeystore: (payload, caller) => {
+      const { json, password, progress } = parsePayload(schemas.importKeystore, payload, 'importKeystore');
+      // The window's limits are checked before the KDF runs, and again when the key is adopted.
+      registry.checkRoom(caller, 32);
+      return vault.importKeystore(json, password, { onProgress: progressTo(caller, progress) }).then((handle) => {
+        try {
+          // The page that asked may have gone while the KDF ran: its key is not left behind.
+          if (!registry.isCurrent(caller)) throw new SecureMemoryError('INVALID_HANDLE', 'importKeystore: the page has changed');
+          return registry.adopt(caller, () => handle, 32);
+        } catch (error) {
+          vault.destroy(handle);
+          throw error;
+        }
+      });
     },
   };
 }

@@ -5,6 +5,7 @@ import { BRIDGE_METHODS, channelFor, OPERATION_NAME, type BridgeMethod, type Bri
 import { SecureMemoryError } from '../errors';
 import { SecretVault } from '../vault';
 import {
+  ASYNC_METHODS,
   createBridgeHandlers,
   OperationThrew,
   type BytesOperation,
@@ -128,7 +129,44 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
   const registry = createSecretsRegistry(vault, limits);
   const handlers = createBridgeHandlers({ vault, limits, registry, operations, logOperationErrors: options.logOperationErrors === true });
 
-  const respond = (method: BridgeMethod, event: SenderEvent, payload: unknown): BridgeResponse => {
+  const refusal = (method: BridgeMethod, error: unknown): BridgeResponse => {
+    if (error instanceof SecureMemoryError) return { ok: false, error: { code: error.code, message: boundMessage(error.message) } };
+    // Anything thrown inside an operation, strongroom's own errors
+    // included, could carry secret-derived data: a fixed answer.
+    if (error instanceof OperationThrew) return { ok: false, error: { code: 'OPERATION_FAILED', message: 'run: the operation failed' } };
+    return { ok: false, error: { code: 'OPERATION_FAILED', message: `${method} failed` } };
+  };
+
+  // The keystore calls: checked like every other call, answered when the KDF
+  // settles. The password bytes main was sent are wiped as soon as the call
+  // has started (the vault copied them into locked memory), and again when
+  // it settles, accepted or refused.
+  const respondLater = (method: BridgeMethod, event: SenderEvent, payload: unknown): BridgeResponse | Promise<BridgeResponse> => {
+    let pending: unknown;
+    try {
+      const frameKey = assertTrustedSender(event, origin);
+      measureData(payload, `${method} payload`, limits.maxPayloadBytes);
+      registry.watch(event);
+      pending = handlers[method](payload, { event, document: registry.documentOf(event, frameKey) });
+    } catch (error) {
+      wipeReceived(payload);
+      return refusal(method, error);
+    }
+    wipeReceived(payload);
+    return Promise.resolve(pending).then(
+      (value): BridgeResponse => {
+        wipeReceived(payload);
+        return { ok: true, value };
+      },
+      (error: unknown) => {
+        wipeReceived(payload);
+        return refusal(method, error);
+      },
+    );
+  };
+
+  const respond = (method: BridgeMethod, event: SenderEvent, payload: unknown): BridgeResponse | Promise<BridgeResponse> => {
+    if (ASYNC_METHODS.has(method)) return respondLater(method, event, payload);
     try {
       const frameKey = assertTrustedSender(event, origin);
       // importSecret's payload is the secret itself: checked by type and
@@ -138,11 +176,7 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
       registry.watch(event);
       return { ok: true, value: handlers[method](payload, { event, document: registry.documentOf(event, frameKey) }) };
     } catch (error) {
-      if (error instanceof SecureMemoryError) return { ok: false, error: { code: error.code, message: boundMessage(error.message) } };
-      // Anything thrown inside an operation, strongroom's own errors
-      // included, could carry secret-derived data: a fixed answer.
-      if (error instanceof OperationThrew) return { ok: false, error: { code: 'OPERATION_FAILED', message: 'run: the operation failed' } };
-      return { ok: false, error: { code: 'OPERATION_FAILED', message: `${method} failed` } };
+      return refusal(method, error);
     } finally {
       // Accepted or refused, main keeps no copy of bytes it was sent to import.
       if (method === 'importSecret') wipeReceived(payload);

@@ -48,6 +48,10 @@ export interface SecretsRegistry {
   sizeOf(id: string): number;
   /** Checks the limits, then creates the secret and files it under the caller. */
   adopt(caller: Caller, create: () => SecretHandle, size: number): SecretRef;
+  /** Throws LIMIT_EXCEEDED if the caller's window (or the bridge) could not adopt a secret of `size` bytes now. */
+  checkRoom(caller: Caller, size: number): void;
+  /** Whether the caller's document is still its window's current one (a call that awaited may outlive it). */
+  isCurrent(caller: Caller): boolean;
   /** Destroys one secret and forgets its id whatever happens: destroy() may throw after it wiped and freed (CANARY_CORRUPTED). */
   destroyOwned(id: string, owned: Owned): void;
   forgetWindow(owner: number): number;
@@ -165,7 +169,7 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
     return owned;
   };
 
-  const adopt = ({ event, document }: Caller, create: () => SecretHandle, size: number): SecretRef => {
+  const checkRoom = ({ event }: Caller, size: number): void => {
     const owner = event.sender.id;
     const ids = perWindow.get(owner) ?? new Set<string>();
     if (ids.size >= limits.maxSecretsPerWindow) {
@@ -177,6 +181,13 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
         `the bridge holds its limit of secrets for all windows (${limits.maxBridgeSecrets} secrets, ${limits.maxBridgeBytes} bytes)`,
       );
     }
+  };
+
+  const adopt = (caller: Caller, create: () => SecretHandle, size: number): SecretRef => {
+    const { event, document } = caller;
+    const owner = event.sender.id;
+    checkRoom(caller, size);
+    const ids = perWindow.get(owner) ?? new Set<string>();
     const handle = create();
     const id = randomBytes(16).toString('base64url');
     secrets.set(id, { owner, document, handle, size });
@@ -197,6 +208,8 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
       return owned.size;
     },
     adopt,
+    checkRoom,
+    isCurrent: ({ event, document }) => generations.has(event.sender.id) && document.startsWith(`${generations.get(event.sender.id)}:`),
     destroyOwned,
     forgetWindow,
     count: (owner) => (owner === undefined ? secrets.size : (perWindow.get(owner)?.size ?? 0)),

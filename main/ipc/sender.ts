@@ -18,6 +18,8 @@ export interface SenderFrame {
   readonly routingId: number;
   /** Electron 34+: true while a replaced frame runs its unload handlers. */
   readonly detached?: boolean;
+  /** Electron's WebFrameMain.send: a message to this frame only (the keystore calls' progress). */
+  send?(channel: string, ...args: unknown[]): void;
 }
 
 /**

@@ -33,9 +33,17 @@ function addressOf(publicKey: Uint8Array): string {
   return toChecksumAddress(keccak_256(uncompressed.subarray(1)).subarray(12));
 }
 
-/** The account key, derived natively; the bridge destroys it when the operation returns. */
-function accountOf(seed: SecretCapability): DerivedKeyCapability {
-  return seed.deriveKey(DERIVATION_PATH);
+type Account = Pick<DerivedKeyCapability, 'publicKeyBytes' | 'sign'>;
+
+/**
+ * The account key: derived natively from a seed (the bridge destroys it when
+ * the operation returns), or the secret itself when it is a secp256k1 key
+ * (one imported from a keystore file).
+ */
+function accountOf(secret: SecretCapability): Account {
+  if (secret.kind === 'secp256k1-key') return { publicKeyBytes: secret.publicKey(), sign: secret.sign };
+  if (secret.kind !== 'seed') throw new SecureMemoryError('INVALID_ARGUMENT', 'the wallet is a seed or a secp256k1 key');
+  return secret.deriveKey(DERIVATION_PATH);
 }
 
 function personalMessageHash(message: string): Uint8Array {
@@ -52,17 +60,17 @@ function messageArg(args: unknown): string {
 }
 
 export const walletOperations: Record<string, Operation> = {
-  /** The receive address, the master key fingerprint and the derivation path. */
-  'wallet.account': (seed) => ({
-    address: addressOf(accountOf(seed).publicKeyBytes),
-    fingerprint: seed.deriveKey('m').fingerprint.toString(16).padStart(8, '0'),
-    path: DERIVATION_PATH,
+  /** The receive address, the master key fingerprint and the derivation path (for a key: null and null). */
+  'wallet.account': (secret) => ({
+    address: addressOf(accountOf(secret).publicKeyBytes),
+    fingerprint: secret.kind === 'seed' ? secret.deriveKey('m').fingerprint.toString(16).padStart(8, '0') : null,
+    path: secret.kind === 'seed' ? DERIVATION_PATH : null,
   }),
 
   /** An EIP-191 personal_sign signature (65 bytes r || s || v, hex) of args.message. */
-  'wallet.sign': (seed, args) => {
+  'wallet.sign': (secret, args) => {
     const message = messageArg(args);
-    const account = accountOf(seed);
+    const account = accountOf(secret);
     const { signature, recoveryId } = account.sign(personalMessageHash(message), { scheme: 'ecdsa' });
     if (recoveryId === undefined) throw new SecureMemoryError('OS_ERROR', 'ECDSA signing returned no recovery id');
     return {
@@ -73,7 +81,7 @@ export const walletOperations: Record<string, Operation> = {
   },
 
   /** Recovers the signer of args.signature over args.message and compares it with this wallet. */
-  'wallet.verify': (seed, args) => {
+  'wallet.verify': (secret, args) => {
     const message = messageArg(args);
     const signature = (args as { signature?: unknown }).signature;
     if (typeof signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(signature)) {
@@ -81,7 +89,7 @@ export const walletOperations: Record<string, Operation> = {
     }
     const bytes = hexToBytes(signature.slice(2));
     const v = bytes[64];
-    const expected = addressOf(accountOf(seed).publicKeyBytes);
+    const expected = addressOf(accountOf(secret).publicKeyBytes);
     let signer: string | null = null;
     if (v === 27 || v === 28) {
       try {

@@ -42,7 +42,22 @@ function randomValue(rand: () => number, depth = 0): unknown {
     case 9:
       return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
     case 10: {
-      const keys = ['size', 'id', 'bytes', 'text', 'operation', 'args', '__proto__', 'constructor', 'extra', 'kind'];
+      const keys = [
+        'size',
+        'id',
+        'bytes',
+        'text',
+        'operation',
+        'args',
+        '__proto__',
+        'constructor',
+        'extra',
+        'kind',
+        'json',
+        'password',
+        'options',
+        'progress',
+      ];
       const out: Record<string, unknown> = {};
       for (let i = Math.floor(rand() * 4); i > 0; i--) {
         Object.defineProperty(out, keys[Math.floor(rand() * keys.length)], {

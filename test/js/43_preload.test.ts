@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as vm from 'node:vm';
 
-import { BRIDGE_METHODS } from '../../bridge/contract';
+import { BRIDGE_METHODS, KEYSTORE_PROGRESS_CHANNEL } from '../../bridge/contract';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { packageRoot } from './support/helpers';
 
@@ -28,12 +28,13 @@ test('bridge errors reject with the code in the message; malformed answers are e
   await assert.rejects(garbage.list(), /^Error: OS_ERROR: malformed bridge response$/);
 });
 
-test('the bundled preload exposes only window.strongroom, with only the allow-listed methods', () => {
+test('the bundled preload exposes only window.strongroom, with only the allow-listed methods', async () => {
   assert.ok(fs.existsSync(bundle), `run npm run build first: ${bundle}`);
   const source = fs.readFileSync(bundle, 'utf8');
   const exposed: [string, unknown][] = [];
   const invoked: [string, unknown][] = [];
   const required: string[] = [];
+  const listeners: [string, (...args: unknown[]) => void][] = [];
   const fakeElectron = {
     contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.push([key, api]) },
     ipcRenderer: {
@@ -41,6 +42,7 @@ test('the bundled preload exposes only window.strongroom, with only the allow-li
         invoked.push([channel, payload]);
         return Promise.resolve({ ok: true, value: [] });
       },
+      on: (channel: string, listener: (...args: unknown[]) => void) => listeners.push([channel, listener]),
     },
   };
   const sandbox = {
@@ -60,5 +62,22 @@ test('the bundled preload exposes only window.strongroom, with only the allow-li
   assert.deepEqual(Object.keys(api).sort(), [...BRIDGE_METHODS].sort());
   void (api.list as () => Promise<unknown>)();
   assert.deepEqual(invoked, [['strongroom:list', undefined]]);
-  assert.doesNotMatch(source, /ipcRenderer\.(on|send|sendSync|postMessage)\b/, 'no listener or send path');
+  assert.doesNotMatch(source, /ipcRenderer\.(send|sendSync|postMessage)\b/, 'no send path');
+  // One listener: keystore progress. The page's callback gets two numbers, never the event.
+  assert.deepEqual(
+    listeners.map(([channel]) => channel),
+    [KEYSTORE_PROGRESS_CHANNEL],
+  );
+  const reports: unknown[] = [];
+  const call = (api.importKeystore as (...args: unknown[]) => Promise<unknown>)('{}', new Uint8Array([1]), {
+    onProgress: (...args: unknown[]) => reports.push(args),
+  });
+  const [, payload] = invoked[1] as [string, { progress: number }];
+  assert.ok(payload.progress > 0, 'a progress id was sent');
+  const event = { sender: { send: () => undefined }, ports: [] };
+  listeners[0][1](event, payload.progress, 5, 10);
+  listeners[0][1](event, payload.progress + 1, 6, 10); // another call's: not this callback's
+  listeners[0][1](event, payload.progress, '7', 10); // not numbers: dropped
+  assert.deepEqual(JSON.parse(JSON.stringify(reports)), [[{ done: 5, total: 10 }]]);
+  await call.catch(() => undefined);
 });

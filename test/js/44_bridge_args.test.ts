@@ -86,6 +86,23 @@ test('bad arguments are refused in the bridge with INVALID_ARGUMENT, and nothing
     ['run', ['wallet.sign', ID, nested(9)]],
     ['run', ['wallet.sign', ID, new Array(1001).fill(0)]],
     ['run', ['wallet.sign', ID, 'z'.repeat(600_000)]],
+    ['exportKeystore', [ID]],
+    ['exportKeystore', [ID, 'password']],
+    ['exportKeystore', [ID, [1, 2, 3]]],
+    ['exportKeystore', [ID, new Uint16Array(2)]],
+    ['exportKeystore', [ID, new Uint8Array(0)]],
+    ['exportKeystore', [ID, new Uint8Array(1), { n: 1.5 }]],
+    ['exportKeystore', [ID, new Uint8Array(1), { n: '1024' }]],
+    ['exportKeystore', [ID, new Uint8Array(1), { onProgress: 'not a function' }]],
+    ['exportKeystore', [ID, new Uint8Array(1), { admin: true }]],
+    ['exportKeystore', [ID, new Uint8Array(1), getter]],
+    ['exportKeystore', [ID, new Uint8Array(1), new Custom()]],
+    ['importKeystore', ['{}']],
+    ['importKeystore', [{}, new Uint8Array(1)]],
+    ['importKeystore', ['', new Uint8Array(1)]],
+    ['importKeystore', ['x'.repeat(20_000), new Uint8Array(1)]],
+    ['importKeystore', ['{}', new Uint8Array(1), { n: 1 }]],
+    ['importKeystore', ['{}', new Uint8Array(1), {}, 'extra']],
   ];
   for (const [method, args] of cases) {
     const { api, sent } = recordingApi();

@@ -111,6 +111,15 @@ function placements(method: string, v: unknown, id: string): unknown[] {
       return [v, { id: v }];
     case 'run':
       return [v, { operation: 'echo', id, args: v }, { operation: v, id: v, args: null }];
+    case 'exportKeystore':
+      return [
+        v,
+        { id, password: v, options: {}, progress: 0 },
+        { id, password: new Uint8Array(4), options: v, progress: 0 },
+        { id, password: new Uint8Array(4), options: { path: v }, progress: 0 },
+      ];
+    case 'importKeystore':
+      return [v, { json: v, password: new Uint8Array(4), progress: 0 }, { json: '{}', password: v, progress: 0 }];
     default:
       return [v];
   }

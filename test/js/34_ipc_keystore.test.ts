@@ -1,0 +1,302 @@
+// The bridge's keystore calls, through the real handlers, vault and addon:
+// exportKeystore (a seed's key at a path, or a key) and importKeystore, the
+// password bytes wiped in main and in the page, progress to the calling
+// frame only, and hostile requests refused.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { secp256k1 } from '@noble/curves/secp256k1';
+import { keccak_256 } from '@noble/hashes/sha3';
+
+import { SecretVault } from '../../main';
+import { BRIDGE_KEYSTORE_LIMITS, channelFor, KEYSTORE_PROGRESS_CHANNEL, type StrongroomBridge } from '../../bridge/contract';
+import { registerVaultIpc, type Operation } from '../../main/ipc/register';
+import { createBridgeApi } from '../../preload/bridge-api';
+import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './bridge-fixtures';
+
+const PATH = "m/44'/60'/0'/0/0";
+// Small scrypt: the bridge passes n through to the vault, which checks it against its limits.
+const CHEAP = { kdf: 'scrypt', n: 1024, r: 8, p: 1, path: PATH } as const;
+
+/** The secret's account public key: a seed's key at PATH, or the key itself. */
+const operations: Record<string, Operation> = {
+  accountKey: (secret) => (secret.kind === 'seed' ? secret.deriveKey(PATH).publicKeyBytes : secret.publicKey()),
+  kind: (secret) => secret.kind,
+};
+
+function addressOf(publicKey: Uint8Array): string {
+  const uncompressed = secp256k1.ProjectivePoint.fromHex(publicKey).toRawBytes(false);
+  return Buffer.from(keccak_256(uncompressed.subarray(1)).subarray(12)).toString('hex');
+}
+
+type SentFrame = FakeFrame & { sent: unknown[][]; send(channel: string, ...args: unknown[]): void };
+
+function setup(limits = {}) {
+  const vault = new SecretVault();
+  const ipc = new FakeIpcMain();
+  const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN, operations, limits });
+  const window = () => {
+    const contents = new FakeWebContents();
+    const listeners: ((...args: unknown[]) => void)[] = [];
+    // The frame records what main sends it, then hands it to this window's preload, as Electron would.
+    const frame: SentFrame = {
+      ...topFrame(),
+      sent: [],
+      send(channel: string, ...args: unknown[]) {
+        this.sent.push([channel, ...args]);
+        if (channel === KEYSTORE_PROGRESS_CHANNEL) for (const listener of listeners) listener(...structuredClone(args));
+      },
+    };
+    contents.mainFrame = frame;
+    const api: StrongroomBridge = createBridgeApi(
+      (channel, payload) => ipc.invoke(eventFrom(contents, frame), channel, payload),
+      (channel, listener) => {
+        if (channel === KEYSTORE_PROGRESS_CHANNEL) listeners.push(listener);
+      },
+    );
+    return { contents, frame, api };
+  };
+  return { vault, ipc, bridge, window };
+}
+
+const pw = (text: string) => new TextEncoder().encode(text);
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Error> {
+  const caught = await promise.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => e,
+  );
+  assert.ok(caught instanceof Error);
+  assert.ok(caught.message.startsWith(`${code}: `), caught.message);
+  return caught;
+}
+
+test("a seed's account key exported through the bridge imports back as a key with the same address", async () => {
+  const { window, bridge, vault } = setup();
+  const { api } = window();
+  const seed = await api.generate(32, { kind: 'seed' });
+  const expected = addressOf((await api.run('accountKey', seed.id)) as Uint8Array);
+  const json = await api.exportKeystore(seed.id, pw('correct horse'), CHEAP);
+  const file = JSON.parse(json) as { address: string; crypto: { kdf: string; kdfparams: { n: number } } };
+  assert.equal(file.address, expected);
+  assert.equal(file.crypto.kdf, 'scrypt');
+  assert.equal(file.crypto.kdfparams.n, 1024);
+  assert.equal(vault.stats().secrets, 1, 'the derived key was destroyed after the export');
+
+  const imported = await api.importKeystore(json, pw('correct horse'));
+  assert.match(imported.id, /^[A-Za-z0-9_-]{22}$/);
+  assert.equal(imported.size, 32);
+  assert.equal(await api.run('kind', imported.id), 'secp256k1-key');
+  assert.equal(addressOf((await api.run('accountKey', imported.id)) as Uint8Array), expected);
+  assert.deepEqual((await api.list()).map((r) => r.id).sort(), [seed.id, imported.id].sort());
+
+  // A key exports as itself (no path); a path is for a seed only, and a seed needs one.
+  const again = JSON.parse(await api.exportKeystore(imported.id, pw('x'), { n: 1024 })) as { address: string };
+  assert.equal(again.address, expected);
+  await rejectsWith(api.exportKeystore(imported.id, pw('x'), CHEAP), 'INVALID_ARGUMENT');
+  await rejectsWith(api.exportKeystore(seed.id, pw('x'), { n: 1024 }), 'INVALID_ARGUMENT');
+  assert.equal(bridge.secretCount(), 2);
+  bridge.dispose();
+});
+
+test("a wrong password is WRONG_PASSWORD and creates nothing; another window cannot export this one's secret", async () => {
+  const { window, bridge } = setup();
+  const { api, contents } = window();
+  const seed = await api.generate(32, { kind: 'seed' });
+  const json = await api.exportKeystore(seed.id, pw('right'), CHEAP);
+  await rejectsWith(api.importKeystore(json, pw('wrong')), 'WRONG_PASSWORD');
+  assert.equal(bridge.secretCount(contents.id), 1);
+  assert.deepEqual(await api.list(), [seed]);
+
+  const other = window();
+  await rejectsWith(other.api.exportKeystore(seed.id, pw('right'), CHEAP), 'INVALID_HANDLE');
+  assert.equal(bridge.secretCount(other.contents.id), 0);
+  bridge.dispose();
+});
+
+test("main wipes the password bytes it was sent, accepted or refused; the preload wipes the page's copy once sent", async () => {
+  const { window, ipc, bridge } = setup();
+  const { api, contents, frame } = window();
+  const seed = await api.generate(32, { kind: 'seed' });
+  const event = eventFrom(contents, frame);
+
+  // Delivered as main receives them (no clone): these are main's copies.
+  const exported = pw('main copy 1');
+  const json = (await ipc.deliver(event, channelFor('exportKeystore'), {
+    id: seed.id,
+    password: exported,
+    options: { n: 1024, path: PATH },
+    progress: 0,
+  })) as { ok: boolean; value: string };
+  assert.equal(json.ok, true);
+  assert.ok(
+    exported.every((b) => b === 0),
+    'export: the password is wiped',
+  );
+
+  const imported = pw('main copy 1');
+  const ok = (await ipc.deliver(event, channelFor('importKeystore'), { json: json.value, password: imported, progress: 0 })) as {
+    ok: boolean;
+  };
+  assert.equal(ok.ok, true);
+  assert.ok(
+    imported.every((b) => b === 0),
+    'import: the password is wiped',
+  );
+
+  for (const payload of [
+    { json: json.value, password: pw('wrong password'), progress: 0 }, // WRONG_PASSWORD
+    { json: '{}', password: pw('main copy 1'), progress: 0 }, // not a keystore
+    { json: json.value, password: pw('main copy 1'), progress: 0, extra: 1 }, // refused by the schema
+    { json: 42, password: pw('main copy 1'), progress: 0 },
+  ]) {
+    const response = (await ipc.deliver(event, channelFor('importKeystore'), payload)) as { ok: boolean };
+    assert.equal(response.ok, false);
+    assert.ok(
+      payload.password.every((b) => b === 0),
+      `refused import: the password is wiped (${JSON.stringify(response)})`,
+    );
+  }
+  for (const payload of [
+    { id: 'AAAAAAAAAAAAAAAAAAAAAA', password: pw('main copy'), options: { n: 1024, path: PATH }, progress: 0 }, // no such secret
+    { id: seed.id, password: pw('main copy'), options: { n: 2 ** 30, path: PATH }, progress: 0 }, // over the KDF limits
+    { id: seed.id, password: pw('main copy'), options: { n: 1024 }, progress: 0 }, // a seed needs a path
+  ]) {
+    const response = (await ipc.deliver(event, channelFor('exportKeystore'), payload)) as { ok: boolean };
+    assert.equal(response.ok, false);
+    assert.ok(
+      payload.password.every((b) => b === 0),
+      `refused export: the password is wiped (${JSON.stringify(response)})`,
+    );
+  }
+
+  // The page's bytes, as the preload gets them: wiped once the call has sent them.
+  const page = pw('page copy');
+  const call = api.exportKeystore(seed.id, page, CHEAP);
+  assert.ok(
+    page.every((b) => b === 0),
+    "the preload wiped the page's copy",
+  );
+  await call;
+  bridge.dispose();
+});
+
+test('progress reaches only the calling frame, as numbers, in order', async () => {
+  const { window, bridge } = setup();
+  const a = window();
+  const b = window();
+  const seed = await a.api.generate(32, { kind: 'seed' });
+  await b.api.generate(32, { kind: 'seed' });
+  const reports: unknown[] = [];
+  const json = await a.api.exportKeystore(seed.id, pw('p'), { ...CHEAP, onProgress: (progress) => reports.push(progress) });
+  // The addon coalesces reports when the main thread is busy: at least one arrives, in order.
+  assert.ok(reports.length >= 1, `${reports.length} reports`);
+  for (const report of reports) {
+    assert.deepEqual(Object.keys(report as object).sort(), ['done', 'total']);
+  }
+  const seen = reports as { done: number; total: number }[];
+  for (const [i, { done, total }] of seen.entries()) {
+    assert.ok(done > 0 && done <= total && total === seen[0].total, `${done}/${total}`);
+    if (i > 0) assert.ok(done >= seen[i - 1].done);
+  }
+  assert.equal(a.frame.sent.length, reports.length);
+  for (const message of a.frame.sent) {
+    assert.equal(message[0], KEYSTORE_PROGRESS_CHANNEL);
+    assert.equal(message.length, 4);
+    assert.ok(message.slice(1).every((v) => typeof v === 'number'));
+  }
+  assert.equal(b.frame.sent.length, 0, 'the other window heard nothing');
+
+  const importReports: unknown[] = [];
+  await a.api.importKeystore(json, pw('p'), { onProgress: (progress) => importReports.push(progress) });
+  assert.ok(importReports.length >= 1);
+  assert.equal(b.frame.sent.length, 0, 'the other window heard nothing');
+
+  // Without onProgress, main sends nothing.
+  const before = a.frame.sent.length;
+  await a.api.exportKeystore(seed.id, pw('p'), CHEAP);
+  assert.equal(a.frame.sent.length, before);
+  bridge.dispose();
+});
+
+test('hostile keystore requests are refused before any work, and create nothing', async () => {
+  const { window, ipc, bridge } = setup();
+  const { api, contents, frame } = window();
+  const seed = await api.generate(32, { kind: 'seed' });
+  const event = eventFrom(contents, frame);
+  const send = async (method: 'exportKeystore' | 'importKeystore', payload: unknown) =>
+    (await ipc.deliver(event, channelFor(method), payload)) as { ok: boolean; error?: { code: string; message: string } };
+
+  // A real keystore with the right password, padded past the bridge's cap (the vault alone would take it).
+  const real = await api.exportKeystore(seed.id, pw('p'), CHEAP);
+  const huge = `${real}${' '.repeat(BRIDGE_KEYSTORE_LIMITS.maxJsonChars)}`;
+  const cases: [method: 'exportKeystore' | 'importKeystore', payload: unknown, code: string][] = [
+    ['importKeystore', { json: huge, password: pw('p'), progress: 0 }, 'INVALID_ARGUMENT'],
+    ['importKeystore', { json: `${real}${' '.repeat(40_000)}`, password: pw('p'), progress: 0 }, 'LIMIT_EXCEEDED'],
+    ['importKeystore', { json: 'z'.repeat(200_000), password: pw('p'), progress: 0 }, 'LIMIT_EXCEEDED'],
+    ['importKeystore', { json: '{}', password: 'p', progress: 0 }, 'INVALID_ARGUMENT'],
+    ['importKeystore', { json: '{}', password: [1, 2, 3], progress: 0 }, 'INVALID_ARGUMENT'],
+    ['importKeystore', { json: '{}', password: new Uint8Array(0), progress: 0 }, 'INVALID_ARGUMENT'],
+    [
+      'importKeystore',
+      { json: '{}', password: new Uint8Array(BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes + 1), progress: 0 },
+      'INVALID_ARGUMENT',
+    ],
+    ['importKeystore', { json: '{}', password: pw('p'), progress: -1 }, 'INVALID_ARGUMENT'],
+    ['importKeystore', { json: '{}', password: pw('p') }, 'INVALID_ARGUMENT'],
+    ['importKeystore', JSON.parse('{"__proto__": {"json": "{}"}}'), 'INVALID_ARGUMENT'],
+    ['importKeystore', null, 'INVALID_ARGUMENT'],
+    ['exportKeystore', { id: seed.id, password: pw('p'), options: { n: '1024', path: PATH }, progress: 0 }, 'INVALID_ARGUMENT'],
+    ['exportKeystore', { id: seed.id, password: pw('p'), options: { n: 1024, path: PATH, extra: 1 }, progress: 0 }, 'INVALID_ARGUMENT'],
+    ['exportKeystore', { id: seed.id, password: pw('p'), options: { kdf: 'argon2', path: PATH }, progress: 0 }, 'INVALID_ARGUMENT'],
+    ['exportKeystore', { id: seed.id, password: pw('p'), options: { n: 2 ** 24, r: 32, path: PATH }, progress: 0 }, 'LIMIT_EXCEEDED'],
+    ['exportKeystore', { id: seed.id, password: pw('p'), options: { n: 1024, path: 'x'.repeat(129) }, progress: 0 }, 'INVALID_ARGUMENT'],
+    ['exportKeystore', { id: seed.id, password: pw('p'), options: { n: 1024, path: 'not a path' }, progress: 0 }, 'INVALID_ARGUMENT'],
+    ['exportKeystore', { id: '../../etc', password: pw('p'), options: { path: PATH }, progress: 0 }, 'INVALID_ARGUMENT'],
+  ];
+  for (const [method, payload, code] of cases) {
+    const response = await send(method, payload);
+    assert.equal(response.ok, false, `${method} ${JSON.stringify(payload)?.slice(0, 80)}`);
+    assert.equal(response.error?.code, code, `${method}: ${response.error?.message}`);
+    assert.ok(response.error!.message.length <= 200);
+  }
+  assert.equal(bridge.secretCount(), 1, 'nothing was created');
+  assert.equal(frame.sent.length, 0, 'no progress for refused calls');
+
+  // The preload refuses bad shapes without sending.
+  const refusedByPreload: [Promise<unknown>, RegExp][] = [
+    [api.importKeystore(42 as never, pw('p')), /json must be a string/],
+    [api.importKeystore(huge, pw('p')), /1 to \d+ characters/],
+    [api.importKeystore('{}', 'p' as never), /must be a Uint8Array/],
+    [api.importKeystore('{}', pw('p'), { onProgress: 1 } as never), /onProgress must be a function/],
+    [api.exportKeystore(seed.id, pw('p'), { n: '1' } as never), /options.n must be an integer/],
+    [api.exportKeystore(seed.id, pw('p'), { evil: 1 } as never), /unknown option evil/],
+    [(api.exportKeystore as (...args: unknown[]) => Promise<unknown>)(seed.id, pw('p'), CHEAP, 'extra'), /takes 2 to 3 arguments/],
+  ];
+  for (const [promise, message] of refusedByPreload) {
+    const error = await rejectsWith(promise, 'INVALID_ARGUMENT');
+    assert.match(error.message, message);
+  }
+  bridge.dispose();
+});
+
+test("a window's limits are checked before the KDF runs; a key whose page ended meanwhile is destroyed", async () => {
+  const { window, bridge, vault } = setup({ maxSecretsPerWindow: 1 });
+  const { api, frame, contents } = window();
+  const seed = await api.generate(32, { kind: 'seed' });
+  const json = await api.exportKeystore(seed.id, pw('p'), CHEAP);
+  await rejectsWith(api.importKeystore(json, pw('p'), { onProgress: () => undefined }), 'LIMIT_EXCEEDED');
+  assert.equal(frame.sent.length, 0, 'refused before the KDF: no progress');
+  assert.equal(vault.stats().secrets, 1);
+
+  // The page navigates while the KDF runs: its secrets go, and the imported key does not outlive it.
+  await api.destroy(seed.id);
+  const slow = await api.generate(32, { kind: 'seed' }).then((s) => api.exportKeystore(s.id, pw('p'), { ...CHEAP, n: 16384 }));
+  await api.destroy((await api.list())[0].id);
+  const pending = api.importKeystore(slow, pw('p'));
+  contents.commitNavigation();
+  await rejectsWith(pending, 'INVALID_HANDLE');
+  assert.equal(vault.stats().secrets, 0, 'nothing left behind');
+  assert.equal(bridge.secretCount(), 0);
+  bridge.dispose();
+});
