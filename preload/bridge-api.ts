@@ -75,7 +75,7 @@ const REQUESTS: RequestBuilders = {
       extras.onProgress = onProgress;
       extras.wipeAfterSend = bytes;
       // Main checks every option again (kdf's values, the KDF's limits, the path).
-      return { id: checkedId, password: bytes, options: send as BridgeRequest<'exportKeystore'>['options'], progress: 0 };
+      return { id: checkedId, password: bytes, options: send, progress: 0 };
     },
   },
   importKeystore: {
@@ -151,7 +151,7 @@ export function createBridgeApi(invoke: Invoke, listen?: Listen): StrongroomBrid
           // invoke copies the payload before it returns (a structured clone).
           sent = invoke(channelFor(name), request);
         } catch (error) {
-          sent = Promise.reject(error);
+          sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
         } finally {
           // The page's copy of a password is wiped once sent: main has its own.
           extras.wipeAfterSend?.fill(0);

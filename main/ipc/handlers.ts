@@ -167,6 +167,7 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
     destroy: (payload, caller) => {
       const { id } = parsePayload(schemas.destroy, payload, 'destroy');
       registry.destroyOwned(id, registry.ownedBy(caller, id));
+      return undefined;
     },
     run: (payload, caller) => {
       const request = parsePayload(schemas.run, payload, 'run');
