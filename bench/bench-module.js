@@ -24,6 +24,7 @@ const file = path.join(root, 'build', 'bench', 'Release', 'strongroom_bench.node
  *       readWritePwrite: number | null, reopenPwriteClose: number | null,
  *     },
  *   },
+ *   walletSignFloor(iterations: number, sealing: string): number | null,   // ns per libsecp256k1 recoverable sign plus one sealed 32-byte read
  * }}
  */
 function loadBenchModule() {

@@ -7,7 +7,7 @@
 
 const { loadBenchModule } = require('./bench-module');
 
-/** @type {{ noop(): void; sealingFloors(iterations: number): object }} */
+/** @type {{ noop(): void; sealingFloors(iterations: number): object; walletSignFloor(iterations: number, sealing: string): number | null }} */
 const floors = loadBenchModule();
 
 module.exports = floors;

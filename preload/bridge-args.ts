@@ -147,7 +147,8 @@ export function checkKeystoreOptions(
   for (const key of Reflect.ownKeys(options)) {
     if (typeof key !== 'string') throw new BridgeArgumentError(`${method}(options): options has a symbol key`);
     const descriptor = Object.getOwnPropertyDescriptor(options, key);
-    if (descriptor === undefined || !('value' in descriptor)) throw new BridgeArgumentError(`${method}(options): options.${key} is a getter or setter, not data`);
+    if (descriptor === undefined || !('value' in descriptor))
+      throw new BridgeArgumentError(`${method}(options): options.${key} is a getter or setter, not data`);
     const value: unknown = descriptor.value;
     if (value === undefined) continue;
     if (key === 'onProgress') {

@@ -41,7 +41,8 @@ type Account = Pick<DerivedKeyCapability, 'publicKeyBytes' | 'sign'>;
  * (one imported from a keystore file).
  */
 function accountOf(secret: SecretCapability): Account {
-  if (secret.kind === 'secp256k1-key') return { publicKeyBytes: secret.publicKey(), sign: (message, options) => secret.sign(message, options) };
+  if (secret.kind === 'secp256k1-key')
+    return { publicKeyBytes: secret.publicKey(), sign: (message, options) => secret.sign(message, options) };
   if (secret.kind !== 'seed') throw new SecureMemoryError('INVALID_ARGUMENT', 'the wallet is a seed or a secp256k1 key');
   return secret.deriveKey(DERIVATION_PATH);
 }
