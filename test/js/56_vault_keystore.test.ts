@@ -5,7 +5,7 @@
 // code before any work, with the password wiped and nothing created.
 import assert from 'node:assert/strict';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { keccak_256 } from '@noble/hashes/sha3';
@@ -301,15 +301,15 @@ test('exportKeystore refuses what is not a secp256k1 key and parameters over the
   vault.destroyAll();
 });
 
-test("scrypt's working array is out of core dumps and forked children while the KDF runs (smaps dd, dc), and unmapped after", async (t) => {
+test("scrypt's working array is out of core dumps and forked children while the KDF runs (smaps dd, dc), advised huge pages (hg), and unmapped after", async (t) => {
   if (process.platform !== 'linux') {
     t.skip('reads /proc/self/smaps (Linux)');
     return;
   }
   const vault = new SecretVault({ sealing });
   const file = JSON.parse(handMade(randomBytes(32), utf8('p'))) as { crypto: { kdfparams: { n: number; r: number } } };
-  file.crypto.kdfparams.n = 65536; // 64 MiB at r = 8: a mapping of its own size
-  const sizeKib = (128 * 8 * 65536) / 1024;
+  file.crypto.kdfparams.n = 65536; // 64 MiB at r = 8, in a mapping one 2 MiB huge page larger (to align it)
+  const sizeKib = (128 * 8 * 65536) / 1024 + 2048;
   const mappingsOfSize = () =>
     readFileSync('/proc/self/smaps', 'utf8')
       .split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)
@@ -331,6 +331,10 @@ test("scrypt's working array is out of core dumps and forked children while the 
   assert.ok(flags(array).includes('dd'), `dump-excluded: ${flags(array).join(' ')}`);
   assert.ok(flags(array).includes('dc'), `fork-excluded: ${flags(array).join(' ')}`);
   assert.ok(!flags(array).includes('lo'), 'not locked (it could not be under ordinary limits)');
+  if (existsSync('/sys/kernel/mm/transparent_hugepage/enabled')) {
+    // The advice is recorded whatever the THP mode; whether huge pages back it is up to the kernel.
+    assert.ok(flags(array).includes('hg'), `advised MADV_HUGEPAGE: ${flags(array).join(' ')}`);
+  }
   assert.equal(mappingsOfSize().length, already, 'unmapped when the call settles');
 });
 

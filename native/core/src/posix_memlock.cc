@@ -64,6 +64,16 @@ Status madvise_dontfork(void* addr, std::size_t len) {
 #endif
 }
 
+Status madvise_hugepage(void* addr, std::size_t len) {
+#if defined(MADV_HUGEPAGE)
+  return advise(addr, len, MADV_HUGEPAGE, "MADV_HUGEPAGE");
+#else
+  (void)addr;
+  (void)len;
+  return unsupported("MADV_HUGEPAGE");
+#endif
+}
+
 Status madvise_wipeonfork(void* addr, std::size_t len) {
 #if defined(MADV_WIPEONFORK)
   return advise(addr, len, MADV_WIPEONFORK, "MADV_WIPEONFORK");

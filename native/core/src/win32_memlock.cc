@@ -36,6 +36,10 @@ Status madvise_wipeonfork(void*, std::size_t len) {
   return unsupported(len, "MADV_WIPEONFORK");
 }
 
+Status madvise_hugepage(void*, std::size_t len) {
+  return unsupported(len, "MADV_HUGEPAGE");
+}
+
 Status minherit_none(void*, std::size_t len) {
   return unsupported(len, "minherit");
 }

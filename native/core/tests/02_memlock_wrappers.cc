@@ -1,6 +1,10 @@
 // The memlock wrappers: thin, zero length is a no-op, errors keep errno.
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "os_probe.h"
 #include "strongroom/memlock.h"
@@ -17,6 +21,7 @@ TEST_CASE("zero-length calls succeed without touching memory") {
   CHECK(madvise_dontdump(nullptr, 0).ok());
   CHECK(madvise_dontfork(nullptr, 0).ok());
   CHECK(madvise_wipeonfork(nullptr, 0).ok());
+  CHECK(madvise_hugepage(nullptr, 0).ok());
 }
 
 TEST_CASE("mlock then munlock: the OS shows the page locked, then unlocked") {
@@ -73,6 +78,36 @@ TEST_CASE("madvise_dontdump and dontfork show as dd and dc in smaps") {
     // The refused advice left the range usable.
     std::memset(ptr, 0x3C, page.value().size);
     CHECK(static_cast<unsigned char*>(ptr)[page.value().size - 1] == 0x3C);
+  }
+  REQUIRE_OK(platform_memory::free(page.value()));
+}
+
+// The VmFlags line of the /proc/self/smaps entry that starts at `ptr`.
+static std::string smaps_flags(const void* ptr) {
+  char start[32];
+  std::snprintf(start, sizeof start, "%lx-", static_cast<unsigned long>(reinterpret_cast<std::uintptr_t>(ptr)));
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    if (line.rfind(start, 0) == 0) inside = true;
+    if (inside && line.rfind("VmFlags:", 0) == 0) return line;
+  }
+  return "";
+}
+
+TEST_CASE("madvise_hugepage shows as hg in smaps where the kernel has transparent huge pages") {
+  Result<Allocation> page =
+      platform_memory::allocate(platform_memory::page_size(), 8, Protection::ReadWrite, AllocationType::Regular);
+  REQUIRE_OK(page);
+  void* ptr = page.value().ptr;
+  Status advised = madvise_hugepage(ptr, page.value().size);
+  if (kLinux && std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled").good()) {
+    REQUIRE_OK(advised);
+    CHECK(smaps_flags(ptr).find(" hg") != std::string::npos);
+  } else if (!kLinux) {
+    REQUIRE(!advised.ok());
+    CHECK(advised.error().code == ErrorCode::Unsupported);
   }
   REQUIRE_OK(platform_memory::free(page.value()));
 }

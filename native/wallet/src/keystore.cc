@@ -6,6 +6,7 @@
 #include <torsion/cipher.h>
 #include <torsion/hash.h>
 
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <string>
@@ -239,35 +240,58 @@ Error aborted() {
 
 // A scrypt working array: not locked (hundreds of MiB cannot be under the
 // usual lock limits) but kept out of core dumps and forked children, and
-// wiped before it is unmapped.
+// wiped before it is unmapped. Where the OS has transparent huge pages
+// (Linux), the array starts on a 2 MiB boundary inside a mapping one huge
+// page larger and is advised MADV_HUGEPAGE: 128 page faults instead of
+// 65,536 for 256 MiB, and fewer TLB misses in ROMix's random reads. The
+// bytes before and after the array are never touched, so never backed.
 class WorkingArray {
  public:
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
   static Result<WorkingArray> allocate(std::size_t size) {
-    Result<Allocation> memory = platform_memory::allocate(size, 64, Protection::ReadWrite, AllocationType::Regular);
+    const std::size_t slack = size >= kHugePage ? kHugePage : 0;
+    Result<Allocation> memory =
+        platform_memory::allocate(size + slack, 64, Protection::ReadWrite, AllocationType::Regular);
     if (!memory) {
       Error error = memory.error();
       error.message = "could not map scrypt's " + std::to_string(size >> 20) + " MiB working array: " + error.message;
       return error;
     }
+    const Allocation& mapped = memory.value();
     // Best effort: macOS and Windows have no per-range dump exclusion
-    // (docs/keystore.md), and neither call changes the bytes.
-    (void)madvise_dontdump(memory.value().ptr, memory.value().size);
-    (void)madvise_dontfork(memory.value().ptr, memory.value().size);
-    (void)minherit_none(memory.value().ptr, memory.value().size);
-    return WorkingArray(memory.value());
+    // (docs/keystore.md), and none of these calls changes the bytes.
+    (void)madvise_dontdump(mapped.ptr, mapped.size);
+    (void)madvise_dontfork(mapped.ptr, mapped.size);
+    (void)minherit_none(mapped.ptr, mapped.size);
+    std::uint8_t* start = static_cast<std::uint8_t*>(mapped.ptr);
+    if (slack != 0) {
+      // Only a hint: the kernel may still use small pages (THP `never`, or no free huge page).
+      (void)madvise_hugepage(mapped.ptr, mapped.size);
+      const std::uintptr_t at = reinterpret_cast<std::uintptr_t>(start);
+      start += (kHugePage - at % kHugePage) % kHugePage;
+    }
+    return WorkingArray(mapped, start, size);
   }
-  WorkingArray(WorkingArray&& other) noexcept : memory_(other.memory_) { other.memory_ = Allocation(); }
+  WorkingArray(WorkingArray&& other) noexcept : memory_(other.memory_), start_(other.start_), size_(other.size_) {
+    other.memory_ = Allocation();
+  }
   WorkingArray& operator=(WorkingArray&&) = delete;
   ~WorkingArray() {
     if (memory_.ptr == nullptr) return;
-    (void)platform_memory::secure_clear(memory_.ptr, memory_.size);
+    // Only [start_, start_ + size_) was ever written; wiping the rest would
+    // only fault in zero pages.
+    (void)platform_memory::secure_clear(start_, size_);
     (void)platform_memory::free(memory_);
   }
-  std::uint32_t* words() const { return static_cast<std::uint32_t*>(memory_.ptr); }
+  std::uint32_t* words() const { return reinterpret_cast<std::uint32_t*>(start_); }
 
  private:
-  explicit WorkingArray(Allocation memory) : memory_(memory) {}
+  WorkingArray(Allocation memory, std::uint8_t* start, std::size_t size)
+      : memory_(memory), start_(start), size_(size) {}
   Allocation memory_;
+  std::uint8_t* start_;
+  std::size_t size_;
 };
 
 // scryptROMix (RFC 7914 section 5) on one 128*r-byte block of B, with X and

@@ -25,5 +25,9 @@ Status madvise_dontfork(void* addr, std::size_t len);
 Status minherit_none(void* addr, std::size_t len);
 // Linux MADV_WIPEONFORK (4.14+): children see the range zero-filled.
 Status madvise_wipeonfork(void* addr, std::size_t len);
+// Linux MADV_HUGEPAGE: the kernel may back the range with transparent huge
+// pages (when /sys/kernel/mm/transparent_hugepage/enabled is `always` or
+// `madvise`). Only a hint; Unsupported elsewhere.
+Status madvise_hugepage(void* addr, std::size_t len);
 
 }  // namespace strongroom
