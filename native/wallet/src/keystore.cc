@@ -37,9 +37,10 @@ struct KeystoreJob::State {
   std::uint8_t block[32];
   std::uint8_t u[32];
   std::uint8_t counter[4];
-  // AES-128 under derived[0..16] and its CTR keystream.
-  cipher_t cipher;
-  ctr_t ctr;
+  // AES-128 under derived[0..16], its counter block and keystream block.
+  aes_t aes;
+  std::uint8_t ctr_block[16];
+  std::uint8_t ctr_keystream[16];
   std::uint8_t key[kKeystoreMaxKeyBytes];  // plaintext (open) or the loaded key (seal)
   std::size_t key_size;
   // The MAC over derived[16..32] || ciphertext.
@@ -48,6 +49,24 @@ struct KeystoreJob::State {
 };
 
 namespace {
+
+// AES-128-CTR (NIST SP 800-38A 6.5): block i of the keystream is AES_k of the
+// 16-byte counter block, incremented as one big-endian 128-bit number after
+// each block, as Web3 keystores (and Node's and OpenSSL's aes-128-ctr) use it.
+// libtorsion's AES block function only: its generic cipher interface would
+// link every cipher it has (Twofish, CAST5, Camellia, ...) into the addon.
+// `counter` starts as the IV and `keystream` is scratch; the caller wipes both.
+void aes_ctr_xor(const aes_t* aes, std::uint8_t counter[16], std::uint8_t keystream[16], std::uint8_t* out,
+                 const std::uint8_t* in, std::size_t size) {
+  for (std::size_t done = 0; done < size; done += 16) {
+    aes_encrypt(aes, keystream, counter);
+    const std::size_t n = size - done < 16 ? size - done : 16;
+    for (std::size_t i = 0; i < n; ++i) out[done + i] = static_cast<std::uint8_t>(in[done + i] ^ keystream[i]);
+    for (std::size_t i = 16; i-- > 0;) {
+      if (++counter[i] != 0) break;
+    }
+  }
+}
 
 std::size_t round_up(std::size_t value, std::size_t to) {
   return (value + to - 1) / to * to;
@@ -537,9 +556,9 @@ Status KeystoreJob::open(const std::uint8_t* ciphertext, std::size_t size, const
     return make_error(ErrorCode::WrongPassword,
                       "the keystore's MAC does not match: wrong password (or a damaged keystore)");
   }
-  cipher_init(&s.cipher, CIPHER_AES128, s.derived, 16);
-  ctr_init(&s.ctr, &s.cipher, iv);
-  ctr_crypt(&s.ctr, &s.cipher, s.key, ciphertext, size);
+  aes_init_encrypt(&s.aes, 128, s.derived);
+  std::memcpy(s.ctr_block, iv, 16);
+  aes_ctr_xor(&s.aes, s.ctr_block, s.ctr_keystream, s.key, ciphertext, size);
   s.key_size = size;
   burn_stack();
   opened_ = true;
@@ -550,9 +569,9 @@ Result<KeystoreCiphertext> KeystoreJob::seal(const std::uint8_t iv[16]) {
   if (!derived_ || !key_loaded_) return invalid("a keystore job seals a loaded key after derive()");
   State& s = *state_;
   KeystoreCiphertext out;
-  cipher_init(&s.cipher, CIPHER_AES128, s.derived, 16);
-  ctr_init(&s.ctr, &s.cipher, iv);
-  ctr_crypt(&s.ctr, &s.cipher, out.ciphertext.data(), s.key, 32);
+  aes_init_encrypt(&s.aes, 128, s.derived);
+  std::memcpy(s.ctr_block, iv, 16);
+  aes_ctr_xor(&s.aes, s.ctr_block, s.ctr_keystream, out.ciphertext.data(), s.key, 32);
   keccak256_init(&s.mac_state);
   keccak256_update(&s.mac_state, s.derived + 16, 16);
   keccak256_update(&s.mac_state, out.ciphertext.data(), 32);
@@ -628,13 +647,15 @@ Status scrypt(const std::uint8_t* password, std::size_t password_size, const std
 
 void aes128_ctr(const std::uint8_t key[16], const std::uint8_t iv[16], const std::uint8_t* in, std::uint8_t* out,
                 std::size_t size) {
-  cipher_t cipher;
-  ctr_t ctr;
-  cipher_init(&cipher, CIPHER_AES128, key, 16);
-  ctr_init(&ctr, &cipher, iv);
-  ctr_crypt(&ctr, &cipher, out, in, size);
-  secure_wipe(&cipher, sizeof(cipher));
-  secure_wipe(&ctr, sizeof(ctr));
+  aes_t aes;
+  std::uint8_t counter[16];
+  std::uint8_t keystream[16];
+  aes_init_encrypt(&aes, 128, key);
+  std::memcpy(counter, iv, 16);
+  aes_ctr_xor(&aes, counter, keystream, out, in, size);
+  secure_wipe(&aes, sizeof(aes));
+  secure_wipe(keystream, sizeof(keystream));
+  secure_wipe(counter, sizeof(counter));
 }
 
 }  // namespace strongroom
