@@ -72,7 +72,7 @@ export interface NativePoolStats {
   arenas: number;
 }
 
-export interface NativePoolDescription {
+export interface NativePoolConfig {
   sealing: SealingMethod;
   sealingFallbackReason: string | null;
   backing: 'anonymous' | 'secretmem';
@@ -89,11 +89,13 @@ export interface NativePool {
   write(chunk: number, source: Uint8Array): void;
   readInto(chunk: number, target: Uint8Array): void;
   free(chunk: number): void;
-  summary(chunk: number): { size: number; lockedBytes: number; locked: boolean };
+  /** Cheap: the pool's own record of the chunk, no OS query. */
+  record(chunk: number): { size: number; lockedBytes: number; locked: boolean };
   inspect(chunk: number): NativeChunkFacts;
   stats(readBack: boolean): NativePoolStats;
   trim(): number;
-  describe(): NativePoolDescription;
+  /** How the pool seals and what backs it, with the reasons for any fallback. */
+  config(): NativePoolConfig;
   destroy(): void;
 }
 
@@ -102,7 +104,7 @@ export interface NativeRegion {
   write(source: Uint8Array): void;
   readInto(target: Uint8Array): void;
   /** Cheap: the region's own record, no OS query. */
-  summary(): { size: number; lockedBytes: number; locked: boolean };
+  record(): { size: number; lockedBytes: number; locked: boolean };
   /** Slow: asks the OS (smaps / QueryWorkingSetEx). */
   inspect(): NativeRegionFacts;
   destroy(): void;

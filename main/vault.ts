@@ -628,7 +628,7 @@ export class SecretVault {
   poolInfo(): PoolInfo | null {
     const pool = this.#usedPool;
     if (pool === undefined) return null;
-    return { ...callNative(() => pool.stats(true)), ...callNative(() => pool.describe()) };
+    return { ...callNative(() => pool.stats(true)), ...callNative(() => pool.config()) };
   }
 
   stats(): VaultStats {
@@ -671,17 +671,17 @@ export class SecretVault {
     // A pooled chunk under 'require' sits in an arena whose lock succeeded
     // (the pool fails closed), in a slot of poolSlotSize(size) bytes: no need
     // to ask, which keeps generate() one native call.
-    const summary =
+    const record =
       storage === 'pooled' && this.lockPolicy === 'require'
         ? { lockedBytes: poolSlotSize(size), locked: true }
-        : callNative(() => region.summary());
+        : callNative(() => region.record());
     const entry: Entry = {
       owner: this,
       region,
       storage,
       size,
-      pageBytes: summary.lockedBytes,
-      locked: summary.locked,
+      pageBytes: record.lockedBytes,
+      locked: record.locked,
       readers: 0,
       writing: false,
       alive: true,

@@ -110,7 +110,7 @@ test('the plain pool functions act on the pool their id names, and refuse a dest
   a.readInto(chunk, out);
   assert.deepEqual(out, new Uint8Array(32).fill(9), 'the method and the function see the same chunk');
   const generated = native.poolGenerate(a.id, 16);
-  assert.equal(a.summary(generated).size, 16);
+  assert.equal(a.record(generated).size, 16);
   native.poolFree(a.id, generated);
   native.poolFree(a.id, chunk);
   assert.equal(a.stats(false).chunks, 0);
