@@ -5,7 +5,7 @@
 // locked native memory before the call returns and wiped here at once.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SecureMemoryError } from '../errors';
-import type { NativeNewSecret, NativeSecretArgs, NativeSecretTarget } from '../native';
+import type { NativeKeystoreJob, NativeKeystoreKdf } from '../native';
 import { describeValue } from '../validate';
 
 /** What a keystore file may ask for; more is refused (LIMIT_EXCEEDED) before any work or allocation. */
@@ -53,56 +53,6 @@ export interface ExportKeystoreOptions extends KeystoreCallOptions {
   p?: number;
   /** pbkdf2 only; default 262144. */
   c?: number;
-}
-
-/** The KDF parameters as the addon takes them. */
-export interface NativeKeystoreKdf {
-  kdf: 'scrypt' | 'pbkdf2';
-  n: number;
-  r: number;
-  p: number;
-  c: number;
-  dklen: number;
-  salt: Uint8Array;
-}
-
-export interface NativeKeystoreJob<T> {
-  promise: Promise<T>;
-  cancel(): void;
-}
-
-/** The addon's keystore calls (native/addon/objects/keystore.cc). */
-export interface NativeKeystore {
-  keystoreDecrypt(
-    kdf: NativeKeystoreKdf,
-    password: Uint8Array,
-    ciphertext: Uint8Array,
-    iv: Uint8Array,
-    mac: Uint8Array,
-    target: NativeSecretTarget,
-    onProgress: ((done: number, total: number) => void) | null,
-  ): NativeKeystoreJob<NativeNewSecret>;
-  keystoreEncrypt(
-    ...args: [
-      ...NativeSecretArgs,
-      kdf: NativeKeystoreKdf,
-      password: Uint8Array,
-      iv: Uint8Array,
-      onProgress: ((done: number, total: number) => void) | null,
-    ]
-  ): NativeKeystoreJob<{ ciphertext: Uint8Array; mac: Uint8Array }>;
-  keystoreAddress(...args: NativeSecretArgs): Uint8Array;
-  /** The native layer's own limits (KEYSTORE_LIMITS must agree with them). */
-  keystoreLimits: {
-    maxScryptMemory: number;
-    maxScryptWork: number;
-    maxScryptR: number;
-    maxScryptP: number;
-    maxPbkdf2Iterations: number;
-    maxDerivedKeyBytes: number;
-    maxSaltBytes: number;
-    maxPasswordBytes: number;
-  };
 }
 
 /** A keystore file, checked and decoded. */
