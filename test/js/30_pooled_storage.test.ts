@@ -6,7 +6,9 @@ import { test } from 'node:test';
 
 import { platformInfo, SecretVault } from '../../main';
 import { native } from '../../main/native';
-import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, rejects, runNode, vmLck, which } from './support/helpers';
+import { rejects } from './support/assertions';
+import { runNode } from './support/children';
+import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, vmLck, which } from './support/platform';
 import { sealingUnderTest } from './support/sealing';
 
 /** The sealing method these suites force (scripts/test-js.js runs them once per method). */

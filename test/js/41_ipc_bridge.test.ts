@@ -12,7 +12,7 @@ import { MAX_DERIVED_PER_OPERATION } from '../../main/ipc/capability';
 import { bytesOperation, registerVaultIpc, type Operation, type OperationSpec } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
-import { isLinux } from './support/helpers';
+import { isLinux } from './support/platform';
 import type { Scan } from './support/secret-copies.child';
 import { forEachSealingMethod, TEST_SEALING } from './support/sealing';
 
