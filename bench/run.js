@@ -91,7 +91,7 @@ for (const method of METHODS) {
 }
 const methods = METHODS.filter((m) => pools[m] !== undefined);
 const poolAuto = new native.Pool(native.defaultArenaSize, 1 << 20, true, 'auto', 'anonymous');
-const autoSealing = poolAuto.describe();
+const autoSealing = poolAuto.config();
 results.sealing = { ...autoSealing, methods, unavailable };
 
 const context = { strongroom, native, sodium, entry, machine: results.machine, pools, poolAuto, methods, autoSealing };

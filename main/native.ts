@@ -2,7 +2,6 @@
 import * as path from 'node:path';
 
 import { loadAddon } from './addon-loader';
-import type { NativeKeystore } from './vault/keystore';
 
 /** What the OS says about a secret's memory (for pooled storage, its arena). SecretStatus passes most of it on. */
 export interface NativeRegionFacts {
@@ -72,7 +71,7 @@ export interface NativePoolStats {
   arenas: number;
 }
 
-export interface NativePoolDescription {
+export interface NativePoolConfig {
   sealing: SealingMethod;
   sealingFallbackReason: string | null;
   backing: 'anonymous' | 'secretmem';
@@ -89,11 +88,13 @@ export interface NativePool {
   write(chunk: number, source: Uint8Array): void;
   readInto(chunk: number, target: Uint8Array): void;
   free(chunk: number): void;
-  summary(chunk: number): { size: number; lockedBytes: number; locked: boolean };
+  /** Cheap: the pool's own record of the chunk, no OS query. */
+  record(chunk: number): { size: number; lockedBytes: number; locked: boolean };
   inspect(chunk: number): NativeChunkFacts;
   stats(readBack: boolean): NativePoolStats;
   trim(): number;
-  describe(): NativePoolDescription;
+  /** How the pool seals and what backs it, with the reasons for any fallback. */
+  config(): NativePoolConfig;
   destroy(): void;
 }
 
@@ -102,7 +103,7 @@ export interface NativeRegion {
   write(source: Uint8Array): void;
   readInto(target: Uint8Array): void;
   /** Cheap: the region's own record, no OS query. */
-  summary(): { size: number; lockedBytes: number; locked: boolean };
+  record(): { size: number; lockedBytes: number; locked: boolean };
   /** Slow: asks the OS (smaps / QueryWorkingSetEx). */
   inspect(): NativeRegionFacts;
   destroy(): void;
@@ -158,6 +159,56 @@ export interface NativeDerivedKey {
   parentFingerprint: number;
   /** BIP-32 "xpub…" (secp256k1), when asked for. */
   extendedPublicKey?: string;
+}
+
+/** The KDF parameters as the addon takes them. */
+export interface NativeKeystoreKdf {
+  kdf: 'scrypt' | 'pbkdf2';
+  n: number;
+  r: number;
+  p: number;
+  c: number;
+  dklen: number;
+  salt: Uint8Array;
+}
+
+export interface NativeKeystoreJob<T> {
+  promise: Promise<T>;
+  cancel(): void;
+}
+
+/** The addon's keystore calls (native/addon/objects/keystore.cc). */
+export interface NativeKeystore {
+  keystoreDecrypt(
+    kdf: NativeKeystoreKdf,
+    password: Uint8Array,
+    ciphertext: Uint8Array,
+    iv: Uint8Array,
+    mac: Uint8Array,
+    target: NativeSecretTarget,
+    onProgress: ((done: number, total: number) => void) | null,
+  ): NativeKeystoreJob<NativeNewSecret>;
+  keystoreEncrypt(
+    ...args: [
+      ...NativeSecretArgs,
+      kdf: NativeKeystoreKdf,
+      password: Uint8Array,
+      iv: Uint8Array,
+      onProgress: ((done: number, total: number) => void) | null,
+    ]
+  ): NativeKeystoreJob<{ ciphertext: Uint8Array; mac: Uint8Array }>;
+  keystoreAddress(...args: NativeSecretArgs): Uint8Array;
+  /** The native layer's own limits (KEYSTORE_LIMITS must agree with them). */
+  keystoreLimits: {
+    maxScryptMemory: number;
+    maxScryptWork: number;
+    maxScryptR: number;
+    maxScryptP: number;
+    maxPbkdf2Iterations: number;
+    maxDerivedKeyBytes: number;
+    maxSaltBytes: number;
+    maxPasswordBytes: number;
+  };
 }
 
 export interface NativeAddon extends NativeKeystore {

@@ -81,7 +81,7 @@ export function checkChunkId(id: unknown): number {
 /** A secret size: a safe integer in 1..max. Wrong type -> INVALID_ARGUMENT, bad number -> INVALID_SIZE. */
 export function checkSize(size: unknown, max: number, what: string): number {
   if (typeof size !== 'number') {
-    throw new SecureMemoryError('INVALID_ARGUMENT', `${what} must be a number of bytes, got ${describe(size)}`);
+    throw new SecureMemoryError('INVALID_ARGUMENT', `${what} must be a number of bytes, got ${describeValue(size)}`);
   }
   if (!Number.isSafeInteger(size) || size < 1 || size > max) {
     throw new SecureMemoryError('INVALID_SIZE', `${what} must be an integer from 1 to ${max} bytes, got ${size}`);
@@ -113,7 +113,7 @@ export function checkImportBytes(bytes: unknown, max: number): Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
     throw new SecureMemoryError(
       'INVALID_ARGUMENT',
-      `import() takes a Uint8Array or Buffer, got ${describe(bytes)}; strings cannot be wiped, so they are refused`,
+      `import() takes a Uint8Array or Buffer, got ${describeValue(bytes)}; strings cannot be wiped, so they are refused`,
     );
   }
   if (bytes.byteLength === 0 && isDetached(bytes.buffer)) {
@@ -135,12 +135,12 @@ export function checkNotShared(bytes: Uint8Array): void {
 
 export function checkFunction(fn: unknown, what: string): (...args: never[]) => unknown {
   if (typeof fn !== 'function') {
-    throw new SecureMemoryError('INVALID_ARGUMENT', `${what} must be a function, got ${describe(fn)}`);
+    throw new SecureMemoryError('INVALID_ARGUMENT', `${what} must be a function, got ${describeValue(fn)}`);
   }
   return fn as (...args: never[]) => unknown;
 }
 
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Uint8Array) return `a ${value.constructor.name}`;

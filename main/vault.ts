@@ -111,6 +111,19 @@ export class SecretHandle {
 }
 Object.freeze(SecretHandle.prototype);
 
+let generateSized: (vault: SecretVault, size: number, kind: 'secret' | 'seed') => SecretHandle;
+
+/**
+ * generate() or generateSeed() for main's bridge, whose request schema has
+ * already range-checked `size` (1 to the bridge's maxSecretSize, which
+ * registerVaultIpc holds at or under the vault's), so the vault does not
+ * check the range again; a seed's own 16 to 64 bytes is still the vault's
+ * rule. Main-internal: the package entry does not export it.
+ */
+export function generateValidatedSize(vault: SecretVault, size: number, kind: 'secret' | 'seed'): SecretHandle {
+  return generateSized(vault, size, kind);
+}
+
 export class SecretVault {
   readonly lockPolicy: LockPolicy;
   readonly storage: Storage;
@@ -156,10 +169,26 @@ export class SecretVault {
    */
   generateSeed(size: number = MNEMONIC_SEED_BYTES, options?: SecretOptions): SecretHandle {
     checkSize(size, this.maxSecretSize, 'generateSeed(size)');
+    return this.#generateSeed(size, resolveSecretOptions(options, this.#options(), 'generateSeed()'));
+  }
+
+  #generateSeed(size: number, storage: Storage): SecretHandle {
     if (size < SEED_MIN_BYTES || size > SEED_MAX_BYTES) {
       throw new SecureMemoryError('INVALID_SIZE', `generateSeed(): a seed is ${SEED_MIN_BYTES} to ${SEED_MAX_BYTES} bytes, got ${size}`);
     }
-    return this.#generate(size, resolveSecretOptions(options, this.#options(), 'generateSeed()'), 'seed');
+    return this.#generate(size, storage, 'seed');
+  }
+
+  static {
+    generateSized = (vault, size, kind) => {
+      // The range was checked at the bridge; an integer is still asserted, so
+      // a caller that skipped the schema fails closed rather than reaching native code.
+      if (!Number.isSafeInteger(size) || size < 1) {
+        throw new SecureMemoryError('INVALID_ARGUMENT', `generate: a size from the bridge must be a positive integer, got ${String(size)}`);
+      }
+      const storage = resolveSecretOptions(undefined, vault.#options(), kind === 'seed' ? 'generateSeed()' : 'generate()');
+      return kind === 'seed' ? vault.#generateSeed(size, storage) : vault.#generate(size, storage);
+    };
   }
 
   /** What a live handle holds: a wallet secret's kind, or 'secret' for generate() / import() secrets. */
@@ -628,7 +657,7 @@ export class SecretVault {
   poolInfo(): PoolInfo | null {
     const pool = this.#usedPool;
     if (pool === undefined) return null;
-    return { ...callNative(() => pool.stats(true)), ...callNative(() => pool.describe()) };
+    return { ...callNative(() => pool.stats(true)), ...callNative(() => pool.config()) };
   }
 
   stats(): VaultStats {
@@ -671,17 +700,17 @@ export class SecretVault {
     // A pooled chunk under 'require' sits in an arena whose lock succeeded
     // (the pool fails closed), in a slot of poolSlotSize(size) bytes: no need
     // to ask, which keeps generate() one native call.
-    const summary =
+    const record =
       storage === 'pooled' && this.lockPolicy === 'require'
         ? { lockedBytes: poolSlotSize(size), locked: true }
-        : callNative(() => region.summary());
+        : callNative(() => region.record());
     const entry: Entry = {
       owner: this,
       region,
       storage,
       size,
-      pageBytes: summary.lockedBytes,
-      locked: summary.locked,
+      pageBytes: record.lockedBytes,
+      locked: record.locked,
       readers: 0,
       writing: false,
       alive: true,

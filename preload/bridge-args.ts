@@ -21,7 +21,7 @@ export class BridgeArgumentError extends Error {
 
 const tag = (value: object) => Object.prototype.toString.call(value);
 
-function describe(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return tag(value) === '[object Object]' ? 'an object' : `a ${tag(value).slice(8, -1)}`;
@@ -64,7 +64,7 @@ export function checkArgCount(method: string, args: ArrayLike<unknown>, min: num
 
 export function checkSize(method: string, size: unknown): number {
   if (typeof size !== 'number' || !Number.isSafeInteger(size)) {
-    throw new BridgeArgumentError(`${method}(size): size must be an integer number of bytes, got ${describe(size)}`);
+    throw new BridgeArgumentError(`${method}(size): size must be an integer number of bytes, got ${describeValue(size)}`);
   }
   return size;
 }
@@ -73,25 +73,25 @@ export function checkSize(method: string, size: unknown): number {
 export function checkGenerateOptions(options: unknown): { kind?: 'secret' | 'seed' } {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || !isPlainObject(options))
-    throw new BridgeArgumentError(`generate(size, options): options must be a plain object, got ${describe(options)}`);
+    throw new BridgeArgumentError(`generate(size, options): options must be a plain object, got ${describeValue(options)}`);
   const keys = Object.keys(options);
   if (keys.some((key) => key !== 'kind')) throw new BridgeArgumentError("generate(size, options): the only option is 'kind'");
   const kind = (options as { kind?: unknown }).kind;
   if (kind === undefined) return {};
   if (kind !== 'secret' && kind !== 'seed')
-    throw new BridgeArgumentError(`generate(size, options): kind must be 'secret' or 'seed', got ${describe(kind)}`);
+    throw new BridgeArgumentError(`generate(size, options): kind must be 'secret' or 'seed', got ${describeValue(kind)}`);
   return { kind };
 }
 
 export function checkId(method: string, id: unknown): string {
-  if (typeof id !== 'string') throw new BridgeArgumentError(`${method}(id): id must be a string, got ${describe(id)}`);
+  if (typeof id !== 'string') throw new BridgeArgumentError(`${method}(id): id must be a string, got ${describeValue(id)}`);
   if (id.length > ARG_LIMITS.maxIdLength)
     throw new BridgeArgumentError(`${method}(id): id is longer than ${ARG_LIMITS.maxIdLength} characters`);
   return id;
 }
 
 export function checkOperationName(name: unknown): string {
-  if (typeof name !== 'string') throw new BridgeArgumentError(`run(operation): operation must be a string, got ${describe(name)}`);
+  if (typeof name !== 'string') throw new BridgeArgumentError(`run(operation): operation must be a string, got ${describeValue(name)}`);
   if (name.length > ARG_LIMITS.maxIdLength)
     throw new BridgeArgumentError(`run(operation): operation is longer than ${ARG_LIMITS.maxIdLength} characters`);
   return name;
@@ -109,13 +109,13 @@ export function checkImportInput(input: unknown): { text: string } | { bytes: Ui
       throw new BridgeArgumentError(`importSecret(input): more than ${ARG_LIMITS.maxBytes} bytes`);
     return { bytes: input };
   }
-  throw new BridgeArgumentError(`importSecret(input): input must be a Uint8Array or a string, got ${describe(input)}`);
+  throw new BridgeArgumentError(`importSecret(input): input must be a Uint8Array or a string, got ${describeValue(input)}`);
 }
 
 /** A password: a Uint8Array of 1 to maxBytes bytes (type and length only; the bytes are not read here). */
 export function checkPassword(method: string, password: unknown, maxBytes: number): Uint8Array {
   if (!isUint8Array(password))
-    throw new BridgeArgumentError(`${method}(password): the password must be a Uint8Array (UTF-8 bytes), got ${describe(password)}`);
+    throw new BridgeArgumentError(`${method}(password): the password must be a Uint8Array (UTF-8 bytes), got ${describeValue(password)}`);
   if (password.byteLength < 1 || password.byteLength > maxBytes)
     throw new BridgeArgumentError(`${method}(password): a password is 1 to ${maxBytes} bytes`);
   return password;
@@ -123,7 +123,7 @@ export function checkPassword(method: string, password: unknown, maxBytes: numbe
 
 /** Keystore JSON text, at most maxChars characters. */
 export function checkKeystoreJson(json: unknown, maxChars: number): string {
-  if (typeof json !== 'string') throw new BridgeArgumentError(`importKeystore(json): json must be a string, got ${describe(json)}`);
+  if (typeof json !== 'string') throw new BridgeArgumentError(`importKeystore(json): json must be a string, got ${describeValue(json)}`);
   if (json.length < 1 || json.length > maxChars)
     throw new BridgeArgumentError(`importKeystore(json): keystore JSON is 1 to ${maxChars} characters`);
   return json;
@@ -141,7 +141,7 @@ export function checkKeystoreOptions(
 ): { send: Record<string, number | string>; onProgress: ((progress: { done: number; total: number }) => void) | undefined } {
   if (options === undefined) return { send: {}, onProgress: undefined };
   if (options === null || typeof options !== 'object' || !isPlainObject(options))
-    throw new BridgeArgumentError(`${method}(options): options must be a plain object, got ${describe(options)}`);
+    throw new BridgeArgumentError(`${method}(options): options must be a plain object, got ${describeValue(options)}`);
   const send: Record<string, number | string> = {};
   let onProgress: ((progress: { done: number; total: number }) => void) | undefined;
   for (const key of Reflect.ownKeys(options)) {

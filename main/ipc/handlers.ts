@@ -7,7 +7,7 @@ import { SecureMemoryError } from '../errors';
 import { hardening } from '../hardening';
 import { platformInfo } from '../platform';
 import { isThenable } from '../thenable';
-import type { SecretHandle, SecretVault } from '../vault';
+import { generateValidatedSize, type SecretHandle, type SecretVault } from '../vault';
 import { openCapabilityScope, type SecretCapability } from './capability';
 import type { BridgeLimits } from './limits';
 import { measureData, parseImportPayload, parsePayload } from './payload';
@@ -139,7 +139,7 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
     },
     generate: (payload, caller) => {
       const { size, kind } = parsePayload(schemas.generate, payload, 'generate');
-      return registry.adopt(caller, () => (kind === 'seed' ? vault.generateSeed(size) : vault.generate(size)), size);
+      return registry.adopt(caller, () => generateValidatedSize(vault, size, kind ?? 'secret'), size);
     },
     importSecret: (payload, caller) => {
       const input = parseImportPayload(payload, limits.maxSecretSize);

@@ -5,8 +5,8 @@
 // locked native memory before the call returns and wiped here at once.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SecureMemoryError } from '../errors';
-import type { NativeNewSecret, NativeSecretArgs, NativeSecretTarget } from '../native';
-import { describe } from '../validate';
+import type { NativeKeystoreJob, NativeKeystoreKdf } from '../native';
+import { describeValue } from '../validate';
 
 /** What a keystore file may ask for; more is refused (LIMIT_EXCEEDED) before any work or allocation. */
 export const KEYSTORE_LIMITS = Object.freeze({
@@ -55,56 +55,6 @@ export interface ExportKeystoreOptions extends KeystoreCallOptions {
   c?: number;
 }
 
-/** The KDF parameters as the addon takes them. */
-export interface NativeKeystoreKdf {
-  kdf: 'scrypt' | 'pbkdf2';
-  n: number;
-  r: number;
-  p: number;
-  c: number;
-  dklen: number;
-  salt: Uint8Array;
-}
-
-export interface NativeKeystoreJob<T> {
-  promise: Promise<T>;
-  cancel(): void;
-}
-
-/** The addon's keystore calls (native/addon/objects/keystore.cc). */
-export interface NativeKeystore {
-  keystoreDecrypt(
-    kdf: NativeKeystoreKdf,
-    password: Uint8Array,
-    ciphertext: Uint8Array,
-    iv: Uint8Array,
-    mac: Uint8Array,
-    target: NativeSecretTarget,
-    onProgress: ((done: number, total: number) => void) | null,
-  ): NativeKeystoreJob<NativeNewSecret>;
-  keystoreEncrypt(
-    ...args: [
-      ...NativeSecretArgs,
-      kdf: NativeKeystoreKdf,
-      password: Uint8Array,
-      iv: Uint8Array,
-      onProgress: ((done: number, total: number) => void) | null,
-    ]
-  ): NativeKeystoreJob<{ ciphertext: Uint8Array; mac: Uint8Array }>;
-  keystoreAddress(...args: NativeSecretArgs): Uint8Array;
-  /** The native layer's own limits (KEYSTORE_LIMITS must agree with them). */
-  keystoreLimits: {
-    maxScryptMemory: number;
-    maxScryptWork: number;
-    maxScryptR: number;
-    maxScryptP: number;
-    maxPbkdf2Iterations: number;
-    maxDerivedKeyBytes: number;
-    maxSaltBytes: number;
-    maxPasswordBytes: number;
-  };
-}
-
 /** A keystore file, checked and decoded. */
 export interface ParsedKeystore {
   kdf: NativeKeystoreKdf;
@@ -126,7 +76,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
 function hexField(value: unknown, name: string, sizes: { min: number; max: number }): Uint8Array {
-  if (typeof value !== 'string') throw invalid(`${name} must be a hex string, got ${describe(value)}`);
+  if (typeof value !== 'string') throw invalid(`${name} must be a hex string, got ${describeValue(value)}`);
   if (!HEX.test(value)) throw invalid(`${name} is not hex (an even number of 0-9, a-f digits, no 0x)`);
   const size = value.length / 2;
   if (size < sizes.min || size > sizes.max) {
@@ -140,7 +90,7 @@ function integerField(object: Record<string, unknown>, name: string, where: stri
   const value = object[name];
   if (value === undefined) throw invalid(`${where}.${name} is missing`);
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalid(`${where}.${name} must be a non-negative integer, got ${describe(value)}`);
+    throw invalid(`${where}.${name} must be a non-negative integer, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -189,7 +139,7 @@ const CRYPTO_KEYS = ['cipher', 'cipherparams', 'ciphertext', 'kdf', 'kdfparams',
  * KEYSTORE_LIMITS.
  */
 export function parseKeystore(json: unknown): ParsedKeystore {
-  if (typeof json !== 'string') throw invalid(`the keystore must be JSON text, got ${describe(json)}`);
+  if (typeof json !== 'string') throw invalid(`the keystore must be JSON text, got ${describeValue(json)}`);
   if (json.length > KEYSTORE_LIMITS.maxJsonChars) throw limit(`the JSON text is at most ${KEYSTORE_LIMITS.maxJsonChars} characters`);
   let file: unknown;
   try {
@@ -204,7 +154,7 @@ export function parseKeystore(json: unknown): ParsedKeystore {
   }
   if (file.version === undefined) throw invalid('version is missing');
   if (file.version !== 3) {
-    throw new SecureMemoryError('UNSUPPORTED', `keystore: only version 3 is supported, got ${describe(file.version)}`);
+    throw new SecureMemoryError('UNSUPPORTED', `keystore: only version 3 is supported, got ${describeValue(file.version)}`);
   }
   if (file.crypto !== undefined && file.Crypto !== undefined) throw invalid("both 'crypto' and 'Crypto' are present");
   const crypto = file.crypto ?? file.Crypto;
@@ -213,7 +163,7 @@ export function parseKeystore(json: unknown): ParsedKeystore {
     if (!CRYPTO_KEYS.includes(key)) throw invalid(`unknown field 'crypto.${key}'`);
   }
   if (crypto.cipher !== 'aes-128-ctr') {
-    throw new SecureMemoryError('UNSUPPORTED', `keystore: cipher must be 'aes-128-ctr', got ${describe(crypto.cipher)}`);
+    throw new SecureMemoryError('UNSUPPORTED', `keystore: cipher must be 'aes-128-ctr', got ${describeValue(crypto.cipher)}`);
   }
   if (!isPlainObject(crypto.cipherparams)) throw invalid('crypto.cipherparams is missing or not an object');
   const iv = hexField(crypto.cipherparams.iv, 'crypto.cipherparams.iv', { min: 16, max: 16 });
@@ -240,7 +190,7 @@ export function parseKeystore(json: unknown): ParsedKeystore {
       if (!['c', 'prf', 'dklen', 'salt'].includes(key)) throw invalid(`unknown field 'crypto.kdfparams.${key}'`);
     }
     if (params.prf !== 'hmac-sha256') {
-      throw new SecureMemoryError('UNSUPPORTED', `keystore: kdfparams.prf must be 'hmac-sha256', got ${describe(params.prf)}`);
+      throw new SecureMemoryError('UNSUPPORTED', `keystore: kdfparams.prf must be 'hmac-sha256', got ${describeValue(params.prf)}`);
     }
     kdf = {
       kdf: 'pbkdf2',
@@ -252,7 +202,7 @@ export function parseKeystore(json: unknown): ParsedKeystore {
       salt: hexField(params.salt, 'crypto.kdfparams.salt', { min: 0, max: KEYSTORE_LIMITS.maxSaltBytes }),
     };
   } else {
-    throw new SecureMemoryError('UNSUPPORTED', `keystore: kdf must be 'scrypt' or 'pbkdf2', got ${describe(crypto.kdf)}`);
+    throw new SecureMemoryError('UNSUPPORTED', `keystore: kdf must be 'scrypt' or 'pbkdf2', got ${describeValue(crypto.kdf)}`);
   }
   checkKdf(kdf);
   let address: Uint8Array | null = null;
@@ -268,7 +218,7 @@ export function checkPassword(password: unknown, what: string): Uint8Array {
   if (!(password instanceof Uint8Array)) {
     throw new SecureMemoryError(
       'INVALID_ARGUMENT',
-      `${what}: password must be a Uint8Array (UTF-8 bytes; strings cannot be wiped), got ${describe(password)}`,
+      `${what}: password must be a Uint8Array (UTF-8 bytes; strings cannot be wiped), got ${describeValue(password)}`,
     );
   }
   if (typeof SharedArrayBuffer !== 'undefined' && password.buffer instanceof SharedArrayBuffer) {
@@ -285,7 +235,10 @@ export function exportKdf(options: ExportKeystoreOptions): NativeKeystoreKdf {
   // unknown: a JavaScript caller can pass anything.
   const kind: unknown = options.kdf ?? 'scrypt';
   if (kind !== 'scrypt' && kind !== 'pbkdf2') {
-    throw new SecureMemoryError('INVALID_ARGUMENT', `exportKeystore(): options.kdf must be 'scrypt' or 'pbkdf2', got ${describe(kind)}`);
+    throw new SecureMemoryError(
+      'INVALID_ARGUMENT',
+      `exportKeystore(): options.kdf must be 'scrypt' or 'pbkdf2', got ${describeValue(kind)}`,
+    );
   }
   const number = (value: unknown, fallback: number, name: string): number => {
     if (value === undefined) return fallback;

@@ -24,8 +24,8 @@ export class PooledRegion implements NativeRegion {
   readInto(target: Uint8Array): void {
     native.poolReadInto(this.poolId, this.chunk, target);
   }
-  summary(): { size: number; lockedBytes: number; locked: boolean } {
-    return this.pool.summary(this.chunk);
+  record(): { size: number; lockedBytes: number; locked: boolean } {
+    return this.pool.record(this.chunk);
   }
   inspect(): ReturnType<NativePool['inspect']> {
     return this.pool.inspect(this.chunk);

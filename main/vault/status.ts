@@ -1,5 +1,5 @@
 // What a vault reports: a secret's status, the vault's counters, its pool.
-import type { NativePoolDescription, NativePoolStats, NativeRegionFacts } from '../native';
+import type { NativePoolConfig, NativePoolStats, NativeRegionFacts } from '../native';
 import type { Backing, Storage } from '../options';
 
 /** The facts the addon reads about a secret's memory that a vault passes on as they are. */
@@ -65,4 +65,4 @@ export function secretStatus(facts: NativeRegionFacts, size: number, storage: St
 }
 
 /** The process-wide pool a vault's pooled secrets live in, read back from the OS. */
-export interface PoolInfo extends NativePoolStats, NativePoolDescription {}
+export interface PoolInfo extends NativePoolStats, NativePoolConfig {}

@@ -2,7 +2,7 @@
 // wallet functions. Every argument is checked here, before native code.
 import { SecureMemoryError } from '../errors';
 import type { NativeRegion, NativeSecretArgs, NativeSecretKind } from '../native';
-import { describe } from '../validate';
+import { describeValue } from '../validate';
 import { PooledRegion } from './pooled-region';
 import type { Entry, WalletSecretKind } from './scope';
 
@@ -56,7 +56,7 @@ export function checkPath(path: unknown, curve: Curve): string {
   if (typeof path !== 'string') {
     throw new SecureMemoryError(
       'INVALID_ARGUMENT',
-      `deriveKey(seed, path): path must be a string like "m/44'/60'/0'/0/0", got ${describe(path)}`,
+      `deriveKey(seed, path): path must be a string like "m/44'/60'/0'/0/0", got ${describeValue(path)}`,
     );
   }
   const parts = path.split('/');
@@ -92,7 +92,7 @@ export function checkPath(path: unknown, curve: Curve): string {
 export function checkCurve(curve: unknown): Curve {
   if (curve === undefined) return 'secp256k1';
   if (curve !== 'secp256k1' && curve !== 'ed25519') {
-    throw new SecureMemoryError('INVALID_ARGUMENT', `deriveKey(): curve must be 'secp256k1' or 'ed25519', got ${describe(curve)}`);
+    throw new SecureMemoryError('INVALID_ARGUMENT', `deriveKey(): curve must be 'secp256k1' or 'ed25519', got ${describeValue(curve)}`);
   }
   return curve;
 }
@@ -103,14 +103,14 @@ export function checkScheme(scheme: unknown): { scheme: SignatureScheme; kind: W
   if (scheme === 'ed25519') return { scheme, kind: 'ed25519-key' };
   throw new SecureMemoryError(
     'INVALID_ARGUMENT',
-    `sign(): options.scheme must be 'ecdsa', 'schnorr' or 'ed25519', got ${describe(scheme)}`,
+    `sign(): options.scheme must be 'ecdsa', 'schnorr' or 'ed25519', got ${describeValue(scheme)}`,
   );
 }
 
 /** What sign() signs: a 32-byte digest for ECDSA and Schnorr, a message of up to 1 MiB for Ed25519. */
 export function checkMessage(message: unknown, scheme: SignatureScheme): Uint8Array {
   if (!(message instanceof Uint8Array)) {
-    throw new SecureMemoryError('INVALID_ARGUMENT', `sign(key, message): message must be a Uint8Array, got ${describe(message)}`);
+    throw new SecureMemoryError('INVALID_ARGUMENT', `sign(key, message): message must be a Uint8Array, got ${describeValue(message)}`);
   }
   if (scheme !== 'ed25519' && message.byteLength !== 32) {
     throw new SecureMemoryError('INVALID_SIZE', `sign(): ${scheme} signs a 32-byte digest, got ${message.byteLength} bytes`);
@@ -130,7 +130,7 @@ export function checkWordCount(words: unknown): MnemonicWordCount {
   if (!MNEMONIC_WORD_COUNTS.includes(words as MnemonicWordCount)) {
     throw new SecureMemoryError(
       'INVALID_ARGUMENT',
-      `generateMnemonic(): options.words must be 12, 15, 18, 21 or 24, got ${describe(words)}`,
+      `generateMnemonic(): options.words must be 12, 15, 18, 21 or 24, got ${describeValue(words)}`,
     );
   }
   return words as MnemonicWordCount;
@@ -140,7 +140,10 @@ export function checkWordCount(words: unknown): MnemonicWordCount {
 export function checkExtendedPublicKey(wanted: unknown, curve: Curve): boolean {
   if (wanted === undefined || wanted === false) return false;
   if (wanted !== true) {
-    throw new SecureMemoryError('INVALID_ARGUMENT', `deriveKey(): options.extendedPublicKey must be a boolean, got ${describe(wanted)}`);
+    throw new SecureMemoryError(
+      'INVALID_ARGUMENT',
+      `deriveKey(): options.extendedPublicKey must be a boolean, got ${describeValue(wanted)}`,
+    );
   }
   if (curve !== 'secp256k1') {
     throw new SecureMemoryError(
@@ -155,7 +158,7 @@ export function checkExtendedPublicKey(wanted: unknown, curve: Curve): boolean {
 export function passphraseBytes(passphrase: unknown, what = 'importMnemonic()'): Uint8Array | null {
   if (passphrase === undefined || passphrase === '') return null;
   if (typeof passphrase !== 'string') {
-    throw new SecureMemoryError('INVALID_ARGUMENT', `${what}: options.passphrase must be a string, got ${describe(passphrase)}`);
+    throw new SecureMemoryError('INVALID_ARGUMENT', `${what}: options.passphrase must be a string, got ${describeValue(passphrase)}`);
   }
   if (passphrase.length > PASSPHRASE_MAX_CHARS) {
     throw new SecureMemoryError('INVALID_SIZE', `${what}: options.passphrase is at most ${PASSPHRASE_MAX_CHARS} characters`);

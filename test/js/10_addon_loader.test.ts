@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { addonCandidates, loadAddon, type AddonTarget } from '../../main/addon-loader';
 import { SecureMemoryError } from '../../main/errors';
 import { addonSource } from '../../main/native';
-import { packageRoot } from './support/helpers';
+import { packageRoot } from './support/platform';
 
 const linux: AddonTarget = { platform: 'linux', arch: 'x64', libc: 'glibc' };
 

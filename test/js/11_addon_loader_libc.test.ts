@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { detectLibc, elfInterpreter, libcOfInterpreter } from '../../main/addon-loader';
-import { packageRoot } from './support/helpers';
+import { packageRoot } from './support/platform';
 
 interface PrebuildName {
   currentLibc(platform?: string, executable?: string): string | null;

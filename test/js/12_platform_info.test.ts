@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 import { platformInfo, SecretVault } from '../../main';
 import { addonSource } from '../../main/native';
-import { isDarwin, isLinux, osPageSize, SIMULATED_PAGE_SIZE, vmLck, which } from './support/helpers';
+import { isDarwin, isLinux, osPageSize, SIMULATED_PAGE_SIZE, vmLck, which } from './support/platform';
 
 test('platformInfo reports the runtime and a power-of-two page size', () => {
   const info = platformInfo();

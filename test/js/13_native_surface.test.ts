@@ -33,8 +33,14 @@ function declaredShape(checker: ts.TypeChecker, type: ts.Type): Shape {
     const instance = checker.getReturnTypeOfSignature(constructs[0]);
     return {
       kind: 'class',
+      // Methods only: a data member (a pool's `id`) is set on each instance by
+      // its constructor, not on the prototype this suite reads.
       methods: instance
         .getProperties()
+        .filter((p) => {
+          const declaration = p.valueDeclaration ?? p.declarations?.[0];
+          return declaration !== undefined && checker.getTypeOfSymbolAtLocation(p, declaration).getCallSignatures().length > 0;
+        })
         .map((p) => p.name)
         .sort(),
     };

@@ -5,18 +5,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { hardening, platformInfo, SecureMemoryError } from '../../main';
-import {
-  allowAnyTracerPreload,
-  entryPoint,
-  isLinux,
-  isRoot,
-  ptraceRefusedReason,
-  readableStage,
-  runNode,
-  skipUnlessCI,
-  which,
-  withPreload,
-} from './support/helpers';
+import { readableStage, runNode } from './support/children';
+import { entryPoint, isLinux, isRoot, skipUnlessCI, which } from './support/platform';
+import { allowAnyTracerPreload, ptraceRefusedReason, withPreload } from './support/tracing';
 
 function isCode(code: string) {
   return (error: unknown) => error instanceof SecureMemoryError && error.code === code;

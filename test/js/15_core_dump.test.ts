@@ -6,16 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import {
-  allowAnyTracerPreload,
-  countInFile,
-  entryPoint,
-  gcore,
-  isLinux,
-  skipUnlessCI,
-  startTraceableChild,
-  which,
-} from './support/helpers';
+import { entryPoint, isLinux, skipUnlessCI, which } from './support/platform';
+import { allowAnyTracerPreload, countInFile, gcore, startTraceableChild } from './support/tracing';
 
 // Patterns are computed, never written out, so neither the test's source nor
 // the child's script text can contain them.

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { platformInfo } from '../../main';
-import { entryPoint, isLinux, isRoot, PROC_STATUS_SOURCE, runNode, which } from './support/helpers';
+import { runNode } from './support/children';
+import { entryPoint, isLinux, isRoot, PROC_STATUS_SOURCE, which } from './support/platform';
 
 const LIMIT = 64 * 1024;
 

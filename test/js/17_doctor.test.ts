@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { isDarwin, isLinux, isRoot, packageRoot, readableStage, which } from './support/helpers';
+import { readableStage } from './support/children';
+import { isDarwin, isLinux, isRoot, packageRoot, which } from './support/platform';
 
 const cli = path.join(packageRoot, 'bin', 'strongroom.js');
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretVault } from '../../main';
-import { rejects as rejectsWithCode } from './support/helpers';
+import { rejects as rejectsWithCode } from './support/assertions';
 
 // Option errors are read by the developer who wrote the options: each must say what to fix.
 const rejects = (fn: () => unknown, code: string) => rejectsWithCode(fn, code, { actionable: true });

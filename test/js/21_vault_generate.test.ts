@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretVault } from '../../main';
-import { rejects } from './support/helpers';
+import { rejects } from './support/assertions';
 
 test('generate(32) returns an opaque handle to 32 random bytes', () => {
   const vault = new SecretVault();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretVault } from '../../main';
-import { rejects } from './support/helpers';
+import { rejects } from './support/assertions';
 
 test('import copies the bytes into protected memory and wipes the source', () => {
   const vault = new SecretVault();

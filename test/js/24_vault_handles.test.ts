@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretHandle, SecretVault, SecureMemoryError } from '../../main';
-import { PROC_STATUS_SOURCE, runNode } from './support/helpers';
+import { runNode } from './support/children';
+import { PROC_STATUS_SOURCE } from './support/platform';
 
 function invalidHandle(error: unknown): boolean {
   return error instanceof SecureMemoryError && error.code === 'INVALID_HANDLE';

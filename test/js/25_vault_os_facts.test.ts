@@ -5,21 +5,10 @@ import { test } from 'node:test';
 
 import { platformInfo, SecretVault, type SecretStatus } from '../../main';
 import { native } from '../../main/native';
-import {
-  allowAnyTracerPreload,
-  entryPoint,
-  isDarwin,
-  isLinux,
-  isRoot,
-  packageRoot,
-  osTamper,
-  ptraceRefusedReason,
-  runNode,
-  skipUnlessCI,
-  startTraceableChild,
-  vmLck,
-  which,
-} from './support/helpers';
+import { runNode } from './support/children';
+import { osTamper } from './support/os-tamper-module';
+import { entryPoint, isDarwin, isLinux, isRoot, packageRoot, skipUnlessCI, vmLck, which } from './support/platform';
+import { allowAnyTracerPreload, ptraceRefusedReason, startTraceableChild } from './support/tracing';
 import {
   firstArenaBytes,
   generateAndLocate,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretVault } from '../../main';
-import { isLinux, vmLck } from './support/helpers';
+import { isLinux, vmLck } from './support/platform';
 
 test('100,000 generate/destroy cycles leave stats and VmLck at their baselines', (t) => {
   const vault = new SecretVault();

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 
 import { platformInfo, SecretVault } from '../../main';
 import { native } from '../../main/native';
-import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, rejects, runNode, vmLck, which } from './support/helpers';
+import { rejects } from './support/assertions';
+import { runNode } from './support/children';
+import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, vmLck, which } from './support/platform';
 import { sealingUnderTest } from './support/sealing';
 
 /** The sealing method these suites force (scripts/test-js.js runs them once per method). */
@@ -110,7 +112,7 @@ test('the plain pool functions act on the pool their id names, and refuse a dest
   a.readInto(chunk, out);
   assert.deepEqual(out, new Uint8Array(32).fill(9), 'the method and the function see the same chunk');
   const generated = native.poolGenerate(a.id, 16);
-  assert.equal(a.summary(generated).size, 16);
+  assert.equal(a.record(generated).size, 16);
   native.poolFree(a.id, generated);
   native.poolFree(a.id, chunk);
   assert.equal(a.stats(false).chunks, 0);

@@ -7,16 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import {
-  allowAnyTracerPreload,
-  countInFile,
-  entryPoint,
-  gcore,
-  isLinux,
-  skipUnlessCI,
-  startTraceableChild,
-  which,
-} from './support/helpers';
+import { entryPoint, isLinux, skipUnlessCI, which } from './support/platform';
+import { allowAnyTracerPreload, countInFile, gcore, startTraceableChild } from './support/tracing';
 
 // Computed, never written out, so no script text contains the patterns.
 const patternSource = `(seed) => Uint8Array.from({ length: 40 }, (_, i) => (i * 89 + seed * 31 + 11) & 0xff)`;

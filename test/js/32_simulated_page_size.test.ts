@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { osPageSize, runNode, SIMULATED_PAGE_SIZE } from './support/helpers';
+import { runNode } from './support/children';
+import { osPageSize, SIMULATED_PAGE_SIZE } from './support/platform';
 
 const SUITES = [
   '12_platform_info',

@@ -9,7 +9,8 @@ import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
 import { native } from '../../main/native';
-import { isLinux, isRoot, packageRoot, readableStage, runNode, which } from './support/helpers';
+import { readableStage, runNode } from './support/children';
+import { isLinux, isRoot, packageRoot, which } from './support/platform';
 
 function cpuHasPkeys(): boolean {
   return isLinux && /^flags\s*:.*\bospke\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));

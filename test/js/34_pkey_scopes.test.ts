@@ -19,7 +19,8 @@ import { registerVaultIpc } from '../../main/ipc/register';
 import { native } from '../../main/native';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN } from './support/bridge-fixtures';
-import { isLinux, osTamper, osTamperModule, packageRoot, skipUnlessCI, type OsTamper } from './support/helpers';
+import { osTamper, type OsTamper, osTamperModule } from './support/os-tamper-module';
+import { isLinux, packageRoot, skipUnlessCI } from './support/platform';
 import { firstArenaBytes, generateAndLocate, isolatedMappingBytes, readSmaps, type Range } from './support/proc-maps';
 import { probeSealing } from './support/sealing';
 

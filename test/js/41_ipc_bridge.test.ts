@@ -9,10 +9,11 @@ import { secp256k1 } from '@noble/curves/secp256k1';
 import { SecretVault, SecureMemoryError, type DerivedKeyCapability, type SecretCapability } from '../../main';
 import { BRIDGE_METHODS, channelFor, type StrongroomBridge } from '../../bridge/contract';
 import { MAX_DERIVED_PER_OPERATION } from '../../main/ipc/capability';
+import { generateValidatedSize } from '../../main/vault';
 import { bytesOperation, registerVaultIpc, type Operation, type OperationSpec } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
-import { isLinux } from './support/helpers';
+import { isLinux } from './support/platform';
 import type { Scan } from './support/secret-copies.child';
 import { forEachSealingMethod, TEST_SEALING } from './support/sealing';
 
@@ -450,4 +451,33 @@ test('generate(size, { kind }) is checked in the preload and in main', async () 
   }
   assert.equal(vault.stats().secrets, 0);
   bridge.dispose();
+});
+
+test("the bridge's generate path takes the schema's size without a second range check, and still fails closed on a non-integer", () => {
+  const vault = new SecretVault({ maxSecretSize: 64 });
+  const sized = generateValidatedSize(vault, 48, 'secret');
+  assert.equal(vault.inspect(sized).size, 48);
+  const seed = generateValidatedSize(vault, 32, 'seed');
+  assert.equal(vault.kindOf(seed), 'seed');
+  // A seed's own range is the vault's rule, not the schema's.
+  for (const size of [8, 65]) {
+    assert.throws(
+      () => generateValidatedSize(vault, size, 'seed'),
+      (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_SIZE',
+    );
+  }
+  // Only the type is asserted: a size the schema would never pass fails closed before native code.
+  for (const size of [1.5, 0, -1, Number.NaN, Number.MAX_VALUE]) {
+    assert.throws(
+      () => generateValidatedSize(vault, size, 'secret'),
+      (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_ARGUMENT',
+      String(size),
+    );
+  }
+  // The public method still checks its own argument's range.
+  assert.throws(
+    () => vault.generate(65),
+    (e: unknown) => e instanceof SecureMemoryError && e.code === 'INVALID_SIZE',
+  );
+  assert.equal(vault.stats().secrets, 2);
 });

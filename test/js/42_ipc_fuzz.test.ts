@@ -11,7 +11,7 @@ import { SecretVault, SecureMemoryError, type SecretCapability } from '../../mai
 import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
 import { bytesOperation, registerVaultIpc } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame } from './support/bridge-fixtures';
-import { prng } from './support/helpers';
+import { prng } from './support/prng';
 
 const PER_CHANNEL = 10_000;
 

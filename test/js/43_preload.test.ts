@@ -7,7 +7,7 @@ import * as vm from 'node:vm';
 
 import { BRIDGE_METHODS, KEYSTORE_PROGRESS_CHANNEL } from '../../bridge/contract';
 import { createBridgeApi } from '../../preload/bridge-api';
-import { packageRoot } from './support/helpers';
+import { packageRoot } from './support/platform';
 
 const bundle = path.join(packageRoot, 'dist', 'preload', 'strongroom.preload.bundle.js');
 

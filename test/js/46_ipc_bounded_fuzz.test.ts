@@ -15,7 +15,7 @@ import { DATA_BOUNDS } from '../../bridge/plain-data';
 import { MAX_ERROR_MESSAGE } from '../../main/ipc/limits';
 import { bytesOperation, registerVaultIpc, type BytesOperation } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
-import { prng } from './support/helpers';
+import { prng } from './support/prng';
 
 type Response = { ok: boolean; value?: unknown; error?: { code: string; message: string } };
 

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { HDKey } from '@scure/bip32';
 
 import { SecretVault, type Storage } from '../../main';
-import { packageRoot } from './support/helpers';
+import { packageRoot } from './support/platform';
 
 const STORAGES: Storage[] = ['isolated', 'pooled'];
 const VECTORS_FILE = 'bip-0032-test-vectors.json';

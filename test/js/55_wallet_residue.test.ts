@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { isLinux } from './support/helpers';
+import { isLinux } from './support/platform';
 import { forEachSealingMethod, TEST_SEALING } from './support/sealing';
 import type { ResidueResult } from './support/wallet-residue.child';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { CONTENT_SECURITY_POLICY, resolveInside } from '../../main/electron/serve-policy';
-import { EXPECTED_CSP, EXPECTED_CSP_DIRECTIVES } from './support/helpers';
+import { EXPECTED_CSP, EXPECTED_CSP_DIRECTIVES } from './support/csp';
 
 const root = path.resolve('/srv/app/renderer-demo');
 

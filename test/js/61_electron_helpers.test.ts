@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 
 import { createElectronStandIn, FakeWebContents, HARDENED, installElectronStandIn } from './support/electron-stand-in';
-import { EXPECTED_CSP } from './support/helpers';
+import { EXPECTED_CSP } from './support/csp';
 
 const { electron, record } = createElectronStandIn();
 const uninstall = installElectronStandIn(electron);

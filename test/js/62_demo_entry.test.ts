@@ -12,7 +12,7 @@ import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
 import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
 import { DEMO_ENTRY, pointMainAtDemo } from '../../renderer-demo/packaging.forge';
 import { HARDENED } from './support/electron-stand-in';
-import { entryPoint, packageRoot } from './support/helpers';
+import { entryPoint, packageRoot } from './support/platform';
 
 const standIn = path.join(__dirname, 'support', 'electron-stand-in.require.js');
 const demoEntry = path.join(packageRoot, DEMO_ENTRY);

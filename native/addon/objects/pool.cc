@@ -54,11 +54,11 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
                            InstanceMethod<&PoolWrap::OnThis<&PoolWrap::Write>>("write"),
                            InstanceMethod<&PoolWrap::OnThis<&PoolWrap::ReadInto>>("readInto"),
                            InstanceMethod<&PoolWrap::OnThis<&PoolWrap::Free>>("free"),
-                           InstanceMethod<&PoolWrap::Summary>("summary"),
+                           InstanceMethod<&PoolWrap::Record>("record"),
                            InstanceMethod<&PoolWrap::Inspect>("inspect"),
                            InstanceMethod<&PoolWrap::Stats>("stats"),
                            InstanceMethod<&PoolWrap::Trim>("trim"),
-                           InstanceMethod<&PoolWrap::Describe>("describe"),
+                           InstanceMethod<&PoolWrap::Config>("config"),
                            InstanceMethod<&PoolWrap::Destroy>("destroy"),
                        },
                        data);
@@ -276,7 +276,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
   }
 
   // What the pool knows of a chunk, without asking the OS: cheap.
-  Napi::Value Summary(const Napi::CallbackInfo& info) {
+  Napi::Value Record(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto* pool = Live(env);
     strongroom::PoolChunk chunk;
@@ -302,7 +302,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     auto* pool = Live(env);
     strongroom::PoolChunk chunk;
     if (pool == nullptr || !chunk_arg(info, 0, &chunk)) return env.Undefined();
-    auto chunk_info = pool->info(chunk);
+    auto chunk_info = pool->inspect(chunk);
     if (!chunk_info.ok()) {
       throw_error(env, chunk_info.error());
       return env.Undefined();
@@ -353,7 +353,7 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
   }
 
   // How this pool seals and what backs it, with the reasons for any fallback.
-  Napi::Value Describe(const Napi::CallbackInfo& info) {
+  Napi::Value Config(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto* pool = Live(env);
     if (pool == nullptr) return env.Undefined();

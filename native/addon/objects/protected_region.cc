@@ -39,7 +39,7 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
                            InstanceMethod<&RegionWrap::FillRandom>("fillRandom"),
                            InstanceMethod<&RegionWrap::Write>("write"),
                            InstanceMethod<&RegionWrap::ReadInto>("readInto"),
-                           InstanceMethod<&RegionWrap::Summary>("summary"),
+                           InstanceMethod<&RegionWrap::Record>("record"),
                            InstanceMethod<&RegionWrap::Inspect>("inspect"),
                            InstanceMethod<&RegionWrap::Destroy>("destroy"),
                        },
@@ -140,7 +140,7 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
   }
 
   // What the region knows of itself, without asking the OS: cheap.
-  Napi::Value Summary(const Napi::CallbackInfo& info) {
+  Napi::Value Record(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto* region = Live(env);
     if (region == nullptr) return env.Undefined();
@@ -157,7 +157,7 @@ class RegionWrap : public Napi::ObjectWrap<RegionWrap> {
     Napi::Env env = info.Env();
     auto* region = Live(env);
     if (region == nullptr) return env.Undefined();
-    const strongroom::RegionInfo os_facts = region->info();
+    const strongroom::RegionInfo os_facts = region->inspect();
     StorageFacts facts;
     facts.size = region->size();
     facts.locked_bytes = region->data_pages_size();

@@ -322,7 +322,7 @@ Result<bool> Pool::arena_locked(PoolChunk chunk) const {
   return found.value().arena->locked;
 }
 
-Result<ChunkInfo> Pool::info(PoolChunk chunk) {
+Result<ChunkInfo> Pool::inspect(PoolChunk chunk) {
   Result<Live> found = live(chunk);
   if (!found) return found.error();
   const Live& c = found.value();

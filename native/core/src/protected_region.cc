@@ -245,7 +245,7 @@ Fact ProtectedRegion::sealed_verified() const {
   return gate().sealed_verified(memory_.data, memory_.data_size);
 }
 
-RegionInfo ProtectedRegion::info() const {
+RegionInfo ProtectedRegion::inspect() const {
   RegionInfo info;
   info.pages = query_range(memory_.data, memory_.data_size);
   const std::size_t page = page_size();

@@ -385,11 +385,11 @@ TEST_CASE("the OS confirms the data pages are locked, out of dumps and forks") {
   }
 }
 
-TEST_CASE("info(): the OS facts of the region, and a guard page opened on either side is seen") {
+TEST_CASE("inspect(): the OS facts of the region, and a guard page opened on either side is seen") {
   auto region = region_of(64, 3);
   REQUIRE(region != nullptr);
   const GuardedAllocation& m = region->mapping();
-  RegionInfo info = region->info();
+  RegionInfo info = region->inspect();
   CHECK_EQ(info.mapped_size, m.total_size);
   CHECK(info.mapped_size >= m.data_size + 2 * page_size());
   CHECK(info.sealed == region->sealed_verified());
@@ -407,9 +407,9 @@ TEST_CASE("info(): the OS facts of the region, and a guard page opened on either
   unsigned char* back = m.data + m.data_size;
   for (unsigned char* guard : {front, back}) {
     REQUIRE(platform_memory::protect(guard, page_size(), Protection::ReadOnly).ok());
-    CHECK(region->info().guard_pages == Fact::No);
+    CHECK(region->inspect().guard_pages == Fact::No);
     REQUIRE(platform_memory::protect(guard, page_size(), Protection::NoAccess).ok());
-    CHECK(region->info().guard_pages == Fact::Yes);
+    CHECK(region->inspect().guard_pages == Fact::Yes);
   }
 }
 

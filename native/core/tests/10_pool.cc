@@ -315,7 +315,7 @@ TEST_CASE("layout: a guard page before and after each arena, the arena sealed at
   std::string inside;
   REQUIRE_OK(pool->with_read(chunk, [&](const std::uint8_t*, std::size_t) { inside = os_protection(m.data); }));
   if (inside != "?" && pool->sealing() == Sealing::Mprotect) CHECK_EQ(inside, std::string("r--"));
-  auto info = pool->info(chunk);
+  auto info = pool->inspect(chunk);
   REQUIRE_OK(info);
   CHECK(info.value().guard_pages);
   CHECK_EQ(info.value().sealed, !kWindows);
@@ -328,7 +328,7 @@ TEST_CASE("layout: a guard page before and after each arena, the arena sealed at
   }
   Fact sealed_inside = Fact::Unknown;
   REQUIRE_OK(pool->with_read(
-      chunk, [&](const std::uint8_t*, std::size_t) { sealed_inside = pool->info(chunk).value().sealed_verified; }));
+      chunk, [&](const std::uint8_t*, std::size_t) { sealed_inside = pool->inspect(chunk).value().sealed_verified; }));
   // Only kernel copy keeps the pages closed inside a scope (and it exists only on Linux).
   if (kLinux || kWindows || kDarwin)
     CHECK(sealed_inside == (pool->sealing() == Sealing::KernelCopy ? Fact::Yes : Fact::No));
@@ -378,12 +378,12 @@ TEST_CASE("a flipped canary byte is detected on read, write, info and free; free
   Status write = pool->with_write(victim, [&](std::uint8_t*, std::size_t) { called = true; });
   CHECK(!write.ok() && write.error().code == ErrorCode::CanaryCorrupted);
   CHECK(!called);
-  CHECK(!pool->info(victim).value().canary_intact);
-  CHECK(pool->info(neighbour).value().canary_intact);
+  CHECK(!pool->inspect(victim).value().canary_intact);
+  CHECK(pool->inspect(neighbour).value().canary_intact);
   // The refused scopes closed again: the page (or, under pkey, this thread's key) is sealed.
   if (os_protection(arena.data) != "?")
     CHECK_EQ(os_protection(arena.data), pool->sealing() == Sealing::Pkey ? std::string("rw-") : kAtRest);
-  if (kLinux) CHECK(pool->info(victim).value().sealed_verified == Fact::Yes);
+  if (kLinux) CHECK(pool->inspect(victim).value().sealed_verified == Fact::Yes);
   Status freed = pool->free(victim);
   CHECK(!freed.ok() && freed.error().code == ErrorCode::CanaryCorrupted);
   CHECK(!pool->size_of(victim).ok());  // freed all the same
@@ -444,13 +444,13 @@ TEST_CASE("scopes re-seal when the callback throws; nested scopes keep the wides
     thrown = true;
   }
   CHECK(thrown);
-  CHECK_EQ(pool->info(a).value().sealed, !kWindows);
+  CHECK_EQ(pool->inspect(a).value().sealed, !kWindows);
   REQUIRE_OK(pool->with_read(a, [&](const std::uint8_t*, std::size_t) {
     REQUIRE_OK(pool->with_write(b, [](std::uint8_t* bytes, std::size_t) { bytes[0] = 60; }));
     // a's scope is still open; kernel copy never opens the pages.
-    CHECK_EQ(pool->info(a).value().sealed, pool->sealing() == Sealing::KernelCopy);
+    CHECK_EQ(pool->inspect(a).value().sealed, pool->sealing() == Sealing::KernelCopy);
   }));
-  CHECK_EQ(pool->info(a).value().sealed, !kWindows);
+  CHECK_EQ(pool->inspect(a).value().sealed, !kWindows);
   CHECK(contents(*pool, b)[0] == 60);
   CHECK(contents(*pool, a) == std::vector<unsigned char>(16, 5));
 }
@@ -499,7 +499,7 @@ TEST_CASE("the OS confirms arenas locked, out of dumps and forks; stats read it 
   std::vector<PoolChunk> chunks;
   const std::size_t per_arena = 4 * page_size() / pool_slot_size(32);
   for (std::size_t i = 0; i < per_arena + 5; ++i) chunks.push_back(put(*pool, 32, 3));
-  auto info = pool->info(chunks.back());
+  auto info = pool->inspect(chunks.back());
   REQUIRE_OK(info);
   CHECK(info.value().locked);
   PoolStats stats = pool->stats(true);

@@ -73,7 +73,7 @@ std::string limited_child_body() {
   if (!extra.ok()) {
     fail("best effort should still allocate: " + extra.error().message);
   } else {
-    auto info = best_effort.value()->info(extra.value());
+    auto info = best_effort.value()->inspect(extra.value());
     if (!info.ok() || info.value().locked) fail("best-effort chunk should say locked = false");
     if ((strongroom_test::kLinux || strongroom_test::kDarwin) && info.ok() && info.value().facts.locked != Fact::No) {
       fail("OS should say not locked");

@@ -139,7 +139,7 @@ TEST_CASE("pkey: the seal holds outside a scope and against other threads inside
   PoolChunk chunk = put(*pool, 32, 0x42);
   // The page tables allow access: only PKRU seals the arena.
   CHECK_EQ(os_protection(pool->address_of(chunk).value()), std::string("rw-"));
-  CHECK(pool->info(chunk).value().sealed);
+  CHECK(pool->inspect(chunk).value().sealed);
   // A thread opens its own scope and reads.
   std::vector<unsigned char> seen;
   std::thread reader(
@@ -162,12 +162,12 @@ TEST_CASE("pkey: a flipped canary byte is detected on read, write, info and free
   Status write = pool->with_write(victim, [&](std::uint8_t*, std::size_t) { called = true; });
   CHECK(!write.ok() && write.error().code == ErrorCode::CanaryCorrupted);
   CHECK(!called);
-  auto info = pool->info(victim);
+  auto info = pool->inspect(victim);
   REQUIRE_OK(info);
   CHECK(!info.value().canary_intact);
   // The refused scopes closed this thread's key again.
   CHECK(info.value().sealed_verified == Fact::Yes);
-  CHECK(pool->info(neighbour).value().canary_intact);
+  CHECK(pool->inspect(neighbour).value().canary_intact);
   Status freed = pool->free(victim);
   CHECK(!freed.ok() && freed.error().code == ErrorCode::CanaryCorrupted);
   CHECK(!pool->size_of(victim).ok());  // freed all the same
@@ -188,19 +188,19 @@ TEST_CASE("pkey: sealed needs the key on every page (smaps) and this thread's PK
   const int key = protection_key_of(bytes);
   REQUIRE(key > 0);
   unsigned char* page = bytes - reinterpret_cast<std::uintptr_t>(bytes) % page_size();
-  CHECK(pool->info(chunk).value().sealed_verified == Fact::Yes);
+  CHECK(pool->inspect(chunk).value().sealed_verified == Fact::Yes);
   // The kernel's half: the page retagged with the default key, behind the
   // pool's back, while this thread's PKRU still denies the pool's key.
   REQUIRE(tag_pages_with_key(page, page_size(), 0));
-  CHECK(pool->info(chunk).value().sealed_verified == Fact::No);
+  CHECK(pool->inspect(chunk).value().sealed_verified == Fact::No);
   REQUIRE(tag_pages_with_key(page, page_size(), key));
-  CHECK(pool->info(chunk).value().sealed_verified == Fact::Yes);
-  // The thread's half: the key opened for this thread (info() reads the seal
+  CHECK(pool->inspect(chunk).value().sealed_verified == Fact::Yes);
+  // The thread's half: the key opened for this thread (inspect() reads the seal
   // before its own canary scope closes the key again).
   raw_key(bytes, true);
-  CHECK(pool->info(chunk).value().sealed_verified == Fact::No);
+  CHECK(pool->inspect(chunk).value().sealed_verified == Fact::No);
   raw_key(bytes, false);
-  CHECK(pool->info(chunk).value().sealed_verified == Fact::Yes);
+  CHECK(pool->inspect(chunk).value().sealed_verified == Fact::Yes);
 
   RegionOptions options;
   options.sealing = SealingPreference::Pkey;
@@ -211,12 +211,12 @@ TEST_CASE("pkey: sealed needs the key on every page (smaps) and this thread's PK
   CHECK(region.sealed_verified() == Fact::Yes);
   REQUIRE(tag_pages_with_key(region.mapping().data, region.data_pages_size(), 0));
   CHECK(region.sealed_verified() == Fact::No);
-  CHECK(region.info().sealed == Fact::No);
+  CHECK(region.inspect().sealed == Fact::No);
   REQUIRE(tag_pages_with_key(region.mapping().data, region.data_pages_size(), key));
   CHECK(region.sealed_verified() == Fact::Yes);
   raw_key(region.data_address(), true);
   CHECK(region.sealed_verified() == Fact::No);
-  CHECK(region.info().sealed == Fact::No);
+  CHECK(region.inspect().sealed == Fact::No);
   raw_key(region.data_address(), false);
   CHECK(region.sealed_verified() == Fact::Yes);
 }
@@ -309,7 +309,7 @@ TEST_CASE("secretmem: arenas out of the direct map, locked and sealed; or an hon
   std::vector<unsigned char> seen;
   REQUIRE_OK(pool->with_read(chunk, [&](const std::uint8_t* b, std::size_t n) { seen.assign(b, b + n); }));
   CHECK(seen == std::vector<unsigned char>(32, 0x5A));
-  auto info = pool->info(chunk);
+  auto info = pool->inspect(chunk);
   REQUIRE_OK(info);
   CHECK(info.value().locked);
   CHECK(info.value().facts.locked == Fact::Yes);

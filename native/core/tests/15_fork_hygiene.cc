@@ -100,7 +100,7 @@ TEST_CASE("a pooled secret, open for reading, is absent from a child forked in t
   auto chunk = pool->allocate(32);
   REQUIRE_OK(chunk);
   REQUIRE_OK(pool->with_write(chunk.value(), [](std::uint8_t* bytes, std::size_t n) { std::memset(bytes, 0x5A, n); }));
-  auto info = pool->info(chunk.value());
+  auto info = pool->inspect(chunk.value());
   REQUIRE_OK(info);
   CHECK(info.value().facts.fork_excluded == Fact::Yes);
   REQUIRE_OK(pool->with_read(chunk.value(), [](const std::uint8_t* bytes, std::size_t) {

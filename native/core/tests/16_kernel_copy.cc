@@ -203,7 +203,7 @@ TEST_CASE("kernel copy: generate, import, read, write, canary and wipe without o
   CHECK(seen != std::vector<unsigned char>(32, 0));
   // An overflow inside a write scope reaches the canary, as in place.
   REQUIRE_OK(pool->with_write(b, [](std::uint8_t* bytes, std::size_t n) { bytes[n] ^= 1; }));
-  CHECK(!pool->info(b).value().canary_intact);
+  CHECK(!pool->inspect(b).value().canary_intact);
   Status read = pool->with_read(b, [](const std::uint8_t*, std::size_t) {});
   CHECK(!read.ok() && read.error().code == ErrorCode::CanaryCorrupted);
   Status freed = pool->free(b);
@@ -222,7 +222,7 @@ TEST_CASE("kernel copy: generate, import, read, write, canary and wipe without o
   // The OS still says locked and out of dumps.
   PoolChunk c = pool->allocate(32).value();
   REQUIRE_OK(pool->fill_random(c));
-  auto info = pool->info(c);
+  auto info = pool->inspect(c);
   REQUIRE_OK(info);
   CHECK(info.value().facts.locked == Fact::Yes);
   CHECK(info.value().facts.dump_excluded == Fact::Yes);
@@ -334,7 +334,7 @@ TEST_CASE("unprivileged, under RLIMIT_MEMLOCK: probed before PR_SET_DUMPABLE 0, 
     if (!region || !region.value()->fill_random()) return false;
     if (seen.size() != 32 || !pool->free(chunk).ok()) return false;
     // Locked within the budget, as the OS reports it.
-    return pool->info(pool->allocate(8).value()).value().facts.locked == Fact::Yes;
+    return pool->inspect(pool->allocate(8).value()).value().facts.locked == Fact::Yes;
   }));
 }
 

@@ -298,11 +298,11 @@ TEST_CASE("a pool on a fake allocator reports an overwritten canary") {
   Pool& pool = *created.value();
   const PoolChunk chunk = pool.allocate(20).value();
   REQUIRE_OK(pool.fill_random(chunk));
-  CHECK(pool.info(chunk).value().canary_intact);
+  CHECK(pool.inspect(chunk).value().canary_intact);
   pool.address_of(chunk).value()[20] ^= 1;  // the fake never really seals: poke it directly
   Status read = pool.with_read(chunk, [](const std::uint8_t*, std::size_t) {});
   CHECK(!read.ok() && read.error().code == ErrorCode::CanaryCorrupted);
-  CHECK(!pool.info(chunk).value().canary_intact);
+  CHECK(!pool.inspect(chunk).value().canary_intact);
   Status freed = pool.free(chunk);
   CHECK(!freed.ok() && freed.error().code == ErrorCode::CanaryCorrupted);
   CHECK(!pool.size_of(chunk).ok());  // freed anyway

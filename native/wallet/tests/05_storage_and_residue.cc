@@ -162,7 +162,7 @@ TEST_CASE("Secrets stay sealed after wallet calls, and wallet calls write nothin
     CHECK_EQ(to_hex(bytes_of(seed.ref())), std::string(kSeed));
     if (storage.pool) {
       for (PoolChunk chunk : {seed.chunk(), key.value().secret.chunk()}) {
-        Result<ChunkInfo> info = storage.pool->info(chunk);
+        Result<ChunkInfo> info = storage.pool->inspect(chunk);
         REQUIRE_OK(info);
         CHECK(info.value().canary_intact);
         CHECK(info.value().locked);  // the lock call succeeded (what the OS says is checked below, on POSIX)

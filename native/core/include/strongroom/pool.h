@@ -177,7 +177,7 @@ class Pool {
   // Whether the lock call for the chunk's arena succeeded (no OS query).
   Result<bool> arena_locked(PoolChunk chunk) const;
   // Asks the OS about the chunk's arena (reads smaps on Linux: slow).
-  Result<ChunkInfo> info(PoolChunk chunk);
+  Result<ChunkInfo> inspect(PoolChunk chunk);
   // read_back: ask the OS which arenas are locked (reads smaps once).
   PoolStats stats(bool read_back = false) const;
   // Gives every empty arena back to the OS. Returns how many.

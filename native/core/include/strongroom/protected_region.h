@@ -105,7 +105,7 @@ class ProtectedRegion {
   // key (pkey). Unknown where the OS cannot be asked.
   Fact sealed_verified() const;
   // Asks the OS: slow (reads smaps on Linux), not for hot paths.
-  RegionInfo info() const;
+  RegionInfo inspect() const;
   // NoAccess on POSIX; ReadOnly on Windows (see the comment at the top).
   static Protection at_rest_protection();
   // Opens the pages read-only for the check, then seals them again.
