@@ -21,9 +21,9 @@ cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSTRONGROOM_BUILD_TESTS=ON -DSTRONGROOM_SANITIZE=ON >/dev/null
 tests=(test_01_page_size test_03_wipe_and_random test_09_hardening test_12_pool_pkey_secretmem test_13_pool_fuzz
   test_17_arena_free_list)
-# The wallet layer (native/wallet): vectors, storage and residue, two threads.
+# The wallet layer (native/wallet): vectors, storage and residue, keystores, two threads.
 wallet_tests=(test_wallet_01_primitives test_wallet_02_bip39 test_wallet_03_bip32_slip10 test_wallet_04_signing
-  test_wallet_05_storage_and_residue test_wallet_07_threads)
+  test_wallet_05_storage_and_residue test_wallet_06_keystore test_wallet_07_threads)
 cmake --build "$build" --parallel --target "${tests[@]}" "${wallet_tests[@]}"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-handle_segv=0:handle_sigbus=0:detect_leaks=1:abort_on_error=0:halt_on_error=1}
