@@ -129,6 +129,17 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
       return handle;
     };
   }
+  // The bridge's generate reaches the vault through main's generateValidatedSize
+  // (its size already checked by the request schema), not the public methods:
+  // recorded there too, so that every secret the page made is searched for.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const vaultModule = require(dist('main/vault.js'));
+  const validated = vaultModule.generateValidatedSize;
+  vaultModule.generateValidatedSize = (target: unknown, size: number, kind: 'secret' | 'seed') => {
+    const handle = validated(target, size, kind);
+    if (target === vault) vault.read(handle, (view: Uint8Array) => generatedSecrets.push(Buffer.from(view)));
+    return handle;
+  };
   const handlers = new Map<string, (event: unknown, payload: unknown) => unknown>();
   const ipc = {
     handle: (c: string, fn: (event: unknown, payload: unknown) => unknown) => handlers.set(c, fn),
