@@ -1,13 +1,16 @@
-// The addon's one conversion header: JS arguments in (byte arrays, sizes,
+// The addon's conversion header: JS arguments in (byte arrays, sizes,
 // chunk ids, sealing names), core errors out as JS errors carrying code / errno /
-// syscall, and core facts out as true / false / null. Every object file reads
-// its arguments through these, so each kind of argument is checked one way.
+// syscall, core facts out as true / false / null, public bytes out as copies.
+// Every object file reads its arguments through these, so each kind of
+// argument is checked one way; the wallet's secrets and targets, which need
+// the pool and region objects, through secret_args.h.
 #pragma once
 
 #include <napi.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -158,6 +161,14 @@ Napi::Value size_value(Napi::Env env, Int value) {
 
 inline Napi::Value chunk_value(Napi::Env env, strongroom::PoolChunk chunk) {
   return Napi::Number::New(env, static_cast<double>(chunk.id));
+}
+
+// Public bytes (a public key, a signature, an address) as a new Uint8Array
+// over a JS-owned buffer: a copy, never a view of native memory.
+inline Napi::Uint8Array bytes_value(Napi::Env env, const std::uint8_t* bytes, std::size_t size) {
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, size);
+  std::memcpy(out.Data(), bytes, size);
+  return out;
 }
 
 // The value, or null when there is none.

@@ -1,7 +1,8 @@
 // The Strongroom addon: a Node-API adapter for the core. It converts types
 // and maps errors; every policy (sizes, lock policy, handles) lives in main/.
 // This file is the list of what it exposes; each object lives in objects/,
-// and every argument is read through convert.h.
+// and every argument is read through convert.h (a wallet secret or a target
+// for a new one through secret_args.h).
 #include <napi.h>
 
 #include "objects/hardening.h"

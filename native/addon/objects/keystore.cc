@@ -22,45 +22,16 @@
 #include <utility>
 
 #include "convert.h"
+#include "secret_args.h"
 #include "strongroom/keystore.h"
 #include "strongroom/wallet.h"
 
 namespace strongroom_addon {
 namespace {
 
-struct KeystoreData {
-  PoolRegistry* pools;
-  RegionClass* regions;
-};
-
-KeystoreData* Data(const Napi::CallbackInfo& info) {
-  return static_cast<KeystoreData*>(info.Data());
-}
-
-Napi::Uint8Array bytes_value(Napi::Env env, const std::uint8_t* bytes, std::size_t size) {
-  Napi::Uint8Array out = Napi::Uint8Array::New(env, size);
-  std::memcpy(out.Data(), bytes, size);
-  return out;
-}
-
-// A secp256k1 key in info[index..index+2]: (pool id, chunk) or (region, null), 'secp256k1-key'.
-std::optional<strongroom::SecretRef> key_arg(const Napi::CallbackInfo& info, std::size_t index) {
-  Napi::Env env = info.Env();
-  if (info.Length() < index + 3 || !info[index + 2].IsString() ||
-      info[index + 2].As<Napi::String>().Utf8Value() != "secp256k1-key") {
-    throw_invalid(env, "expected a key: (poolId, chunk | region, null), 'secp256k1-key'");
-    return std::nullopt;
-  }
-  if (info[index].IsNumber()) {
-    strongroom::Pool* pool = PoolById(env, Data(info)->pools, info[index]);
-    strongroom::PoolChunk chunk;
-    if (pool == nullptr || !chunk_arg(info, index + 1, &chunk)) return std::nullopt;
-    return strongroom::SecretRef::pooled(*pool, chunk, strongroom::SecretKind::Secp256k1Key);
-  }
-  strongroom::ProtectedRegion* region = RegionOf(env, info[index]);
-  if (region == nullptr) return std::nullopt;
-  return strongroom::SecretRef::isolated(*region, strongroom::SecretKind::Secp256k1Key);
-}
+// keystoreEncrypt and keystoreAddress take a secp256k1 key and no other kind.
+const SecretRule kSecp256k1Key{"expected a key: (poolId, chunk | region, null), 'secp256k1-key'",
+                               strongroom::SecretKind::Secp256k1Key};
 
 // The KDF parameters in info[index]; false with a pending JS error.
 bool kdf_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::KeystoreKdfParams* params) {
@@ -101,40 +72,6 @@ bool kdf_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::Keys
     throw_error(env, checked.error());
     return false;
   }
-  return true;
-}
-
-// Where a decrypted key goes, resolved again on the main thread when the KDF
-// is done (the pool may be gone by then).
-struct Target {
-  std::optional<double> pool_id;
-  strongroom::RegionOptions region;
-};
-
-bool target_arg(const Napi::CallbackInfo& info, std::size_t index, Target* target) {
-  Napi::Env env = info.Env();
-  if (info.Length() > index && info[index].IsNumber()) {
-    if (PoolById(env, Data(info)->pools, info[index]) == nullptr) return false;
-    target->pool_id = info[index].As<Napi::Number>().DoubleValue();
-    return true;
-  }
-  const char* usage = "expected a target: a pool id or { maxSize, requireLock, sealing }";
-  if (info.Length() <= index || !info[index].IsObject()) {
-    throw_invalid(env, usage);
-    return false;
-  }
-  Napi::Object options = info[index].As<Napi::Object>();
-  Napi::Value max_size = options.Get("maxSize");
-  Napi::Value require_lock = options.Get("requireLock");
-  Napi::Value sealing = options.Get("sealing");
-  if (env.IsExceptionPending()) return false;
-  if (!require_lock.IsBoolean() || !sealing.IsString() || !to_size(max_size, &target->region.max_size) ||
-      !parse_sealing(sealing.As<Napi::String>().Utf8Value(), &target->region.sealing)) {
-    throw_invalid(env, usage);
-    return false;
-  }
-  target->region.lock_policy =
-      require_lock.As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require : strongroom::LockPolicy::BestEffort;
   return true;
 }
 
@@ -246,12 +183,12 @@ class KeystoreWorker : public Napi::AsyncProgressWorker<Progress> {
 class DecryptWorker : public KeystoreWorker {
  public:
   DecryptWorker(Napi::Env env, std::unique_ptr<strongroom::KeystoreJob> job, Napi::Value on_progress,
-                std::vector<std::uint8_t> ciphertext, const std::uint8_t* iv, const std::uint8_t* mac, Target target,
-                KeystoreData* data)
+                std::vector<std::uint8_t> ciphertext, const std::uint8_t* iv, const std::uint8_t* mac,
+                const TargetArg& target, SecretStores* stores)
       : KeystoreWorker(env, std::move(job), on_progress),
         ciphertext_(std::move(ciphertext)),
         target_(target),
-        data_(data) {
+        stores_(stores) {
     std::memcpy(iv_, iv, 16);
     std::memcpy(mac_, mac, 32);
   }
@@ -263,27 +200,23 @@ class DecryptWorker : public KeystoreWorker {
   }
 
   Napi::Value Settle(Napi::Env env) override {
-    strongroom::SecretTarget target = strongroom::SecretTarget::isolated(target_.region);
-    if (target_.pool_id) {
-      strongroom::Pool* pool = PoolById(env, data_->pools, Napi::Number::New(env, *target_.pool_id));
-      if (pool == nullptr) return env.Undefined();
-      target = strongroom::SecretTarget::in_pool(*pool);
-    }
+    // Resolved now, on the main thread: the pool may be gone since the call.
+    strongroom::SecretTarget target;
+    if (!resolve_target(env, stores_->pools, target_, &target)) return env.Undefined();
     auto key = job().take_key(target);
     if (!key.ok()) {
       throw_error(env, key.error());
       return env.Undefined();
     }
-    if (key.value().pooled()) return chunk_value(env, key.value().release_chunk());
-    return AdoptRegion(env, data_->regions, key.value().release_region());
+    return secret_value(env, stores_->regions, key.value());
   }
 
  private:
   std::vector<std::uint8_t> ciphertext_;  // public
   std::uint8_t iv_[16];
   std::uint8_t mac_[32];
-  Target target_;
-  KeystoreData* data_;
+  TargetArg target_;
+  SecretStores* stores_;
 };
 
 class EncryptWorker : public KeystoreWorker {
@@ -338,8 +271,8 @@ Napi::Value Decrypt(const Napi::CallbackInfo& info) {
   if (iv == nullptr) return env.Undefined();
   const std::uint8_t* mac = bytes_arg(info, 4, 32);
   if (mac == nullptr) return env.Undefined();
-  Target target;
-  if (!target_arg(info, 5, &target)) return env.Undefined();
+  TargetArg target;
+  if (!target_arg(info, 5, StoresOf(info)->pools, &target)) return env.Undefined();
   Napi::Value on_progress = progress_arg(info, 6);
   if (env.IsExceptionPending()) return env.Undefined();
   if (ciphertext_size > strongroom::kKeystoreMaxKeyBytes) {
@@ -355,13 +288,13 @@ Napi::Value Decrypt(const Napi::CallbackInfo& info) {
   }
   auto* worker = new DecryptWorker(env, std::move(job.value()), on_progress,
                                    std::vector<std::uint8_t>(ciphertext, ciphertext + ciphertext_size), iv, mac, target,
-                                   Data(info));
+                                   StoresOf(info));
   return worker->Start(env);
 }
 
 Napi::Value Encrypt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto key = key_arg(info, 0);
+  auto key = secret_arg(info, 0, StoresOf(info)->pools, kSecp256k1Key);
   if (!key) return env.Undefined();
   strongroom::KeystoreKdfParams params;
   if (!kdf_arg(info, 3, &params)) return env.Undefined();
@@ -388,7 +321,7 @@ Napi::Value Encrypt(const Napi::CallbackInfo& info) {
 
 Napi::Value Address(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto key = key_arg(info, 0);
+  auto key = secret_arg(info, 0, StoresOf(info)->pools, kSecp256k1Key);
   if (!key) return env.Undefined();
   auto public_key = strongroom::public_key(*key, true);
   if (!public_key.ok()) {
@@ -406,8 +339,7 @@ Napi::Value Address(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void DefineKeystore(Napi::Env env, Napi::Object exports, PoolRegistry* pools, RegionClass* regions) {
-  auto* data = new KeystoreData{pools, regions};
-  env.AddCleanupHook([data] { delete data; });
+  SecretStores* data = SecretStores::create(env, pools, regions);
   exports.Set("keystoreDecrypt", Napi::Function::New<Decrypt>(env, "keystoreDecrypt", data));
   exports.Set("keystoreEncrypt", Napi::Function::New<Encrypt>(env, "keystoreEncrypt", data));
   exports.Set("keystoreAddress", Napi::Function::New<Address>(env, "keystoreAddress", data));

@@ -5,8 +5,9 @@
 // ProtectedRegion and null; then its kind ('seed' | 'mnemonic' |
 // 'secp256k1-key' | 'ed25519-key'). A target (where a new secret goes) is a
 // pool id, or { maxSize, requireLock, sealing } for a new ProtectedRegion; the
-// new secret comes back as a chunk id or that ProtectedRegion. Everything
-// else that comes back is public: public keys, fingerprints, signatures.
+// new secret comes back as a chunk id or that ProtectedRegion (all three read
+// and made by secret_args.h). Everything else that comes back is public:
+// public keys, fingerprints, signatures.
 #include "wallet.h"
 
 #include <cstdint>
@@ -17,105 +18,11 @@
 #include <utility>
 
 #include "convert.h"
+#include "secret_args.h"
 #include "strongroom/wallet.h"
 
 namespace strongroom_addon {
 namespace {
-
-struct WalletData {
-  PoolRegistry* pools;
-  RegionClass* regions;
-};
-
-WalletData* Data(const Napi::CallbackInfo& info) {
-  return static_cast<WalletData*>(info.Data());
-}
-
-bool parse_kind(const std::string& name, strongroom::SecretKind* out) {
-  using strongroom::SecretKind;
-  if (name == "seed")
-    *out = SecretKind::Seed;
-  else if (name == "mnemonic")
-    *out = SecretKind::Mnemonic;
-  else if (name == "secp256k1-key")
-    *out = SecretKind::Secp256k1Key;
-  else if (name == "ed25519-key")
-    *out = SecretKind::Ed25519Key;
-  else
-    return false;
-  return true;
-}
-
-// The secret in info[index..index+2]; nullopt with a pending JS error.
-std::optional<strongroom::SecretRef> secret_arg(const Napi::CallbackInfo& info, std::size_t index) {
-  Napi::Env env = info.Env();
-  strongroom::SecretKind kind;
-  if (info.Length() < index + 3 || !info[index + 2].IsString() ||
-      !parse_kind(info[index + 2].As<Napi::String>().Utf8Value(), &kind)) {
-    throw_invalid(env, "expected a secret: (poolId, chunk | region, null), kind");
-    return std::nullopt;
-  }
-  if (info[index].IsNumber()) {
-    strongroom::Pool* pool = PoolById(env, Data(info)->pools, info[index]);
-    strongroom::PoolChunk chunk;
-    if (pool == nullptr || !chunk_arg(info, index + 1, &chunk)) return std::nullopt;
-    return strongroom::SecretRef::pooled(*pool, chunk, kind);
-  }
-  strongroom::ProtectedRegion* region = RegionOf(env, info[index]);
-  if (region == nullptr) return std::nullopt;
-  return strongroom::SecretRef::isolated(*region, kind);
-}
-
-// { maxSize, requireLock, sealing } in info[index]: the options of a new
-// ProtectedRegion; false with a pending JS error.
-bool region_options_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::RegionOptions* region) {
-  Napi::Env env = info.Env();
-  const char* usage = "expected a target: a pool id or { maxSize, requireLock, sealing }";
-  if (info.Length() <= index || !info[index].IsObject()) {
-    throw_invalid(env, usage);
-    return false;
-  }
-  Napi::Object options = info[index].As<Napi::Object>();
-  Napi::Value max_size = options.Get("maxSize");
-  Napi::Value require_lock = options.Get("requireLock");
-  Napi::Value sealing = options.Get("sealing");
-  if (env.IsExceptionPending()) return false;
-  if (!require_lock.IsBoolean() || !sealing.IsString() || !to_size(max_size, &region->max_size) ||
-      !parse_sealing(sealing.As<Napi::String>().Utf8Value(), &region->sealing)) {
-    throw_invalid(env, usage);
-    return false;
-  }
-  region->lock_policy =
-      require_lock.As<Napi::Boolean>().Value() ? strongroom::LockPolicy::Require : strongroom::LockPolicy::BestEffort;
-  return true;
-}
-
-// The target in info[index]; false with a pending JS error.
-bool target_arg(const Napi::CallbackInfo& info, std::size_t index, strongroom::SecretTarget* target) {
-  Napi::Env env = info.Env();
-  if (info.Length() > index && info[index].IsNumber()) {
-    strongroom::Pool* pool = PoolById(env, Data(info)->pools, info[index]);
-    if (pool == nullptr) return false;
-    *target = strongroom::SecretTarget::in_pool(*pool);
-    return true;
-  }
-  strongroom::RegionOptions region;
-  if (!region_options_arg(info, index, &region)) return false;
-  *target = strongroom::SecretTarget::isolated(region);
-  return true;
-}
-
-// A new secret as JS sees it: its chunk id, or a ProtectedRegion that owns it.
-Napi::Value secret_value(const Napi::CallbackInfo& info, strongroom::OwnedSecret& secret) {
-  if (secret.pooled()) return chunk_value(info.Env(), secret.release_chunk());
-  return AdoptRegion(info.Env(), Data(info)->regions, secret.release_region());
-}
-
-Napi::Uint8Array bytes_value(Napi::Env env, const std::uint8_t* bytes, std::size_t size) {
-  Napi::Uint8Array out = Napi::Uint8Array::New(env, size);
-  std::memcpy(out.Data(), bytes, size);
-  return out;
-}
 
 Napi::Value fail(Napi::Env env, const strongroom::Error& error) {
   throw_error(env, error);
@@ -127,7 +34,7 @@ Napi::Value fail(Napi::Env env, const strongroom::Error& error) {
 // caller wipes it.
 Napi::Value MnemonicToSeed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto mnemonic = secret_arg(info, 0);
+  auto mnemonic = secret_arg(info, 0, StoresOf(info)->pools);
   if (!mnemonic) return env.Undefined();
   const std::uint8_t* passphrase = nullptr;
   std::size_t passphrase_size = 0;
@@ -136,11 +43,11 @@ Napi::Value MnemonicToSeed(const Napi::CallbackInfo& info) {
     if (passphrase == nullptr) return env.Undefined();
   }
   strongroom::SecretTarget target;
-  if (!target_arg(info, 4, &target)) return env.Undefined();
+  if (!target_arg(info, 4, StoresOf(info)->pools, &target)) return env.Undefined();
   auto seed =
       strongroom::mnemonic_to_seed(*mnemonic, passphrase, passphrase_size, strongroom::MnemonicCheck::English, target);
   if (!seed.ok()) return fail(env, seed.error());
-  return secret_value(info, seed.value());
+  return secret_value(env, StoresOf(info)->regions, seed.value());
 }
 
 // walletGenerateMnemonic(words: 12 | 15 | 18 | 21 | 24, target) -> { secret, size }:
@@ -155,7 +62,7 @@ Napi::Value GenerateMnemonic(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   strongroom::SecretTarget target;
-  if (!target_arg(info, 1, &target)) return env.Undefined();
+  if (!target_arg(info, 1, StoresOf(info)->pools, &target)) return env.Undefined();
   auto mnemonic = strongroom::generate_mnemonic(words, target);
   if (!mnemonic.ok()) return fail(env, mnemonic.error());
   std::size_t size = 0;
@@ -164,7 +71,7 @@ Napi::Value GenerateMnemonic(const Napi::CallbackInfo& info) {
   if (!measured) return fail(env, measured.error());
   Napi::Object out = Napi::Object::New(env);
   out.Set("size", size_value(env, size));
-  Napi::Value secret = secret_value(info, mnemonic.value());
+  Napi::Value secret = secret_value(env, StoresOf(info)->regions, mnemonic.value());
   if (env.IsExceptionPending()) return env.Undefined();
   out.Set("secret", secret);
   return out;
@@ -174,7 +81,7 @@ Napi::Value GenerateMnemonic(const Napi::CallbackInfo& info) {
 // or an InvalidArgument naming what is wrong.
 Napi::Value CheckMnemonic(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto mnemonic = secret_arg(info, 0);
+  auto mnemonic = secret_arg(info, 0, StoresOf(info)->pools);
   if (!mnemonic) return env.Undefined();
   strongroom::Status checked = strongroom::check_mnemonic(*mnemonic);
   if (!checked) return fail(env, checked.error());
@@ -188,16 +95,16 @@ Napi::Value CheckMnemonic(const Napi::CallbackInfo& info) {
 // moved into the target pool, or the region itself becomes the result.
 class MnemonicToSeedWorker : public Napi::AsyncWorker {
  public:
-  MnemonicToSeedWorker(Napi::Env env, WalletData* data, std::unique_ptr<strongroom::ProtectedRegion> mnemonic,
+  MnemonicToSeedWorker(Napi::Env env, SecretStores* stores, std::unique_ptr<strongroom::ProtectedRegion> mnemonic,
                        std::unique_ptr<strongroom::ProtectedRegion> passphrase, const strongroom::RegionOptions& work,
-                       std::optional<double> pool_id)
+                       const TargetArg& target)
       : Napi::AsyncWorker(env, "strongroom:mnemonicToSeed"),
         deferred_(Napi::Promise::Deferred::New(env)),
-        data_(data),
+        stores_(stores),
         mnemonic_(std::move(mnemonic)),
         passphrase_(std::move(passphrase)),
         work_(work),
-        pool_id_(pool_id) {}
+        target_(target) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
@@ -229,18 +136,18 @@ class MnemonicToSeedWorker : public Napi::AsyncWorker {
       reject(error_ ? *error_ : strongroom::make_error(strongroom::ErrorCode::OsError, "the seed was not made"));
       return;
     }
-    if (!pool_id_) {
-      Napi::Value region = AdoptRegion(env, data_->regions, std::move(seed_));
+    if (!target_.pool_id) {
+      Napi::Value region = AdoptRegion(env, stores_->regions, std::move(seed_));
       if (env.IsExceptionPending()) return deferred_.Reject(env.GetAndClearPendingException().Value());
       deferred_.Resolve(region);
       return;
     }
-    strongroom::Pool* pool = PoolById(env, data_->pools, Napi::Number::New(env, *pool_id_));
-    if (pool == nullptr) return deferred_.Reject(env.GetAndClearPendingException().Value());
+    strongroom::SecretTarget pool;
+    if (!resolve_target(env, stores_->pools, target_, &pool))
+      return deferred_.Reject(env.GetAndClearPendingException().Value());
     std::optional<strongroom::Result<strongroom::OwnedSecret>> moved;
     strongroom::Status read = seed_->with_read([&](const std::uint8_t* bytes, std::size_t size) {
-      moved.emplace(strongroom::import_secret(strongroom::SecretKind::Seed, bytes, size,
-                                              strongroom::SecretTarget::in_pool(*pool)));
+      moved.emplace(strongroom::import_secret(strongroom::SecretKind::Seed, bytes, size, pool));
     });
     seed_.reset();
     if (!read) return reject(read.error());
@@ -252,12 +159,12 @@ class MnemonicToSeedWorker : public Napi::AsyncWorker {
   void reject(const strongroom::Error& error) { deferred_.Reject(to_js_error(Env(), error).Value()); }
 
   Napi::Promise::Deferred deferred_;
-  WalletData* data_;
+  SecretStores* stores_;
   std::unique_ptr<strongroom::ProtectedRegion> mnemonic_;
   std::unique_ptr<strongroom::ProtectedRegion> passphrase_;
   std::unique_ptr<strongroom::ProtectedRegion> seed_;
   strongroom::RegionOptions work_;
-  std::optional<double> pool_id_;
+  TargetArg target_;
   std::optional<strongroom::Error> error_;
 };
 
@@ -268,7 +175,7 @@ class MnemonicToSeedWorker : public Napi::AsyncWorker {
 // once); words and checksum are checked on the worker.
 Napi::Value MnemonicToSeedAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto mnemonic = secret_arg(info, 0);
+  auto mnemonic = secret_arg(info, 0, StoresOf(info)->pools);
   if (!mnemonic) return env.Undefined();
   if (mnemonic->kind() != strongroom::SecretKind::Mnemonic) {
     throw_invalid(env, "walletMnemonicToSeedAsync takes a mnemonic secret");
@@ -280,14 +187,8 @@ Napi::Value MnemonicToSeedAsync(const Napi::CallbackInfo& info) {
     passphrase = bytes_arg(info, 3, kAnyLengthOrEmpty, &passphrase_size);
     if (passphrase == nullptr) return env.Undefined();
   }
-  std::optional<double> pool_id;
-  if (info.Length() > 4 && info[4].IsNumber()) {
-    if (PoolById(env, Data(info)->pools, info[4]) == nullptr) return env.Undefined();
-    pool_id = info[4].As<Napi::Number>().DoubleValue();
-  } else {
-    strongroom::SecretTarget target;
-    if (!target_arg(info, 4, &target)) return env.Undefined();
-  }
+  TargetArg target;
+  if (!target_arg(info, 4, StoresOf(info)->pools, &target)) return env.Undefined();
   strongroom::RegionOptions work;
   if (!region_options_arg(info, 5, &work)) return env.Undefined();
 
@@ -312,7 +213,7 @@ Napi::Value MnemonicToSeedAsync(const Napi::CallbackInfo& info) {
         salt->with_write([&](std::uint8_t* bytes, std::size_t size) { std::memcpy(bytes, passphrase, size); });
     if (!written) return fail(env, written.error());
   }
-  auto* worker = new MnemonicToSeedWorker(env, Data(info), std::move(words), std::move(salt), work, pool_id);
+  auto* worker = new MnemonicToSeedWorker(env, StoresOf(info), std::move(words), std::move(salt), work, target);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
@@ -323,7 +224,7 @@ Napi::Value MnemonicToSeedAsync(const Napi::CallbackInfo& info) {
 //   -> { secret, publicKey, depth, childIndex, fingerprint, parentFingerprint, extendedPublicKey? }
 Napi::Value DeriveKey(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto seed = secret_arg(info, 0);
+  auto seed = secret_arg(info, 0, StoresOf(info)->pools);
   if (!seed) return env.Undefined();
   if (info.Length() < 5 || !info[3].IsString() || !info[4].IsString()) {
     throw_invalid(env, "walletDeriveKey(seed..., curve, path, target)");
@@ -338,7 +239,7 @@ Napi::Value DeriveKey(const Napi::CallbackInfo& info) {
   auto path = strongroom::parse_derivation_path(info[4].As<Napi::String>().Utf8Value());
   if (!path.ok()) return fail(env, path.error());
   strongroom::SecretTarget target;
-  if (!target_arg(info, 5, &target)) return env.Undefined();
+  if (!target_arg(info, 5, StoresOf(info)->pools, &target)) return env.Undefined();
   strongroom::DeriveOptions options;
   options.extended_public_key = info.Length() > 6 && info[6].IsBoolean() && info[6].As<Napi::Boolean>().Value();
   auto derived = strongroom::derive_key(*seed, curve, path.value(), target, options);
@@ -353,7 +254,7 @@ Napi::Value DeriveKey(const Napi::CallbackInfo& info) {
   out.Set("fingerprint", size_value(env, key.fingerprint));
   out.Set("parentFingerprint", size_value(env, key.parent_fingerprint));
   if (options.extended_public_key) out.Set("extendedPublicKey", Napi::String::New(env, key.extended_public_key));
-  Napi::Value secret = secret_value(info, derived.value().secret);
+  Napi::Value secret = secret_value(env, StoresOf(info)->regions, derived.value().secret);
   if (env.IsExceptionPending()) return env.Undefined();
   out.Set("secret", secret);
   return out;
@@ -362,7 +263,7 @@ Napi::Value DeriveKey(const Napi::CallbackInfo& info) {
 // walletPublicKey(key...) -> Uint8Array: 33 bytes compressed (secp256k1), 32 (Ed25519).
 Napi::Value PublicKey(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto key = secret_arg(info, 0);
+  auto key = secret_arg(info, 0, StoresOf(info)->pools);
   if (!key) return env.Undefined();
   auto public_key = strongroom::public_key(*key);
   if (!public_key.ok()) return fail(env, public_key.error());
@@ -372,7 +273,7 @@ Napi::Value PublicKey(const Napi::CallbackInfo& info) {
 // walletSignEcdsa(key..., digest: 32 bytes) -> { signature: r || s (64 bytes, low s), recoveryId }
 Napi::Value SignEcdsa(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto key = secret_arg(info, 0);
+  auto key = secret_arg(info, 0, StoresOf(info)->pools);
   if (!key) return env.Undefined();
   std::size_t size = 0;
   const std::uint8_t* digest = bytes_arg(info, 3, kAnyLength, &size);
@@ -388,7 +289,7 @@ Napi::Value SignEcdsa(const Napi::CallbackInfo& info) {
 // walletSignSchnorr(key..., message: 32 bytes) -> Uint8Array (64): BIP-340, CSPRNG aux randomness.
 Napi::Value SignSchnorr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto key = secret_arg(info, 0);
+  auto key = secret_arg(info, 0, StoresOf(info)->pools);
   if (!key) return env.Undefined();
   std::size_t size = 0;
   const std::uint8_t* message = bytes_arg(info, 3, kAnyLength, &size);
@@ -401,7 +302,7 @@ Napi::Value SignSchnorr(const Napi::CallbackInfo& info) {
 // walletSignEd25519(key..., message: any length) -> Uint8Array (64): RFC 8032.
 Napi::Value SignEd25519(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto key = secret_arg(info, 0);
+  auto key = secret_arg(info, 0, StoresOf(info)->pools);
   if (!key) return env.Undefined();
   std::size_t size = 0;
   const std::uint8_t* message = bytes_arg(info, 3, kAnyLengthOrEmpty, &size);
@@ -412,15 +313,14 @@ Napi::Value SignEd25519(const Napi::CallbackInfo& info) {
 }
 
 template <Napi::Value (*fn)(const Napi::CallbackInfo&)>
-void export_wallet(Napi::Env env, Napi::Object exports, const char* name, WalletData* data) {
+void export_wallet(Napi::Env env, Napi::Object exports, const char* name, SecretStores* data) {
   exports.Set(name, Napi::Function::New<fn>(env, name, data));
 }
 
 }  // namespace
 
 void DefineWallet(Napi::Env env, Napi::Object exports, PoolRegistry* pools, RegionClass* regions) {
-  auto* data = new WalletData{pools, regions};
-  env.AddCleanupHook([data] { delete data; });
+  SecretStores* data = SecretStores::create(env, pools, regions);
   export_wallet<GenerateMnemonic>(env, exports, "walletGenerateMnemonic", data);
   export_wallet<CheckMnemonic>(env, exports, "walletCheckMnemonic", data);
   export_wallet<MnemonicToSeed>(env, exports, "walletMnemonicToSeed", data);
