@@ -200,7 +200,7 @@ test('an async call looks its target pool up when its work is done: one destroye
     ['walletMnemonicToSeedAsync', outcomes[1]],
   ] as const) {
     assert.equal(outcome.status, 'rejected', `${name} settled into a destroyed pool`);
-    const error = (outcome as PromiseRejectedResult).reason as Error & { code?: string };
+    const error = outcome.reason as Error & { code?: string };
     assert.equal(error.code, 'INVALID_ARGUMENT', `${name}: ${String(error)}`);
     assert.equal(error.message, 'not a live pool id', name);
   }
