@@ -11,7 +11,7 @@ import { test } from 'node:test';
 
 import { computeAddress } from 'ethers';
 
-import { native, type NativeKeystoreKdf, type NativeRegion, type NativeRegionOptions } from '../../main/native';
+import { native, type NativeKeystoreKdf, type NativePool, type NativeRegion, type NativeRegionOptions } from '../../main/native';
 
 const SECRET_USAGE = 'expected a secret: (poolId, chunk | region, null), kind';
 const KEY_USAGE = "expected a key: (poolId, chunk | region, null), 'secp256k1-key'";
@@ -46,6 +46,12 @@ function keyRegion(): NativeRegion {
 
 function newPool() {
   return new native.Pool(native.defaultArenaSize, 256, false, 'auto', 'anonymous');
+}
+
+/** KEY, imported into `pool`, sealed by the keystore with `password` (KDF, a zero iv). */
+function sealedKey(pool: NativePool, password: Uint8Array): Promise<{ ciphertext: Uint8Array; mac: Uint8Array }> {
+  const chunk = pool.importFrom(new Uint8Array(KEY));
+  return native.keystoreEncrypt(pool.id, chunk, 'secp256k1-key', KDF, password, new Uint8Array(16), null).promise;
 }
 
 test('a malformed secret is refused with the same message by every call that reads one', () => {
@@ -147,16 +153,7 @@ test('a new secret comes back where its target named: a chunk of the pool, or a 
   const isolated = native.walletGenerateMnemonic(12, REGION);
   assert.ok(isolated.secret instanceof native.ProtectedRegion);
   assert.equal(isolated.secret.record().size, isolated.size);
-  const key = pool.importFrom(new Uint8Array(KEY));
-  const { ciphertext, mac } = await native.keystoreEncrypt(
-    pool.id,
-    key,
-    'secp256k1-key',
-    KDF,
-    new Uint8Array([9]),
-    new Uint8Array(16),
-    null,
-  ).promise;
+  const { ciphertext, mac } = await sealedKey(pool, new Uint8Array([9]));
   const decrypt = (target: unknown) =>
     call(native.keystoreDecrypt, KDF, new Uint8Array([9]), ciphertext, new Uint8Array(16), mac, target, null) as {
       promise: Promise<unknown>;
@@ -177,16 +174,7 @@ test('a new secret comes back where its target named: a chunk of the pool, or a 
 
 test('an async call looks its target pool up when its work is done: one destroyed meanwhile is refused', async () => {
   const source = newPool();
-  const key = source.importFrom(new Uint8Array(KEY));
-  const { ciphertext, mac } = await native.keystoreEncrypt(
-    source.id,
-    key,
-    'secp256k1-key',
-    KDF,
-    new Uint8Array([5]),
-    new Uint8Array(16),
-    null,
-  ).promise;
+  const { ciphertext, mac } = await sealedKey(source, new Uint8Array([5]));
   const words = native.walletGenerateMnemonic(12, source.id).secret as number;
 
   const target = newPool();
