@@ -309,7 +309,7 @@ test("a compromised window cannot stop another window's keystore call: every gue
   assert.equal(bridge.keystoreCallCount(victim.id), 1);
   const guesses = [name, name.toUpperCase(), `${name}-1`, 'export', 'import', '0', ...Array.from({ length: 500 }, (_, i) => `job-${i}`)];
   const codes = new Set<string>();
-  for (const job of guesses) codes.add((await send(attacker, 'cancelKeystore', { job })).error!.code);
+  for (const job of guesses) codes.add((await send(attacker, 'cancelKeystore', { job })).error?.code ?? 'accepted');
   assert.deepEqual([...codes], ['INVALID_HANDLE'], 'one answer for every name: nothing tells the attacker which exist');
   assert.equal(bridge.keystoreCallCount(victim.id), 1, "the victim's call still runs");
   const response = await call;
