@@ -166,7 +166,9 @@ export function checkKeystoreOptions(
     }
     // contextBridge copies an AbortSignal without its prototype: no events, no `aborted`. Said plainly.
     if (key === 'signal')
-      throw new BridgeArgumentError(`${method}(options): a signal cannot cross the bridge; name the call with options.job and call cancelKeystore(job)`);
+      throw new BridgeArgumentError(
+        `${method}(options): a signal cannot cross the bridge; name the call with options.job and call cancelKeystore(job)`,
+      );
     const type = Object.prototype.hasOwnProperty.call(allowed, key) ? allowed[key] : undefined;
     if (type === undefined) throw new BridgeArgumentError(`${method}(options): unknown option ${key.slice(0, 40)}`);
     if (typeof value !== type || (type === 'number' && !Number.isSafeInteger(value)))

@@ -64,7 +64,11 @@ export interface SecretsRegistry {
  * `onDocumentEnded(owner)` runs when a window's document ends, before its
  * secrets are destroyed (the bridge cancels the window's keystore calls there).
  */
-export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits, onDocumentEnded?: (owner: number) => void): SecretsRegistry {
+export function createSecretsRegistry(
+  vault: SecretVault,
+  limits: BridgeLimits,
+  onDocumentEnded?: (owner: number) => void,
+): SecretsRegistry {
   const secrets = new Map<string, Owned>();
   const perWindow = new Map<number, Set<string>>();
   // Per window: how many main-frame documents have ended since the bridge

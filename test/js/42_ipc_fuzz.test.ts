@@ -109,7 +109,11 @@ test(`fuzz: ${PER_CHANNEL} random payloads per channel`, async () => {
           Reflect.ownKeys(payload).length === 1 &&
           typeof job === 'string' &&
           KEYSTORE_JOB_NAME.test(job);
-        assert.equal(response.error?.code, wellFormed ? 'INVALID_HANDLE' : 'INVALID_ARGUMENT', `cancelKeystore #${i} ${JSON.stringify(payload)}`);
+        assert.equal(
+          response.error?.code,
+          wellFormed ? 'INVALID_HANDLE' : 'INVALID_ARGUMENT',
+          `cancelKeystore #${i} ${JSON.stringify(payload)}`,
+        );
         if (wellFormed) unknownJobs++;
       }
     }
