@@ -233,6 +233,9 @@ test('malformed calls from the page get clear errors', async ({ app }) => {
       ['destroy', []],
       ['run', ['no.such.operation', h]],
       ['run', ['wallet.sign', h, { message: 42 }]],
+      ['cancelKeystore', [42]],
+      ['cancelKeystore', ['not a name']],
+      ['cancelKeystore', ['no-such-call']],
       // (Own __proto__ keys are refused too, but Playwright's binding serializer
       // drops them before main sees them; test/js/41_ipc_bridge covers them over
       // a structured clone, as Electron's IPC does.)
@@ -319,10 +322,23 @@ test('Cancel stops a running keystore export and import mid-KDF: the page says s
   const cancel = page.getByTestId('cancel-keystore');
   const result = page.getByTestId('keystore-result');
   await expect(cancel).toBeDisabled();
-  const startedAndCancelled = async () => {
+  // chromium: a second window, which must not be able to cancel this page's calls.
+  const other = app.openWindow ? await app.openWindow() : undefined;
+  const startedAndCancelled = async (job: string) => {
     // The first progress report: the KDF runs. scrypt n = 2^18 takes about a second or more: Cancel lands inside it.
     await expect.poll(() => progress.evaluate((bar: HTMLProgressElement) => bar.value > 0 && bar.value < bar.max)).toBe(true);
     await expect(cancel).toBeEnabled();
+    if (other) {
+      const refused = await other.evaluate(
+        (name) =>
+          window.strongroom.cancelKeystore(name).then(
+            () => 'cancelled',
+            (e: unknown) => (e as Error).message,
+          ),
+        job,
+      );
+      expect(refused).toMatch(/^INVALID_HANDLE: /);
+    }
     await cancel.click();
   };
 
@@ -330,7 +346,8 @@ test('Cancel stops a running keystore export and import mid-KDF: the page says s
   await page.evaluate(() => (location.hash = 'scrypt-n=262144'));
   await page.getByTestId('keystore-password').fill('e2e keystore password');
   await page.getByTestId('export-keystore').click();
-  await startedAndCancelled();
+  // The demo names its keystore calls keystore-1, keystore-2, ... in order.
+  await startedAndCancelled('keystore-1');
   await expect(result).toHaveText('Cancelled: no keystore file was made.');
   await expect(page.getByTestId('error')).toHaveText('');
   await expect(cancel).toBeDisabled();
@@ -350,7 +367,7 @@ test('Cancel stops a running keystore export and import mid-KDF: the page says s
   await page.getByTestId('keystore-json').fill(JSON.stringify(file));
   await page.getByTestId('keystore-password').fill('e2e keystore password');
   await page.getByTestId('import-keystore').click();
-  await startedAndCancelled();
+  await startedAndCancelled('keystore-3');
   await expect(result).toHaveText('Cancelled: no key was imported, the wallet is unchanged.');
   await expect(page.getByTestId('error')).toHaveText('');
   await expect(page.getByTestId('address')).toHaveText(address);
@@ -362,5 +379,6 @@ test('Cancel stops a running keystore export and import mid-KDF: the page says s
     expect(answers.filter((r) => r.error?.code === 'ABORTED')).toHaveLength(2);
     expect(answers.some((r) => r.error?.code === 'WRONG_PASSWORD')).toBe(false);
   }
+  await other?.close();
   await app.screenshot('keystore-import-cancelled');
 });
