@@ -136,10 +136,10 @@ export function createSecretsRegistry(
     }
   };
 
-  // Secrets die (and keystore calls stop) with the document that made them: when the window's main
-  // frame commits a new document (or an error page), when its renderer
-  // dies, or when the window closes. Not when a navigation merely starts: it
-  // may be cancelled, or be a download, and the page stays.
+  // Secrets die (and keystore calls stop) with the document that made them:
+  // when the window's main frame commits a new document (or an error page),
+  // when its renderer dies, or when the window closes. Not when a navigation
+  // merely starts: it may be cancelled, or be a download, and the page stays.
   const watched = new Set<number>();
   const watch = (event: SenderEvent): void => {
     const contents = event.sender as unknown as BridgeWebContents;
