@@ -25,6 +25,7 @@ export const BRIDGE_METHODS = [
   'run',
   'exportKeystore',
   'importKeystore',
+  'cancelKeystore',
 ] as const;
 
 export type BridgeMethod = (typeof BRIDGE_METHODS)[number];
@@ -36,6 +37,8 @@ export function channelFor(method: BridgeMethod): string {
 /** 128 random bits, base64url: 22 characters. */
 export const SECRET_ID = /^[A-Za-z0-9_-]{22}$/;
 export const OPERATION_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** The name a page gives a keystore call so that it can cancel it: 1 to 64 letters, digits, '_' or '-' (a UUID fits). */
+export const KEYSTORE_JOB_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * The one channel main sends on: a keystore call's KDF progress, to the
@@ -62,10 +65,14 @@ export interface BridgeExportKeystoreOptions {
   /** For a seed: the BIP-32 path of the secp256k1 key to export, derived in main and destroyed after. */
   path?: string;
   onProgress?: (progress: KeystoreProgressReport) => void;
+  /** A name for this call, unique among this page's running keystore calls, so that cancelKeystore(job) can stop it. */
+  job?: string;
 }
 
 export interface BridgeImportKeystoreOptions {
   onProgress?: (progress: KeystoreProgressReport) => void;
+  /** As for exportKeystore: the name cancelKeystore(job) stops this call by. */
+  job?: string;
 }
 
 /** What generate() makes: plain random bytes ('secret', the default) or a BIP-32 seed that operations can derive keys from. */
@@ -90,6 +97,8 @@ export function requestSchemas(limits: { maxSecretSize: number }) {
     (v) => ArrayBuffer.isView(v) && v instanceof Uint8Array && v.byteLength >= 1 && v.byteLength <= BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes,
     `a password is a Uint8Array of 1 to ${BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes} bytes`,
   );
+  // The page's name for a call it may cancel: only its own document's running calls answer to it.
+  const job = z.string().regex(KEYSTORE_JOB_NAME, 'not a keystore job name');
   // The id the preload chose for this call's progress reports; 0: none.
   const progress = z
     .number()
@@ -119,8 +128,15 @@ export function requestSchemas(limits: { maxSecretSize: number }) {
         path: z.string().min(1).max(BRIDGE_KEYSTORE_LIMITS.maxPathChars).optional(),
       }),
       progress,
+      job: job.optional(),
     }),
-    importKeystore: z.strictObject({ json: z.string().min(1).max(BRIDGE_KEYSTORE_LIMITS.maxJsonChars), password, progress }),
+    importKeystore: z.strictObject({
+      json: z.string().min(1).max(BRIDGE_KEYSTORE_LIMITS.maxJsonChars),
+      password,
+      progress,
+      job: job.optional(),
+    }),
+    cancelKeystore: z.strictObject({ job }),
   } satisfies Record<Exclude<BridgeMethod, 'importSecret'>, z.ZodType>;
 }
 
@@ -179,6 +195,11 @@ export interface BridgeContract {
   exportKeystore: { args: [id: string, password: Uint8Array, options?: BridgeExportKeystoreOptions]; response: string };
   /** A keystore's key as a new secret of this page. The password bytes are wiped once sent. */
   importKeystore: { args: [json: string, password: Uint8Array, options?: BridgeImportKeystoreOptions]; response: SecretRef };
+  /**
+   * Stops this page's running keystore call named `job` (options.job): that call then rejects with
+   * ABORTED and creates nothing. INVALID_HANDLE for a name no running call of this page has.
+   */
+  cancelKeystore: { args: [job: string]; response: undefined };
 }
 
 // BRIDGE_METHODS, BridgeContract and requestSchemas (with importSecret) name

@@ -17,6 +17,7 @@ import {
   checkGenerateOptions,
   checkId,
   checkImportInput,
+  checkJobName,
   checkKeystoreJson,
   checkKeystoreOptions,
   checkOperationName,
@@ -38,7 +39,8 @@ interface CallExtras {
   wipeAfterSend?: Uint8Array;
 }
 
-const EXPORT_OPTIONS = { kdf: 'string', n: 'number', r: 'number', p: 'number', c: 'number', path: 'string' } as const;
+const EXPORT_OPTIONS = { kdf: 'string', n: 'number', r: 'number', p: 'number', c: 'number', path: 'string', job: 'string' } as const;
+const IMPORT_OPTIONS = { job: 'string' } as const;
 
 /**
  * Per channel: how many arguments the method takes (typed by the contract's
@@ -72,10 +74,11 @@ const REQUESTS: RequestBuilders = {
       const checkedId = checkId('exportKeystore', id);
       const bytes = checkPassword('exportKeystore', password, BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes);
       const { send, onProgress } = checkKeystoreOptions('exportKeystore', options, EXPORT_OPTIONS);
+      const { job, ...kdf } = send;
       extras.onProgress = onProgress;
       extras.wipeAfterSend = bytes;
-      // Main checks every option again (kdf's values, the KDF's limits, the path).
-      return { id: checkedId, password: bytes, options: send, progress: 0 };
+      // Main checks every option again (kdf's values, the KDF's limits, the path, the job's name).
+      return { id: checkedId, password: bytes, options: kdf, progress: 0, ...(job === undefined ? {} : { job: job as string }) };
     },
   },
   importKeystore: {
@@ -83,11 +86,13 @@ const REQUESTS: RequestBuilders = {
     build: ([json, password, options], extras) => {
       const text = checkKeystoreJson(json, BRIDGE_KEYSTORE_LIMITS.maxJsonChars);
       const bytes = checkPassword('importKeystore', password, BRIDGE_KEYSTORE_LIMITS.maxPasswordBytes);
-      extras.onProgress = checkKeystoreOptions('importKeystore', options, {}).onProgress;
+      const { send, onProgress } = checkKeystoreOptions('importKeystore', options, IMPORT_OPTIONS);
+      extras.onProgress = onProgress;
       extras.wipeAfterSend = bytes;
-      return { json: text, password: bytes, progress: 0 };
+      return { json: text, password: bytes, progress: 0, ...(send.job === undefined ? {} : { job: send.job as string }) };
     },
   },
+  cancelKeystore: { arity: [1, 1], build: ([job]) => ({ job: checkJobName('cancelKeystore', job) }) },
 };
 
 /** Main's answer, checked as untrusted data: only `ok: true` or `ok: false` exactly. */

@@ -90,6 +90,14 @@ export function checkId(method: string, id: unknown): string {
   return id;
 }
 
+/** cancelKeystore's argument: the name the page gave the call (options.job). */
+export function checkJobName(method: string, job: unknown): string {
+  if (typeof job !== 'string') throw new BridgeArgumentError(`${method}(job): job must be a string, got ${describeValue(job)}`);
+  if (job.length > ARG_LIMITS.maxIdLength)
+    throw new BridgeArgumentError(`${method}(job): job is longer than ${ARG_LIMITS.maxIdLength} characters`);
+  return job;
+}
+
 export function checkOperationName(name: unknown): string {
   if (typeof name !== 'string') throw new BridgeArgumentError(`run(operation): operation must be a string, got ${describeValue(name)}`);
   if (name.length > ARG_LIMITS.maxIdLength)
@@ -156,6 +164,11 @@ export function checkKeystoreOptions(
       onProgress = value as (progress: { done: number; total: number }) => void;
       continue;
     }
+    // contextBridge copies an AbortSignal without its prototype: no events, no `aborted`. Said plainly.
+    if (key === 'signal')
+      throw new BridgeArgumentError(
+        `${method}(options): a signal cannot cross the bridge; name the call with options.job and call cancelKeystore(job)`,
+      );
     const type = Object.prototype.hasOwnProperty.call(allowed, key) ? allowed[key] : undefined;
     if (type === undefined) throw new BridgeArgumentError(`${method}(options): unknown option ${key.slice(0, 40)}`);
     if (typeof value !== type || (type === 'number' && !Number.isSafeInteger(value)))

@@ -231,18 +231,50 @@
     $('keystore-progress').value = $('keystore-progress').max;
   }
 
+  // The running keystore call's name (options.job), which the Cancel button
+  // hands to cancelKeystore; null while none runs.
+  let keystoreJob = null;
+  let jobCount = 0;
+
   function keystoreBusy(busy) {
+    keystoreJob = busy ? `keystore-${++jobCount}` : null;
     $('export-keystore').disabled = busy || !walletId || kind !== 'seed';
     $('import-keystore').disabled = busy;
-    if (busy) $('keystore-progress').value = 0;
+    $('cancel-keystore').disabled = !busy;
+    if (busy) {
+      $('keystore-progress').value = 0;
+      $('keystore-result').textContent = '';
+    }
+    return keystoreJob;
   }
+
+  // A cancelled call rejects with ABORTED: nothing was made, and that is no error.
+  function cancelled(error, what) {
+    if (!String((error && error.message) || error).startsWith('ABORTED:')) return false;
+    $('keystore-progress').value = 0;
+    $('keystore-result').textContent = `Cancelled: ${what}.`;
+    return true;
+  }
+
+  $('cancel-keystore').addEventListener('click', () =>
+    act(async () => {
+      if (keystoreJob === null) return;
+      $('cancel-keystore').disabled = true;
+      try {
+        await bridge.cancelKeystore(keystoreJob);
+      } catch (error) {
+        // The call ended before the cancel reached main: its own answer says how.
+        if (!String(error.message).startsWith('INVALID_HANDLE:')) throw error;
+      }
+    }),
+  );
 
   $('export-keystore').addEventListener('click', () =>
     act(async () => {
-      keystoreBusy(true);
+      const job = keystoreBusy(true);
       try {
         const json = await withPassword((password) =>
-          bridge.exportKeystore(walletId, password, { kdf: 'scrypt', n: scryptN(), path: "m/44'/60'/0'/0/0", onProgress }),
+          bridge.exportKeystore(walletId, password, { kdf: 'scrypt', n: scryptN(), path: "m/44'/60'/0'/0/0", onProgress, job }),
         );
         progressDone();
         $('keystore-json').value = json;
@@ -253,6 +285,8 @@
         link.download = `UTC--${new Date().toISOString().replace(/:/g, '-')}--${address}.json`;
         link.hidden = false;
         $('keystore-result').textContent = `Exported the account key of 0x${address}.`;
+      } catch (error) {
+        if (!cancelled(error, 'no keystore file was made')) throw error;
       } finally {
         keystoreBusy(false);
       }
@@ -270,9 +304,9 @@
 
   $('import-keystore').addEventListener('click', () =>
     act(async () => {
-      keystoreBusy(true);
+      const job = keystoreBusy(true);
       try {
-        const ref = await withPassword((password) => bridge.importKeystore($('keystore-json').value, password, { onProgress }));
+        const ref = await withPassword((password) => bridge.importKeystore($('keystore-json').value, password, { onProgress, job }));
         progressDone();
         if (walletId) await bridge.destroy(walletId);
         walletId = ref.id;
@@ -281,6 +315,8 @@
         const account = await bridge.run('wallet.account', walletId);
         setWalletUi(account);
         $('keystore-result').textContent = `Imported the key of ${account.address}.`;
+      } catch (error) {
+        if (!cancelled(error, 'no key was imported, the wallet is unchanged')) throw error;
       } finally {
         keystoreBusy(false);
       }

@@ -233,6 +233,9 @@ test('malformed calls from the page get clear errors', async ({ app }) => {
       ['destroy', []],
       ['run', ['no.such.operation', h]],
       ['run', ['wallet.sign', h, { message: 42 }]],
+      ['cancelKeystore', [42]],
+      ['cancelKeystore', ['not a name']],
+      ['cancelKeystore', ['no-such-call']],
       // (Own __proto__ keys are refused too, but Playwright's binding serializer
       // drops them before main sees them; test/js/41_ipc_bridge covers them over
       // a structured clone, as Electron's IPC does.)
@@ -309,4 +312,73 @@ test('export the account as a keystore file, then import it: same address, progr
   await page.getByTestId('verify').click();
   await expect(page.getByTestId('verify-result')).toHaveText(`Valid: signed by ${address}`);
   await app.screenshot('keystore-imported');
+});
+
+test('Cancel stops a running keystore export and import mid-KDF: the page says so, and nothing is made', async ({ app }) => {
+  const { page } = app;
+  await createWallet(app);
+  const address = (await page.getByTestId('address').textContent())!;
+  const progress = page.getByTestId('keystore-progress');
+  const cancel = page.getByTestId('cancel-keystore');
+  const result = page.getByTestId('keystore-result');
+  await expect(cancel).toBeDisabled();
+  // chromium: a second window, which must not be able to cancel this page's calls.
+  const other = app.openWindow ? await app.openWindow() : undefined;
+  const startedAndCancelled = async (job: string) => {
+    // The first progress report: the KDF runs. scrypt n = 2^18 takes about a second or more: Cancel lands inside it.
+    await expect.poll(() => progress.evaluate((bar: HTMLProgressElement) => bar.value > 0 && bar.value < bar.max)).toBe(true);
+    await expect(cancel).toBeEnabled();
+    if (other) {
+      const refused = await other.evaluate(
+        (name) =>
+          window.strongroom.cancelKeystore(name).then(
+            () => 'cancelled',
+            (e: unknown) => (e as Error).message,
+          ),
+        job,
+      );
+      expect(refused).toMatch(/^INVALID_HANDLE: /);
+    }
+    await cancel.click();
+  };
+
+  // Export at the demo's real cost (n = 2^18): cancelled, no file.
+  await page.evaluate(() => (location.hash = 'scrypt-n=262144'));
+  await page.getByTestId('keystore-password').fill('e2e keystore password');
+  await page.getByTestId('export-keystore').click();
+  // The demo names its keystore calls keystore-1, keystore-2, ... in order.
+  await startedAndCancelled('keystore-1');
+  await expect(result).toHaveText('Cancelled: no keystore file was made.');
+  await expect(page.getByTestId('error')).toHaveText('');
+  await expect(cancel).toBeDisabled();
+  await expect(page.getByTestId('export-keystore')).toBeEnabled();
+  await expect(page.getByTestId('keystore-json')).toHaveValue('');
+  await expect(page.getByTestId('keystore-download')).toBeHidden();
+  if (app.vault) expect(app.vault.stats().secrets).toBe(1);
+  await app.screenshot('keystore-export-cancelled');
+
+  // A cheap export, then the same file made slow (n = 2^18; its MAC no longer matches, so only a full KDF could refuse it).
+  await page.evaluate(() => (location.hash = 'scrypt-n=4096'));
+  await page.getByTestId('keystore-password').fill('e2e keystore password');
+  await page.getByTestId('export-keystore').click();
+  await expect(result).toHaveText(`Exported the account key of ${address.toLowerCase()}.`);
+  const file = JSON.parse(await page.getByTestId('keystore-json').inputValue()) as { crypto: { kdfparams: { n: number } } };
+  file.crypto.kdfparams.n = 262144;
+  await page.getByTestId('keystore-json').fill(JSON.stringify(file));
+  await page.getByTestId('keystore-password').fill('e2e keystore password');
+  await page.getByTestId('import-keystore').click();
+  await startedAndCancelled('keystore-3');
+  await expect(result).toHaveText('Cancelled: no key was imported, the wallet is unchanged.');
+  await expect(page.getByTestId('error')).toHaveText('');
+  await expect(page.getByTestId('address')).toHaveText(address);
+  await expect(page.getByTestId('fingerprint')).toHaveText(/^[0-9a-f]{8}$/);
+  if (app.vault) expect(app.vault.stats().secrets).toBe(1);
+  if (app.responses) {
+    // Main answered both calls ABORTED (not WRONG_PASSWORD: the KDF never finished) and accepted both cancels.
+    const answers = app.responses as { ok: boolean; value?: unknown; error?: { code: string } }[];
+    expect(answers.filter((r) => r.error?.code === 'ABORTED')).toHaveLength(2);
+    expect(answers.some((r) => r.error?.code === 'WRONG_PASSWORD')).toBe(false);
+  }
+  await other?.close();
+  await app.screenshot('keystore-import-cancelled');
 });

@@ -9,6 +9,7 @@ import { platformInfo } from '../platform';
 import { isThenable } from '../thenable';
 import { generateValidatedSize, type SecretHandle, type SecretVault } from '../vault';
 import { openCapabilityScope, type SecretCapability } from './capability';
+import type { KeystoreJobs } from './keystore-jobs';
 import type { BridgeLimits } from './limits';
 import { measureData, parseImportPayload, parsePayload } from './payload';
 import type { Caller, SecretsRegistry } from './secrets-registry';
@@ -76,11 +77,13 @@ export interface HandlerContext {
   vault: SecretVault;
   limits: BridgeLimits;
   registry: SecretsRegistry;
+  /** The running keystore calls, by window and document: what cancelKeystore and an ending page cancel. */
+  jobs: KeystoreJobs;
   operations: ReadonlyMap<string, RegisteredOperation>;
   logOperationErrors: boolean;
 }
 
-export function createBridgeHandlers({ vault, limits, registry, operations, logOperationErrors }: HandlerContext): BridgeHandlers {
+export function createBridgeHandlers({ vault, limits, registry, jobs, operations, logOperationErrors }: HandlerContext): BridgeHandlers {
   const schemas = requestSchemas(limits);
 
   const failed = (name: string, error: unknown): OperationThrew => {
@@ -193,7 +196,7 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
     // The keystore calls check everything they can before they return their
     // promise: a refusal of the request is synchronous, like every other channel's.
     exportKeystore: (payload, caller) => {
-      const { id, password, options, progress } = parsePayload(schemas.exportKeystore, payload, 'exportKeystore');
+      const { id, password, options, progress, job: name } = parsePayload(schemas.exportKeystore, payload, 'exportKeystore');
       const { path, ...kdf } = options;
       const owned = registry.ownedBy(caller, id);
       const kind = vault.kindOf(owned.handle);
@@ -206,28 +209,43 @@ export function createBridgeHandlers({ vault, limits, registry, operations, logO
       // A key derived for the export lives only until the job has copied it
       // (at the call, into its own locked memory): destroyed right after.
       const derived = path === undefined ? undefined : vault.deriveKey(owned.handle, path).handle;
-      let pending: Promise<string>;
       try {
-        pending = vault.exportKeystore(derived ?? owned.handle, password, { ...kdf, onProgress: progressTo(caller, progress) });
+        const job = jobs.start(caller, name);
+        const pending = vault.exportKeystore(derived ?? owned.handle, password, {
+          ...kdf,
+          onProgress: progressTo(caller, progress),
+          signal: job.signal,
+        });
+        // A cancelled export's text is dropped: the page gets ABORTED.
+        return job.settle(pending);
       } finally {
         if (derived !== undefined && vault.has(derived)) vault.destroy(derived);
       }
-      return pending;
     },
     importKeystore: (payload, caller) => {
-      const { json, password, progress } = parsePayload(schemas.importKeystore, payload, 'importKeystore');
+      const { json, password, progress, job: name } = parsePayload(schemas.importKeystore, payload, 'importKeystore');
       // The window's limits are checked before the KDF runs, and again when the key is adopted.
       registry.checkRoom(caller, 32);
-      return vault.importKeystore(json, password, { onProgress: progressTo(caller, progress) }).then((handle) => {
-        try {
-          // The page that asked may have gone while the KDF ran: its key is not left behind.
-          if (!registry.isCurrent(caller)) throw new SecureMemoryError('INVALID_HANDLE', 'importKeystore: the page has changed');
-          return registry.adopt(caller, () => handle, 32);
-        } catch (error) {
-          vault.destroy(handle);
-          throw error;
-        }
-      });
+      const job = jobs.start(caller, name);
+      const pending = vault.importKeystore(json, password, { onProgress: progressTo(caller, progress), signal: job.signal });
+      // A key decrypted just before its cancel arrived is destroyed: the page gets ABORTED.
+      return job
+        .settle(pending, (handle) => vault.destroy(handle))
+        .then((handle) => {
+          try {
+            // The page that asked may have gone while the KDF ran: its key is not left behind.
+            if (!registry.isCurrent(caller)) throw new SecureMemoryError('INVALID_HANDLE', 'importKeystore: the page has changed');
+            return registry.adopt(caller, () => handle, 32);
+          } catch (error) {
+            vault.destroy(handle);
+            throw error;
+          }
+        });
+    },
+    cancelKeystore: (payload, caller) => {
+      const { job } = parsePayload(schemas.cancelKeystore, payload, 'cancelKeystore');
+      jobs.cancel(caller, job);
+      return undefined;
     },
   };
 }

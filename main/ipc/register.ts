@@ -13,6 +13,7 @@ import {
   type OperationAccess,
   type RegisteredOperation,
 } from './handlers';
+import { createKeystoreJobs } from './keystore-jobs';
 import { boundMessage, DEFAULT_LIMITS, type BridgeLimits } from './limits';
 import { measureData, wipeReceived } from './payload';
 import { createSecretsRegistry } from './secrets-registry';
@@ -68,7 +69,9 @@ export interface VaultIpc {
   forgetWindow(webContentsId: number): number;
   /** Secrets held per window, or by all windows, for tests and diagnostics. */
   secretCount(webContentsId?: number): number;
-  /** Removes the handlers, then destroys every secret created through the bridge; then one error reports every failure. */
+  /** Keystore calls running per window, or for all windows, for tests and diagnostics. */
+  keystoreCallCount(webContentsId?: number): number;
+  /** Removes the handlers, cancels every running keystore call, then destroys every secret created through the bridge; then one error reports every failure. */
   dispose(): void;
 }
 
@@ -126,8 +129,17 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
     } else addOperation(name, entry, 'capability');
   }
 
-  const registry = createSecretsRegistry(vault, limits);
-  const handlers = createBridgeHandlers({ vault, limits, registry, operations, logOperationErrors: options.logOperationErrors === true });
+  // A window's running keystore calls are cancelled when its document ends, as its secrets are destroyed.
+  const jobs = createKeystoreJobs();
+  const registry = createSecretsRegistry(vault, limits, (owner) => jobs.cancelWindow(owner));
+  const handlers = createBridgeHandlers({
+    vault,
+    limits,
+    registry,
+    jobs,
+    operations,
+    logOperationErrors: options.logOperationErrors === true,
+  });
 
   const refusal = (method: BridgeMethod, error: unknown): BridgeResponse => {
     if (error instanceof SecureMemoryError) return { ok: false, error: { code: error.code, message: boundMessage(error.message) } };
@@ -191,8 +203,10 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
     registerOperation,
     forgetWindow: (owner: number) => registry.forgetWindow(owner),
     secretCount: (owner?: number) => registry.count(owner),
+    keystoreCallCount: (owner?: number) => jobs.count(owner),
     dispose: () => {
       for (const method of BRIDGE_METHODS) ipcMain.removeHandler(channelFor(method));
+      jobs.dispose();
       registry.dispose();
     },
   };

@@ -60,7 +60,15 @@ export interface SecretsRegistry {
   dispose(): void;
 }
 
-export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits): SecretsRegistry {
+/**
+ * `onDocumentEnded(owner)` runs when a window's document ends, before its
+ * secrets are destroyed (the bridge cancels the window's keystore calls there).
+ */
+export function createSecretsRegistry(
+  vault: SecretVault,
+  limits: BridgeLimits,
+  onDocumentEnded?: (owner: number) => void,
+): SecretsRegistry {
   const secrets = new Map<string, Owned>();
   const perWindow = new Map<number, Set<string>>();
   // Per window: how many main-frame documents have ended since the bridge
@@ -128,10 +136,10 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
     }
   };
 
-  // Secrets die with the document that made them: when the window's main
-  // frame commits a new document (or an error page), when its renderer
-  // dies, or when the window closes. Not when a navigation merely starts: it
-  // may be cancelled, or be a download, and the page stays.
+  // Secrets die (and keystore calls stop) with the document that made them:
+  // when the window's main frame commits a new document (or an error page),
+  // when its renderer dies, or when the window closes. Not when a navigation
+  // merely starts: it may be cancelled, or be a download, and the page stays.
   const watched = new Set<number>();
   const watch = (event: SenderEvent): void => {
     const contents = event.sender as unknown as BridgeWebContents;
@@ -143,6 +151,11 @@ export function createSecretsRegistry(vault: SecretVault, limits: BridgeLimits):
     generations.set(contents.id, generations.get(contents.id) ?? 0);
     const documentEnded = (why: string) => {
       generations.set(contents.id, (generations.get(contents.id) ?? 0) + 1);
+      try {
+        onDocumentEnded?.(contents.id);
+      } catch (error) {
+        console.error(`strongroom: ending the work of a window whose page ${why}: ${(error as Error).message}`);
+      }
       forgetOnEvent(contents.id, why);
     };
     contents.once('destroyed', () => {

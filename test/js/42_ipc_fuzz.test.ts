@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError, type SecretCapability } from '../../main';
-import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
+import { BRIDGE_METHODS, channelFor, KEYSTORE_JOB_NAME } from '../../bridge/contract';
 import { bytesOperation, registerVaultIpc } from '../../main/ipc/register';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame } from './support/bridge-fixtures';
 import { prng } from './support/prng';
@@ -57,6 +57,7 @@ function randomValue(rand: () => number, depth = 0): unknown {
         'password',
         'options',
         'progress',
+        'job',
       ];
       const out: Record<string, unknown> = {};
       for (let i = Math.floor(rand() * 4); i > 0; i--) {
@@ -85,9 +86,11 @@ test(`fuzz: ${PER_CHANNEL} random payloads per channel`, async () => {
   const before = vault.stats();
   const rand = prng(20261129);
   let accepted = 0;
+  let unknownJobs = 0;
   for (const method of BRIDGE_METHODS) {
     for (let i = 0; i < PER_CHANNEL; i++) {
-      const payload = randomValue(rand);
+      // cancelKeystore: every other payload is { job: <random> }, so that names of the right form are common.
+      const payload = method === 'cancelKeystore' && i % 2 === 1 ? { job: randomValue(rand) } : randomValue(rand);
       // One in ten from a frame that must be refused whatever it sends.
       const refusedSender = i % 10 === 0;
       const event = refusedSender ? eventFrom(hostile, topFrame('app://strongroom.evil/')) : eventFrom(contents);
@@ -96,6 +99,23 @@ test(`fuzz: ${PER_CHANNEL} random payloads per channel`, async () => {
       if (refusedSender) assert.equal(response.error?.code, 'FORBIDDEN');
       if (response.ok) accepted++;
       else assert.match(response.error!.code, /^[A-Z_]+$/);
+      if (method === 'cancelKeystore' && !refusedSender) {
+        // No keystore call runs: a well-formed name is an unknown one (INVALID_HANDLE), anything else is malformed.
+        const job = payload !== null && typeof payload === 'object' ? Reflect.getOwnPropertyDescriptor(payload, 'job')?.value : undefined;
+        const wellFormed =
+          payload !== null &&
+          typeof payload === 'object' &&
+          !Array.isArray(payload) &&
+          Reflect.ownKeys(payload).length === 1 &&
+          typeof job === 'string' &&
+          KEYSTORE_JOB_NAME.test(job);
+        assert.equal(
+          response.error?.code,
+          wellFormed ? 'INVALID_HANDLE' : 'INVALID_ARGUMENT',
+          `cancelKeystore #${i} ${JSON.stringify(payload)}`,
+        );
+        if (wellFormed) unknownJobs++;
+      }
     }
     bridge.forgetWindow(contents.id); // what the fuzz created (valid sizes happen) goes again
   }
@@ -105,6 +125,7 @@ test(`fuzz: ${PER_CHANNEL} random payloads per channel`, async () => {
   assert.equal(after.created, after.destroyed);
   assert.equal(bridge.secretCount(), 0);
   assert.ok(accepted > 0, 'some payloads are valid (status/list/generate), so the fuzz reaches the handlers');
+  assert.ok(unknownJobs > PER_CHANNEL / 20, `${unknownJobs} well-formed job names reached the lookup`);
   bridge.dispose();
 });
 

@@ -103,6 +103,15 @@ test('bad arguments are refused in the bridge with INVALID_ARGUMENT, and nothing
     ['importKeystore', ['x'.repeat(20_000), new Uint8Array(1)]],
     ['importKeystore', ['{}', new Uint8Array(1), { n: 1 }]],
     ['importKeystore', ['{}', new Uint8Array(1), {}, 'extra']],
+    ['importKeystore', ['{}', new Uint8Array(1), { job: 7 }]],
+    ['importKeystore', ['{}', new Uint8Array(1), { signal: new AbortController().signal }]],
+    ['exportKeystore', [ID, new Uint8Array(1), { job: { name: 'a' } }]],
+    ['exportKeystore', [ID, new Uint8Array(1), { signal: {} }]],
+    ['cancelKeystore', []],
+    ['cancelKeystore', [7]],
+    ['cancelKeystore', [null]],
+    ['cancelKeystore', ['x'.repeat(65)]],
+    ['cancelKeystore', ['a', 'b']],
   ];
   for (const [method, args] of cases) {
     const { api, sent } = recordingApi();
@@ -142,6 +151,11 @@ test('good arguments are sent as exactly these payloads', async () => {
   await api.run('wallet.sign', ID, otherRealm);
   await api.run('wallet.sign', ID, nullProto);
   await api.run('wallet.sign', ID, nested(8));
+  const password = Uint8Array.from([7, 7]);
+  await api.exportKeystore(ID, password, { n: 1024, job: 'export-1' });
+  await api.importKeystore('{}', password, { job: 'import-1' });
+  await api.importKeystore('{}', password);
+  await api.cancelKeystore('export-1');
   assert.deepEqual(sent, [
     ['strongroom:status', undefined],
     ['strongroom:list', undefined],
@@ -155,6 +169,11 @@ test('good arguments are sent as exactly these payloads', async () => {
     ['strongroom:run', { operation: 'wallet.sign', id: ID, args: otherRealm }],
     ['strongroom:run', { operation: 'wallet.sign', id: ID, args: nullProto }],
     ['strongroom:run', { operation: 'wallet.sign', id: ID, args: nested(8) }],
+    // The job's name travels beside the options, never inside them; no name, no key.
+    ['strongroom:exportKeystore', { id: ID, password, options: { n: 1024 }, progress: 0, job: 'export-1' }],
+    ['strongroom:importKeystore', { json: '{}', password, progress: 0, job: 'import-1' }],
+    ['strongroom:importKeystore', { json: '{}', password, progress: 0 }],
+    ['strongroom:cancelKeystore', { job: 'export-1' }],
   ]);
   assert.equal((sent[3][1] as { bytes: Uint8Array }).bytes, bytes, 'the bytes are sent as they are (the IPC clone copies them once)');
   // Everything the bridge sends survives a structured clone.

@@ -293,6 +293,32 @@ test('secrets belong to the document that made them: a started, cancelled or dow
   bridge.dispose();
 });
 
+test("a compromised window cannot stop another window's keystore call: every guessed name, the right one included, is INVALID_HANDLE", async () => {
+  const { vault, bridge, send } = setup();
+  const victim = new FakeWebContents();
+  const attacker = new FakeWebContents();
+  const seed = (await send(victim, 'generate', { size: 32, kind: 'seed' })).value as { id: string };
+  const name = 'wallet-export';
+  const call = send(victim, 'exportKeystore', {
+    id: seed.id,
+    password: new TextEncoder().encode('p'),
+    options: { n: 2 ** 16, path: "m/44'/60'/0'/0/0" },
+    progress: 0,
+    job: name,
+  });
+  assert.equal(bridge.keystoreCallCount(victim.id), 1);
+  const guesses = [name, name.toUpperCase(), `${name}-1`, 'export', 'import', '0', ...Array.from({ length: 500 }, (_, i) => `job-${i}`)];
+  const codes = new Set<string>();
+  for (const job of guesses) codes.add((await send(attacker, 'cancelKeystore', { job })).error?.code ?? 'accepted');
+  assert.deepEqual([...codes], ['INVALID_HANDLE'], 'one answer for every name: nothing tells the attacker which exist');
+  assert.equal(bridge.keystoreCallCount(victim.id), 1, "the victim's call still runs");
+  const response = await call;
+  assert.equal(response.ok, true, `the victim's call finished: ${JSON.stringify(response.error)}`);
+  assert.equal((JSON.parse(response.value as string) as { version: number }).version, 3);
+  assert.equal(vault.stats().secrets, 1);
+  bridge.dispose();
+});
+
 test('odd frames fail closed: a disposed frame whose url getter throws, and a non-string origin, are FORBIDDEN', async () => {
   const { vault, bridge, send } = setup();
   const contents = new FakeWebContents();

@@ -117,9 +117,17 @@ function placements(method: string, v: unknown, id: string): unknown[] {
         { id, password: v, options: {}, progress: 0 },
         { id, password: new Uint8Array(4), options: v, progress: 0 },
         { id, password: new Uint8Array(4), options: { path: v }, progress: 0 },
+        { id, password: new Uint8Array(4), options: {}, progress: 0, job: v },
       ];
     case 'importKeystore':
-      return [v, { json: v, password: new Uint8Array(4), progress: 0 }, { json: '{}', password: v, progress: 0 }];
+      return [
+        v,
+        { json: v, password: new Uint8Array(4), progress: 0 },
+        { json: '{}', password: v, progress: 0 },
+        { json: '{}', password: new Uint8Array(4), progress: 0, job: v },
+      ];
+    case 'cancelKeystore':
+      return [v, { job: v }];
     default:
       return [v];
   }
@@ -226,7 +234,7 @@ test('random payloads (2,000 per channel, seeded): each answered within the boun
     if (r < 0.7) return Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1));
     const o: Record<string, unknown> = {};
     for (let i = Math.floor(rand() * 4); i > 0; i--)
-      o[pick(['size', 'id', 'bytes', 'text', 'operation', 'args', 'extra'])] = value(depth + 1);
+      o[pick(['size', 'id', 'bytes', 'text', 'operation', 'args', 'job', 'extra'])] = value(depth + 1);
     return o;
   };
   const { vault, bridge, deliver } = setup();

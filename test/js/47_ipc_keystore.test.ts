@@ -1,7 +1,8 @@
 // The bridge's keystore calls, through the real handlers, vault and addon:
 // exportKeystore (a seed's key at a path, or a key) and importKeystore, the
 // password bytes wiped in main and in the page, progress to the calling
-// frame only, and hostile requests refused.
+// frame only, cancelling from the page (its own calls only) and when the
+// page ends, and hostile requests refused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -289,14 +290,298 @@ test("a window's limits are checked before the KDF runs; a key whose page ended 
   assert.equal(frame.sent.length, 0, 'refused before the KDF: no progress');
   assert.equal(vault.stats().secrets, 1);
 
-  // The page navigates while the KDF runs: its secrets go, and the imported key does not outlive it.
+  // The page navigates while the KDF runs: its secrets go, the KDF is stopped, and no key outlives the page.
   await api.destroy(seed.id);
   const slow = await api.generate(32, { kind: 'seed' }).then((s) => api.exportKeystore(s.id, pw('p'), { ...CHEAP, n: 16384 }));
   await api.destroy((await api.list())[0].id);
   const pending = api.importKeystore(slow, pw('p'));
   contents.commitNavigation();
-  await rejectsWith(pending, 'INVALID_HANDLE');
+  await rejectsWith(pending, 'ABORTED');
   assert.equal(vault.stats().secrets, 0, 'nothing left behind');
   assert.equal(bridge.secretCount(), 0);
+  assert.equal(bridge.keystoreCallCount(), 0);
+  bridge.dispose();
+});
+
+// scrypt at n = 2^18 (256 MiB, about a second here): a cancel after the first
+// progress report lands well inside the KDF.
+const SLOW_N = 2 ** 18;
+
+/** A keystore whose KDF is slow and whose MAC cannot match: run in full, it ends in WRONG_PASSWORD, never in a key. */
+function slowKeystore(json: string): string {
+  const file = JSON.parse(json) as { crypto: { kdfparams: { n: number } } };
+  file.crypto.kdfparams.n = SLOW_N;
+  return JSON.stringify(file);
+}
+
+/** Records how the vault's own keystore calls ended (the bridge's answer may differ): ABORTED only if the KDF was stopped. */
+function watchVault(vault: SecretVault): string[] {
+  const outcomes: string[] = [];
+  for (const method of ['exportKeystore', 'importKeystore'] as const) {
+    const original = vault[method].bind(vault) as (...args: unknown[]) => Promise<unknown>;
+    (vault as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const pending = original(...args);
+      void pending.then(
+        () => outcomes.push(`${method} resolved`),
+        (error: unknown) => outcomes.push(`${method} ${(error as { code?: string }).code}`),
+      );
+      return pending;
+    };
+  }
+  return outcomes;
+}
+
+/** onProgress that records reports, and a promise for the first: the KDF has started. */
+function progressWatch() {
+  const reports: { done: number; total: number }[] = [];
+  let started!: () => void;
+  const first = new Promise<void>((resolve) => (started = resolve));
+  return {
+    reports,
+    first,
+    onProgress: (report: { done: number; total: number }) => {
+      reports.push(report);
+      started();
+    },
+  };
+}
+
+/** Lets the settled calls' continuations run. */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+test('the page cancels its own export and import mid-KDF: ABORTED, the KDF stopped, nothing created, the password wiped', async () => {
+  const { window, bridge, vault, ipc } = setup();
+  const { api, contents, frame } = window();
+  const seed = await api.generate(32, { kind: 'seed' });
+  const cheap = await api.exportKeystore(seed.id, pw('p'), CHEAP);
+  const outcomes = watchVault(vault);
+  const before = vault.stats();
+
+  const exporting = progressWatch();
+  const started = Date.now();
+  const exported = api.exportKeystore(seed.id, pw('p'), { ...CHEAP, n: SLOW_N, job: 'export-1', onProgress: exporting.onProgress });
+  await exporting.first;
+  assert.equal(bridge.keystoreCallCount(contents.id), 1);
+  // Resolves with nothing once main has aborted the call.
+  assert.equal(await (api.cancelKeystore as (job: string) => Promise<unknown>)('export-1'), undefined);
+  await rejectsWith(exported, 'ABORTED');
+  await settled();
+  assert.deepEqual(outcomes, ['exportKeystore ABORTED'], 'the vault itself was aborted: the KDF stopped');
+  const total = exporting.reports[0].total;
+  assert.equal(total, 2 * SLOW_N);
+  assert.ok(Math.max(...exporting.reports.map((r) => r.done)) < total, 'no report of a finished KDF');
+  const elapsed = Date.now() - started;
+
+  const importing = progressWatch();
+  const imported = api.importKeystore(slowKeystore(cheap), pw('p'), { job: 'import-1', onProgress: importing.onProgress });
+  await importing.first;
+  await api.cancelKeystore('import-1');
+  await rejectsWith(imported, 'ABORTED');
+  await settled();
+  assert.deepEqual(outcomes, ['exportKeystore ABORTED', 'importKeystore ABORTED'], 'stopped before the MAC check (WRONG_PASSWORD)');
+  assert.ok(Math.max(...importing.reports.map((r) => r.done)) < total);
+
+  // Nothing was made: the vault holds the seed only, and created no more than the export's derived key (destroyed at once).
+  const after = vault.stats();
+  assert.equal(after.secrets, before.secrets);
+  assert.equal(after.bytes, before.bytes);
+  assert.equal(after.created - before.created, 1);
+  assert.equal(after.destroyed - before.destroyed, 1);
+  assert.deepEqual(await api.list(), [seed]);
+  assert.equal(bridge.secretCount(), 1);
+  assert.equal(bridge.keystoreCallCount(), 0, 'no call is tracked after it settled');
+  // Finished (cancelled) calls cannot be cancelled again.
+  await rejectsWith(api.cancelKeystore('export-1'), 'INVALID_HANDLE');
+  await rejectsWith(api.cancelKeystore('import-1'), 'INVALID_HANDLE');
+
+  // Main's copy of the password, delivered as main receives it, is wiped when the call is cancelled.
+  const event = eventFrom(contents, frame);
+  const password = pw('main copy');
+  const raw = ipc.deliver(event, channelFor('importKeystore'), {
+    json: slowKeystore(cheap),
+    password,
+    progress: 0,
+    job: 'raw',
+  }) as Promise<{
+    ok: boolean;
+    error?: { code: string };
+  }>;
+  assert.deepEqual(await ipc.deliver(event, channelFor('cancelKeystore'), { job: 'raw' }), { ok: true, value: undefined });
+  assert.equal((await raw).error?.code, 'ABORTED');
+  assert.ok(
+    password.every((b) => b === 0),
+    'the password main received is wiped',
+  );
+  assert.equal(vault.stats().secrets, before.secrets);
+  console.log(`# export cancelled after ${elapsed} ms, at ${Math.max(...exporting.reports.map((r) => r.done))} of ${total}`);
+  bridge.dispose();
+});
+
+test("only the calling document cancels its call: another window, a sub-frame, the window's next document, finished and unknown names are refused and cancel nothing", async () => {
+  const { window, bridge, vault, ipc } = setup();
+  const a = window();
+  const b = window();
+  const seed = await a.api.generate(32, { kind: 'seed' });
+  const bSeed = await b.api.generate(32, { kind: 'seed' });
+  const outcomes = watchVault(vault);
+  // n = 2^16: long enough for every refusal below to arrive while it runs (they are answered synchronously).
+  const mine = a.api.exportKeystore(seed.id, pw('p'), { ...CHEAP, n: 2 ** 16, job: 'shared' });
+  assert.equal(bridge.keystoreCallCount(a.contents.id), 1);
+
+  // Another window, by the very name: refused as an unknown name.
+  await rejectsWith(b.api.cancelKeystore('shared'), 'INVALID_HANDLE');
+  // A sub-frame of the same window: not a trusted sender at all.
+  const child = { ...topFrame(), parent: a.frame, routingId: 2 };
+  const fromChild = (await ipc.invoke(eventFrom(a.contents, child), channelFor('cancelKeystore'), { job: 'shared' })) as {
+    error?: { code: string };
+  };
+  assert.equal(fromChild.error?.code, 'FORBIDDEN');
+  // The same name again while it runs: refused, and the first call goes on.
+  await rejectsWith(a.api.exportKeystore(seed.id, pw('p'), { ...CHEAP, job: 'shared' }), 'INVALID_ARGUMENT');
+  // The other window may use the same name for its own call, and cancels only that one.
+  const theirs = b.api.exportKeystore(bSeed.id, pw('p'), { ...CHEAP, n: 2 ** 16, job: 'shared' });
+  await b.api.cancelKeystore('shared');
+  await rejectsWith(theirs, 'ABORTED');
+
+  const json = await mine;
+  assert.equal((JSON.parse(json) as { version: number }).version, 3, "the first window's call finished");
+  await settled();
+  assert.deepEqual(outcomes.sort(), ['exportKeystore ABORTED', 'exportKeystore resolved']);
+
+  // Finished or never started: refused; the name is free again.
+  await rejectsWith(a.api.cancelKeystore('shared'), 'INVALID_HANDLE');
+  await rejectsWith(a.api.cancelKeystore('never-started'), 'INVALID_HANDLE');
+  await a.api.exportKeystore(seed.id, pw('p'), { ...CHEAP, job: 'shared' });
+
+  // A cross-process navigation: the new frame is the window's main frame before the commit arrives.
+  // Its document cannot cancel the old document's call; the commit then cancels it.
+  const running = a.api.exportKeystore(seed.id, pw('p'), { ...CHEAP, n: SLOW_N, job: 'old-page' });
+  const next = { ...topFrame(), processId: 2 };
+  a.contents.mainFrame = next;
+  const fromNext = (await ipc.invoke(eventFrom(a.contents, next), channelFor('cancelKeystore'), { job: 'old-page' })) as {
+    error?: { code: string };
+  };
+  assert.equal(fromNext.error?.code, 'INVALID_HANDLE');
+  assert.equal(bridge.keystoreCallCount(a.contents.id), 1, 'the call still runs');
+  a.contents.commitNavigation(next);
+  await rejectsWith(running, 'ABORTED');
+  assert.equal(bridge.keystoreCallCount(), 0);
+  assert.equal(vault.stats().secrets, 1, "only the other window's seed is left");
+  bridge.dispose();
+});
+
+test('a cancel that arrives after the KDF finished but before the answer still wins: ABORTED, and the decrypted key is destroyed', async () => {
+  const { window, bridge, vault, ipc } = setup();
+  const { api, contents, frame } = window();
+  const seed = await api.generate(32, { kind: 'seed' });
+  const json = await api.exportKeystore(seed.id, pw('p'), CHEAP);
+  const event = eventFrom(contents, frame);
+  // The vault's work is done; the page's cancel reaches main before the bridge has seen the result.
+  const cancelAfterFinish = (method: 'exportKeystore' | 'importKeystore', job: string, answers: unknown[]) => {
+    const original = vault[method].bind(vault) as (...args: unknown[]) => Promise<unknown>;
+    (vault as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
+      original(...args).then(async (value) => {
+        answers.push(await ipc.invoke(event, channelFor('cancelKeystore'), { job }));
+        return value;
+      });
+  };
+  const answers: unknown[] = [];
+  cancelAfterFinish('importKeystore', 'late-import', answers);
+  cancelAfterFinish('exportKeystore', 'late-export', answers);
+  const before = vault.stats();
+  await rejectsWith(api.importKeystore(json, pw('p'), { job: 'late-import' }), 'ABORTED');
+  await rejectsWith(api.exportKeystore(seed.id, pw('p'), { ...CHEAP, job: 'late-export' }), 'ABORTED');
+  assert.deepEqual(answers, [
+    { ok: true, value: undefined },
+    { ok: true, value: undefined },
+  ]);
+  const after = vault.stats();
+  assert.equal(after.secrets, before.secrets, 'the key decrypted before the cancel was destroyed');
+  assert.equal(after.created - before.created, 2, 'the decrypted key and the derived key were made');
+  assert.equal(after.destroyed - before.destroyed, 2, 'and both destroyed');
+  assert.deepEqual(await api.list(), [seed]);
+  assert.equal(bridge.keystoreCallCount(), 0);
+  bridge.dispose();
+});
+
+test('a window that crashes or closes, and a disposed bridge, stop their running KDFs: ABORTED, nothing created', async () => {
+  for (const end of ['crash', 'close', 'dispose'] as const) {
+    const { window, bridge, vault } = setup();
+    const { api, contents } = window();
+    const seed = await api.generate(32, { kind: 'seed' });
+    const cheap = await api.exportKeystore(seed.id, pw('p'), CHEAP);
+    const outcomes = watchVault(vault);
+    const importing = progressWatch();
+    // No job name: a call the page cannot cancel is still stopped when the page ends.
+    const pending = api.importKeystore(slowKeystore(cheap), pw('p'), { onProgress: importing.onProgress });
+    await importing.first;
+    const created = vault.stats().created;
+    if (end === 'crash') contents.emit('render-process-gone', {}, { reason: 'crashed' });
+    else if (end === 'close') contents.emit('destroyed');
+    else bridge.dispose();
+    await rejectsWith(pending, 'ABORTED');
+    await settled();
+    assert.deepEqual(outcomes, ['importKeystore ABORTED'], `${end}: the KDF was stopped`);
+    assert.equal(vault.stats().created, created, `${end}: nothing created`);
+    assert.equal(vault.stats().secrets, 0, `${end}: the seed went with the page`);
+    assert.equal(bridge.keystoreCallCount(), 0);
+    if (end !== 'dispose') bridge.dispose();
+  }
+});
+
+test('hostile cancel requests are refused with their code and cancel nothing', async () => {
+  const { window, ipc, bridge, vault } = setup();
+  const { api, contents, frame } = window();
+  const seed = await api.generate(32, { kind: 'seed' });
+  const outcomes = watchVault(vault);
+  const running = api.exportKeystore(seed.id, pw('p'), { ...CHEAP, n: 2 ** 16, job: 'victim' });
+  const event = eventFrom(contents, frame);
+  const cases: [method: string, payload: unknown, code: string][] = [
+    ['cancelKeystore', { job: 'victim ' }, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', { job: 'Victim' }, 'INVALID_HANDLE'],
+    ['cancelKeystore', { job: '' }, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', { job: 'v'.repeat(65) }, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', { job: 'v'.repeat(64) }, 'INVALID_HANDLE'],
+    ['cancelKeystore', { job: '../victim' }, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', { job: ['victim'] }, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', { job: 1 }, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', { job: 'victim', extra: 1 }, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', JSON.parse('{"__proto__": {"job": "victim"}}'), 'INVALID_ARGUMENT'],
+    ['cancelKeystore', {}, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', 'victim', 'INVALID_ARGUMENT'],
+    ['cancelKeystore', null, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', undefined, 'INVALID_ARGUMENT'],
+    ['cancelKeystore', { job: 'v'.repeat(40_000) }, 'LIMIT_EXCEEDED'],
+    ['exportKeystore', { id: seed.id, password: pw('p'), options: { n: 1024, path: PATH }, progress: 0, job: 'a b' }, 'INVALID_ARGUMENT'],
+    [
+      'exportKeystore',
+      { id: seed.id, password: pw('p'), options: { n: 1024, path: PATH }, progress: 0, job: 'victim' },
+      'INVALID_ARGUMENT',
+    ],
+    ['importKeystore', { json: '{}', password: pw('p'), progress: 0, job: 3 }, 'INVALID_ARGUMENT'],
+    ['importKeystore', { json: '{}', password: pw('p'), progress: 0, job: null }, 'INVALID_ARGUMENT'],
+  ];
+  for (const [method, payload, code] of cases) {
+    const response = (await ipc.invoke(event, channelFor(method as 'cancelKeystore'), payload)) as {
+      ok: boolean;
+      error?: { code: string; message: string };
+    };
+    assert.equal(response.ok, false, `${method} ${JSON.stringify(payload)?.slice(0, 80)}`);
+    assert.equal(response.error?.code, code, `${method} ${JSON.stringify(payload)?.slice(0, 80)}: ${response.error?.message}`);
+    assert.ok((response.error?.message.length ?? 0) <= 200);
+  }
+  assert.equal(bridge.keystoreCallCount(contents.id), 1, 'the victim still runs');
+  assert.equal((JSON.parse(await running) as { version: number }).version, 3);
+  await settled();
+  assert.deepEqual(outcomes, ['exportKeystore resolved']);
+  assert.equal(vault.stats().secrets, 1);
+
+  // The preload refuses what cannot be a name, and an AbortSignal (contextBridge would strip it), without sending.
+  await rejectsWith((api.cancelKeystore as (...args: unknown[]) => Promise<unknown>)(42), 'INVALID_ARGUMENT');
+  const signal = await rejectsWith(
+    api.exportKeystore(seed.id, pw('p'), { ...CHEAP, signal: new AbortController().signal } as never),
+    'INVALID_ARGUMENT',
+  );
+  assert.match(signal.message, /cancelKeystore\(job\)/);
   bridge.dispose();
 });
