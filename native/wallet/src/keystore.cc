@@ -563,8 +563,8 @@ Result<ScryptCore> scrypt_core_selected() {
         error.message = std::string(kScryptCoreVariable) + "=" + value + ": " + error.message;
         return error;
       }
-      log_message(LogLevel::Warn, std::string(kScryptCoreVariable) + ": scrypt runs on the " + value +
-                                      " core (for tests only)");
+      log_message(LogLevel::Warn,
+                  std::string(kScryptCoreVariable) + ": scrypt runs on the " + value + " core (for tests only)");
       return core;
     }
     return make_error(ErrorCode::Unsupported, std::string(kScryptCoreVariable) + "=\"" + value +
