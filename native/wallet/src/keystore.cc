@@ -16,7 +16,7 @@
 #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
 #include <emmintrin.h>
 #endif
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 #endif
 
@@ -175,13 +175,15 @@ class WorkingArray {
 // instead of two shifts and a combine: the rounds are a chain of dependent
 // add, rotate, xor steps, so this shortens the chain itself. It is compiled
 // by GCC and Clang on x86 (a function-level target, chosen at run time when
-// the CPU and OS offer AVX-512F and AVX-512VL); MSVC builds keep the others.
+// the CPU and OS offer AVX-512F and AVX-512VL); MSVC and clang-cl builds
+// keep the others (their run-time CPU checks differ).
 #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
 #define STRONGROOM_SCRYPT_SSE2 1
 #else
 #define STRONGROOM_SCRYPT_SSE2 0
 #endif
-#if STRONGROOM_SCRYPT_SSE2 && (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#if STRONGROOM_SCRYPT_SSE2 && (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER) && \
+    (defined(__x86_64__) || defined(__i386__))
 #define STRONGROOM_SCRYPT_AVX512 1
 #define STRONGROOM_TARGET_AVX512 __attribute__((target("avx512f,avx512vl")))
 #else
@@ -420,7 +422,8 @@ STRONGROOM_TARGET_AVX512 bool romix_avx512(std::uint8_t* block, std::size_t r, s
 }
 
 bool cpu_has_avx512vl() {
-  // libgcc and compiler-rt also check that the OS saves the AVX-512 state (XCR0).
+  // libgcc (GCC 8 and later) and compiler-rt also check that the OS saves
+  // the AVX-512 state (XCR0; on macOS, which enables it on first use, compiler-rt trusts it).
   static const bool has = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
@@ -535,7 +538,10 @@ Status scrypt_core_available(ScryptCore core) {
 #if STRONGROOM_SCRYPT_AVX512
       why = "the CPU (or the OS) does not offer AVX-512F and AVX-512VL";
 #else
-      why = "it is compiled only by GCC and Clang for x86 (this build has another compiler or CPU architecture)";
+      why =
+          "it is compiled only by GCC and Clang for x86, not by MSVC or clang-cl (this build has another compiler or "
+          "CPU "
+          "architecture)";
 #endif
       break;
   }
