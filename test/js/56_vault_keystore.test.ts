@@ -17,6 +17,9 @@ import { native } from '../../main/native';
 import { sealingUnderTest } from './support/sealing';
 
 const sealing = sealingUnderTest();
+// scripts/test-js.js runs this file once per scrypt core (portable, sse2, avx512), forcing it with
+// STRONGROOM_SCRYPT_CORE; a forced core that cannot run here fails every scrypt call (UNSUPPORTED).
+const scryptCore = process.env.STRONGROOM_SCRYPT_CORE || 'auto';
 const STORAGES: Storage[] = ['isolated', 'pooled'];
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 // ethers NFKC-normalizes a string password (geth takes the bytes as typed): the vault takes bytes, so it follows either.
@@ -83,6 +86,15 @@ function handMade(plaintext: Uint8Array, password: Uint8Array, address?: string)
     version: 3,
   });
 }
+
+test(`scrypt runs on the ${scryptCore} core: a keystore written with noble's scrypt imports to its key`, async () => {
+  const vault = new SecretVault({ sealing });
+  const key = randomBytes(32);
+  key[0] = 0x01; // below the curve order
+  const handle = await vault.importKeystore(handMade(key, utf8('core')), utf8('core'));
+  assert.equal(keyHex(vault, handle), hex(key));
+  vault.destroyAll();
+});
 
 for (const storage of STORAGES) {
   test(`${storage}: the definition's examples (pbkdf2 and scrypt) decrypt to their key; the password is wiped`, async () => {

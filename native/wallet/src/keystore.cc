@@ -7,6 +7,7 @@
 #include <torsion/hash.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
@@ -15,7 +16,11 @@
 #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
 #include <emmintrin.h>
 #endif
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#endif
 
+#include "strongroom/log.h"
 #include "strongroom/memlock.h"
 #include "strongroom/platform_memory.h"
 #include "strongroom/wipe.h"
@@ -83,164 +88,6 @@ void store32le(std::uint8_t* out, std::uint32_t value) {
   out[2] = static_cast<std::uint8_t>(value >> 16);
   out[3] = static_cast<std::uint8_t>(value >> 24);
 }
-
-// scrypt's Salsa20/8 core and BlockMix. libtorsion has Salsa20 only as a
-// 20-round stream cipher, whose state layout cannot take an arbitrary block,
-// so scrypt's 8-round core is spelled out here from RFC 7914 section 3; the
-// RFC 7914 vectors check it (native/wallet/tests/06_keystore.cc).
-//
-// With SSE2 (every x86-64) the core runs on four 128-bit rows, each word of
-// a 64-byte block kept at the position that puts Salsa20's diagonals in the
-// rows: position i holds word 5i mod 16 (kWordAt). ROMix decodes B into that
-// order and encodes it back, and Integerify reads word 1 at position 13.
-// Elsewhere the words stay in order.
-#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
-#define STRONGROOM_SCRYPT_SSE2 1
-#else
-#define STRONGROOM_SCRYPT_SSE2 0
-#endif
-
-#if STRONGROOM_SCRYPT_SSE2
-std::size_t word_at(std::size_t position) {
-  return position * 5 % 16;
-}
-constexpr std::size_t kIntegerifyHigh = 13;
-
-struct Rows {
-  __m128i a, b, c, d;
-};
-
-Rows load_rows(const std::uint32_t* words) {
-  const __m128i* p = reinterpret_cast<const __m128i*>(words);
-  return {_mm_loadu_si128(p), _mm_loadu_si128(p + 1), _mm_loadu_si128(p + 2), _mm_loadu_si128(p + 3)};
-}
-
-void xor_rows(Rows& x, const std::uint32_t* words) {
-  const Rows y = load_rows(words);
-  x.a = _mm_xor_si128(x.a, y.a);
-  x.b = _mm_xor_si128(x.b, y.b);
-  x.c = _mm_xor_si128(x.c, y.c);
-  x.d = _mm_xor_si128(x.d, y.d);
-}
-
-void store_rows(std::uint32_t* words, const Rows& x) {
-  __m128i* p = reinterpret_cast<__m128i*>(words);
-  _mm_storeu_si128(p, x.a);
-  _mm_storeu_si128(p + 1, x.b);
-  _mm_storeu_si128(p + 2, x.c);
-  _mm_storeu_si128(p + 3, x.d);
-}
-
-template <int n>
-__m128i rotl_rows(__m128i t) {
-  return _mm_xor_si128(_mm_slli_epi32(t, n), _mm_srli_epi32(t, 32 - n));
-}
-
-void salsa20_8(Rows& x) {
-  const Rows in = x;
-  __m128i x0 = x.a, x1 = x.b, x2 = x.c, x3 = x.d;
-  for (int i = 0; i < 8; i += 2) {
-    // Columns.
-    x1 = _mm_xor_si128(x1, rotl_rows<7>(_mm_add_epi32(x0, x3)));
-    x2 = _mm_xor_si128(x2, rotl_rows<9>(_mm_add_epi32(x1, x0)));
-    x3 = _mm_xor_si128(x3, rotl_rows<13>(_mm_add_epi32(x2, x1)));
-    x0 = _mm_xor_si128(x0, rotl_rows<18>(_mm_add_epi32(x3, x2)));
-    x1 = _mm_shuffle_epi32(x1, 0x93);
-    x2 = _mm_shuffle_epi32(x2, 0x4E);
-    x3 = _mm_shuffle_epi32(x3, 0x39);
-    // Rows.
-    x3 = _mm_xor_si128(x3, rotl_rows<7>(_mm_add_epi32(x0, x1)));
-    x2 = _mm_xor_si128(x2, rotl_rows<9>(_mm_add_epi32(x3, x0)));
-    x1 = _mm_xor_si128(x1, rotl_rows<13>(_mm_add_epi32(x2, x3)));
-    x0 = _mm_xor_si128(x0, rotl_rows<18>(_mm_add_epi32(x1, x2)));
-    x1 = _mm_shuffle_epi32(x1, 0x39);
-    x2 = _mm_shuffle_epi32(x2, 0x4E);
-    x3 = _mm_shuffle_epi32(x3, 0x93);
-  }
-  x.a = _mm_add_epi32(in.a, x0);
-  x.b = _mm_add_epi32(in.b, x1);
-  x.c = _mm_add_epi32(in.c, x2);
-  x.d = _mm_add_epi32(in.d, x3);
-}
-
-// scryptBlockMix (RFC 7914 section 4) of `in` XOR `mix` (a V entry, or
-// null for `in` alone) into `out` (2r blocks of 16 words each); `in` is only read.
-void block_mix(const std::uint32_t* in, const std::uint32_t* mix, std::uint32_t* out, std::size_t r) {
-  const std::size_t last = (2 * r - 1) * 16;
-  Rows x = load_rows(in + last);
-  if (mix != nullptr) xor_rows(x, mix + last);
-  for (std::size_t i = 0; i < 2 * r; ++i) {
-    xor_rows(x, in + i * 16);
-    if (mix != nullptr) xor_rows(x, mix + i * 16);
-    salsa20_8(x);
-    // Even blocks to the first half, odd ones to the second.
-    store_rows(out + ((i / 2) + (i & 1) * r) * 16, x);
-  }
-}
-#else
-std::uint32_t rotl(std::uint32_t x, int n) {
-  return (x << n) | (x >> (32 - n));
-}
-
-std::size_t word_at(std::size_t position) {
-  return position;
-}
-constexpr std::size_t kIntegerifyHigh = 1;
-
-void salsa20_8(std::uint32_t block[16]) {
-  std::uint32_t x[16];
-  for (int i = 0; i < 16; ++i) x[i] = block[i];
-  for (int i = 0; i < 8; i += 2) {
-    x[4] ^= rotl(x[0] + x[12], 7);
-    x[8] ^= rotl(x[4] + x[0], 9);
-    x[12] ^= rotl(x[8] + x[4], 13);
-    x[0] ^= rotl(x[12] + x[8], 18);
-    x[9] ^= rotl(x[5] + x[1], 7);
-    x[13] ^= rotl(x[9] + x[5], 9);
-    x[1] ^= rotl(x[13] + x[9], 13);
-    x[5] ^= rotl(x[1] + x[13], 18);
-    x[14] ^= rotl(x[10] + x[6], 7);
-    x[2] ^= rotl(x[14] + x[10], 9);
-    x[6] ^= rotl(x[2] + x[14], 13);
-    x[10] ^= rotl(x[6] + x[2], 18);
-    x[3] ^= rotl(x[15] + x[11], 7);
-    x[7] ^= rotl(x[3] + x[15], 9);
-    x[11] ^= rotl(x[7] + x[3], 13);
-    x[15] ^= rotl(x[11] + x[7], 18);
-    x[1] ^= rotl(x[0] + x[3], 7);
-    x[2] ^= rotl(x[1] + x[0], 9);
-    x[3] ^= rotl(x[2] + x[1], 13);
-    x[0] ^= rotl(x[3] + x[2], 18);
-    x[6] ^= rotl(x[5] + x[4], 7);
-    x[7] ^= rotl(x[6] + x[5], 9);
-    x[4] ^= rotl(x[7] + x[6], 13);
-    x[5] ^= rotl(x[4] + x[7], 18);
-    x[11] ^= rotl(x[10] + x[9], 7);
-    x[8] ^= rotl(x[11] + x[10], 9);
-    x[9] ^= rotl(x[8] + x[11], 13);
-    x[10] ^= rotl(x[9] + x[8], 18);
-    x[12] ^= rotl(x[15] + x[14], 7);
-    x[13] ^= rotl(x[12] + x[15], 9);
-    x[14] ^= rotl(x[13] + x[12], 13);
-    x[15] ^= rotl(x[14] + x[13], 18);
-  }
-  for (int i = 0; i < 16; ++i) block[i] += x[i];
-}
-
-// scryptBlockMix (RFC 7914 section 4) of `in` XOR `mix` (a V entry, or
-// null for `in` alone) into `out` (2r blocks of 16 words each); `in` is only read.
-void block_mix(const std::uint32_t* in, const std::uint32_t* mix, std::uint32_t* out, std::size_t r) {
-  const std::size_t last = (2 * r - 1) * 16;
-  std::uint32_t x[16];
-  for (int k = 0; k < 16; ++k) x[k] = in[last + k] ^ (mix != nullptr ? mix[last + k] : 0);
-  for (std::size_t i = 0; i < 2 * r; ++i) {
-    for (int k = 0; k < 16; ++k) x[k] ^= in[i * 16 + k] ^ (mix != nullptr ? mix[i * 16 + k] : 0);
-    salsa20_8(x);
-    // Even blocks to the first half, odd ones to the second.
-    std::memcpy(out + ((i / 2) + (i & 1) * r) * 16, x, sizeof(x));
-  }
-}
-#endif
 
 struct Progress {
   KeystoreProgress report;
@@ -313,30 +160,296 @@ class WorkingArray {
   std::size_t size_;
 };
 
+// scrypt's Salsa20/8 core, BlockMix and ROMix. libtorsion has Salsa20 only as
+// a 20-round stream cipher, whose state layout cannot take an arbitrary
+// block, so scrypt's 8-round core is spelled out here from RFC 7914 section 3;
+// the RFC 7914 vectors check each core (native/wallet/tests/06_keystore.cc).
+//
+// Three cores compute the same function; scrypt_core_selected() picks one
+// per call. The portable one keeps each 64-byte block's words in order. The
+// SSE2 one (every x86-64) runs on four 128-bit rows, each word kept at the
+// position that puts Salsa20's diagonals in the rows: position i holds word
+// 5i mod 16 (word_at), so ROMix decodes B into that order and encodes it
+// back, and Integerify reads word 1 at position 13. The AVX-512 one is the
+// SSE2 one with each rotation one instruction (AVX-512VL's 128-bit vprold)
+// instead of two shifts and a combine: the rounds are a chain of dependent
+// add, rotate, xor steps, so this shortens the chain itself. It is compiled
+// by GCC and Clang on x86 (a function-level target, chosen at run time when
+// the CPU and OS offer AVX-512F and AVX-512VL); MSVC and clang-cl builds
+// keep the others (their run-time CPU checks differ).
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#define STRONGROOM_SCRYPT_SSE2 1
+#else
+#define STRONGROOM_SCRYPT_SSE2 0
+#endif
+#if STRONGROOM_SCRYPT_SSE2 && (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER) && \
+    (defined(__x86_64__) || defined(__i386__))
+#define STRONGROOM_SCRYPT_AVX512 1
+#define STRONGROOM_TARGET_AVX512 __attribute__((target("avx512f,avx512vl")))
+#else
+#define STRONGROOM_SCRYPT_AVX512 0
+#endif
+
+// The cores' building blocks are inlined into each core's ROMix, so that
+// they are compiled with that core's instruction set (a function-level
+// target applies to what is inlined into the function).
+#if defined(_MSC_VER) && !defined(__clang__)
+#define STRONGROOM_SCRYPT_INLINE __forceinline
+#else
+#define STRONGROOM_SCRYPT_INLINE inline __attribute__((always_inline))
+#endif
+
+// ROMix's second loop reads the 128*r bytes of V[j] as soon as j is known;
+// asking for all of its cache lines at once overlaps their misses.
+STRONGROOM_SCRYPT_INLINE void prefetch_entry(const std::uint32_t* entry, std::size_t bytes) {
+#if defined(__GNUC__) || defined(__clang__)
+  for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(reinterpret_cast<const char*>(entry) + at);
+#elif STRONGROOM_SCRYPT_SSE2
+  for (std::size_t at = 0; at < bytes; at += 64) _mm_prefetch(reinterpret_cast<const char*>(entry) + at, _MM_HINT_T0);
+#else
+  (void)entry;
+  (void)bytes;
+#endif
+}
+
+std::uint32_t rotl(std::uint32_t x, int n) {
+  return (x << n) | (x >> (32 - n));
+}
+
+struct PortableCore {
+  static constexpr std::size_t kIntegerifyHigh = 1;
+  static std::size_t word_at(std::size_t position) { return position; }
+
+  static void salsa20_8(std::uint32_t block[16]) {
+    std::uint32_t x[16];
+    for (int i = 0; i < 16; ++i) x[i] = block[i];
+    for (int i = 0; i < 8; i += 2) {
+      x[4] ^= rotl(x[0] + x[12], 7);
+      x[8] ^= rotl(x[4] + x[0], 9);
+      x[12] ^= rotl(x[8] + x[4], 13);
+      x[0] ^= rotl(x[12] + x[8], 18);
+      x[9] ^= rotl(x[5] + x[1], 7);
+      x[13] ^= rotl(x[9] + x[5], 9);
+      x[1] ^= rotl(x[13] + x[9], 13);
+      x[5] ^= rotl(x[1] + x[13], 18);
+      x[14] ^= rotl(x[10] + x[6], 7);
+      x[2] ^= rotl(x[14] + x[10], 9);
+      x[6] ^= rotl(x[2] + x[14], 13);
+      x[10] ^= rotl(x[6] + x[2], 18);
+      x[3] ^= rotl(x[15] + x[11], 7);
+      x[7] ^= rotl(x[3] + x[15], 9);
+      x[11] ^= rotl(x[7] + x[3], 13);
+      x[15] ^= rotl(x[11] + x[7], 18);
+      x[1] ^= rotl(x[0] + x[3], 7);
+      x[2] ^= rotl(x[1] + x[0], 9);
+      x[3] ^= rotl(x[2] + x[1], 13);
+      x[0] ^= rotl(x[3] + x[2], 18);
+      x[6] ^= rotl(x[5] + x[4], 7);
+      x[7] ^= rotl(x[6] + x[5], 9);
+      x[4] ^= rotl(x[7] + x[6], 13);
+      x[5] ^= rotl(x[4] + x[7], 18);
+      x[11] ^= rotl(x[10] + x[9], 7);
+      x[8] ^= rotl(x[11] + x[10], 9);
+      x[9] ^= rotl(x[8] + x[11], 13);
+      x[10] ^= rotl(x[9] + x[8], 18);
+      x[12] ^= rotl(x[15] + x[14], 7);
+      x[13] ^= rotl(x[12] + x[15], 9);
+      x[14] ^= rotl(x[13] + x[12], 13);
+      x[15] ^= rotl(x[14] + x[13], 18);
+    }
+    for (int i = 0; i < 16; ++i) block[i] += x[i];
+  }
+
+  // scryptBlockMix (RFC 7914 section 4) of `in` XOR `mix` (a V entry, or
+  // null for `in` alone) into `out` (2r blocks of 16 words each); `in` is only read.
+  static void block_mix(const std::uint32_t* in, const std::uint32_t* mix, std::uint32_t* out, std::size_t r) {
+    const std::size_t last = (2 * r - 1) * 16;
+    std::uint32_t x[16];
+    for (int k = 0; k < 16; ++k) x[k] = in[last + k] ^ (mix != nullptr ? mix[last + k] : 0);
+    for (std::size_t i = 0; i < 2 * r; ++i) {
+      for (int k = 0; k < 16; ++k) x[k] ^= in[i * 16 + k] ^ (mix != nullptr ? mix[i * 16 + k] : 0);
+      salsa20_8(x);
+      // Even blocks to the first half, odd ones to the second.
+      std::memcpy(out + ((i / 2) + (i & 1) * r) * 16, x, sizeof(x));
+    }
+  }
+};
+
+#if STRONGROOM_SCRYPT_SSE2
+struct Rows {
+  __m128i a, b, c, d;
+};
+
+STRONGROOM_SCRYPT_INLINE Rows load_rows(const std::uint32_t* words) {
+  const __m128i* p = reinterpret_cast<const __m128i*>(words);
+  return {_mm_loadu_si128(p), _mm_loadu_si128(p + 1), _mm_loadu_si128(p + 2), _mm_loadu_si128(p + 3)};
+}
+
+STRONGROOM_SCRYPT_INLINE void xor_rows(Rows& x, const std::uint32_t* words) {
+  const Rows y = load_rows(words);
+  x.a = _mm_xor_si128(x.a, y.a);
+  x.b = _mm_xor_si128(x.b, y.b);
+  x.c = _mm_xor_si128(x.c, y.c);
+  x.d = _mm_xor_si128(x.d, y.d);
+}
+
+STRONGROOM_SCRYPT_INLINE void store_rows(std::uint32_t* words, const Rows& x) {
+  __m128i* p = reinterpret_cast<__m128i*>(words);
+  _mm_storeu_si128(p, x.a);
+  _mm_storeu_si128(p + 1, x.b);
+  _mm_storeu_si128(p + 2, x.c);
+  _mm_storeu_si128(p + 3, x.d);
+}
+
+struct ShiftRotate {
+  template <int n>
+  static STRONGROOM_SCRYPT_INLINE __m128i rotl(__m128i t) {
+    return _mm_xor_si128(_mm_slli_epi32(t, n), _mm_srli_epi32(t, 32 - n));
+  }
+};
+
+#if STRONGROOM_SCRYPT_AVX512
+struct Avx512Rotate {
+  // Not always_inline: a function with a narrower target (the shared
+  // templates' own bodies) may not inline it, only romix_avx512 once they
+  // are inlined into it, which GCC and Clang then do.
+  template <int n>
+  STRONGROOM_TARGET_AVX512 static inline __m128i rotl(__m128i t) {
+    return _mm_rol_epi32(t, n);
+  }
+};
+#endif
+
+template <class Rotate>
+struct RowsCore {
+  static constexpr std::size_t kIntegerifyHigh = 13;
+  static std::size_t word_at(std::size_t position) { return position * 5 % 16; }
+
+  static STRONGROOM_SCRYPT_INLINE void salsa20_8(Rows& x) {
+    const Rows in = x;
+    __m128i x0 = x.a, x1 = x.b, x2 = x.c, x3 = x.d;
+    for (int i = 0; i < 8; i += 2) {
+      // Columns.
+      x1 = _mm_xor_si128(x1, Rotate::template rotl<7>(_mm_add_epi32(x0, x3)));
+      x2 = _mm_xor_si128(x2, Rotate::template rotl<9>(_mm_add_epi32(x1, x0)));
+      x3 = _mm_xor_si128(x3, Rotate::template rotl<13>(_mm_add_epi32(x2, x1)));
+      x0 = _mm_xor_si128(x0, Rotate::template rotl<18>(_mm_add_epi32(x3, x2)));
+      x1 = _mm_shuffle_epi32(x1, 0x93);
+      x2 = _mm_shuffle_epi32(x2, 0x4E);
+      x3 = _mm_shuffle_epi32(x3, 0x39);
+      // Rows.
+      x3 = _mm_xor_si128(x3, Rotate::template rotl<7>(_mm_add_epi32(x0, x1)));
+      x2 = _mm_xor_si128(x2, Rotate::template rotl<9>(_mm_add_epi32(x3, x0)));
+      x1 = _mm_xor_si128(x1, Rotate::template rotl<13>(_mm_add_epi32(x2, x3)));
+      x0 = _mm_xor_si128(x0, Rotate::template rotl<18>(_mm_add_epi32(x1, x2)));
+      x1 = _mm_shuffle_epi32(x1, 0x39);
+      x2 = _mm_shuffle_epi32(x2, 0x4E);
+      x3 = _mm_shuffle_epi32(x3, 0x93);
+    }
+    x.a = _mm_add_epi32(in.a, x0);
+    x.b = _mm_add_epi32(in.b, x1);
+    x.c = _mm_add_epi32(in.c, x2);
+    x.d = _mm_add_epi32(in.d, x3);
+  }
+
+  // As PortableCore::block_mix, on rows.
+  static STRONGROOM_SCRYPT_INLINE void block_mix(const std::uint32_t* in, const std::uint32_t* mix, std::uint32_t* out,
+                                                 std::size_t r) {
+    const std::size_t last = (2 * r - 1) * 16;
+    Rows x = load_rows(in + last);
+    if (mix != nullptr) xor_rows(x, mix + last);
+    for (std::size_t i = 0; i < 2 * r; ++i) {
+      xor_rows(x, in + i * 16);
+      if (mix != nullptr) xor_rows(x, mix + i * 16);
+      salsa20_8(x);
+      store_rows(out + ((i / 2) + (i & 1) * r) * 16, x);
+    }
+  }
+};
+#endif
+
 // scryptROMix (RFC 7914 section 5) on one 128*r-byte block of B, with X and
 // Y in `xy` (locked) and V in `v`. The first loop writes each BlockMix
 // straight into the next V entry (no copy); the second does two BlockMix
 // steps per turn, so X and Y keep their places (n is even).
-bool romix(std::uint8_t* block, std::size_t r, std::uint64_t n, std::uint32_t* v, std::uint32_t* xy, Progress& progress,
-           std::uint64_t chunk) {
+template <class Core>
+STRONGROOM_SCRYPT_INLINE bool romix_with(std::uint8_t* block, std::size_t r, std::uint64_t n, std::uint32_t* v,
+                                         std::uint32_t* xy, Progress& progress, std::uint64_t chunk) {
   const std::size_t words = 32 * r;
+  const std::size_t bytes = 128 * r;
   std::uint32_t* x = xy;
   std::uint32_t* y = xy + words;
-  for (std::size_t k = 0; k < words; ++k) v[k] = load32le(block + 4 * ((k & ~std::size_t{15}) + word_at(k & 15)));
+  for (std::size_t k = 0; k < words; ++k) {
+    v[k] = load32le(block + 4 * ((k & ~std::size_t{15}) + Core::word_at(k & 15)));
+  }
   for (std::uint64_t i = 0; i < n; ++i) {
-    block_mix(v + i * words, nullptr, i + 1 < n ? v + (i + 1) * words : x, r);
+    Core::block_mix(v + i * words, nullptr, i + 1 < n ? v + (i + 1) * words : x, r);
     if ((i + 1) % chunk == 0 && !progress.step(chunk)) return false;
   }
+  const std::size_t high = (2 * r - 1) * 16 + Core::kIntegerifyHigh;
   for (std::uint64_t i = 0; i < n; i += 2) {
     // Integerify: words 0 and 1 of the last 64-byte block, low bits first.
-    std::uint64_t j = (x[(2 * r - 1) * 16] | (std::uint64_t{x[(2 * r - 1) * 16 + kIntegerifyHigh]} << 32)) & (n - 1);
-    block_mix(x, v + j * words, y, r);
-    j = (y[(2 * r - 1) * 16] | (std::uint64_t{y[(2 * r - 1) * 16 + kIntegerifyHigh]} << 32)) & (n - 1);
-    block_mix(y, v + j * words, x, r);
+    std::uint64_t j = (x[(2 * r - 1) * 16] | (std::uint64_t{x[high]} << 32)) & (n - 1);
+    prefetch_entry(v + j * words, bytes);
+    Core::block_mix(x, v + j * words, y, r);
+    j = (y[(2 * r - 1) * 16] | (std::uint64_t{y[high]} << 32)) & (n - 1);
+    prefetch_entry(v + j * words, bytes);
+    Core::block_mix(y, v + j * words, x, r);
     if ((i + 2) % chunk == 0 && !progress.step(chunk)) return false;
   }
-  for (std::size_t k = 0; k < words; ++k) store32le(block + 4 * ((k & ~std::size_t{15}) + word_at(k & 15)), x[k]);
+  for (std::size_t k = 0; k < words; ++k) {
+    store32le(block + 4 * ((k & ~std::size_t{15}) + Core::word_at(k & 15)), x[k]);
+  }
   return true;
+}
+
+bool romix_portable(std::uint8_t* block, std::size_t r, std::uint64_t n, std::uint32_t* v, std::uint32_t* xy,
+                    Progress& progress, std::uint64_t chunk) {
+  return romix_with<PortableCore>(block, r, n, v, xy, progress, chunk);
+}
+
+#if STRONGROOM_SCRYPT_SSE2
+bool romix_sse2(std::uint8_t* block, std::size_t r, std::uint64_t n, std::uint32_t* v, std::uint32_t* xy,
+                Progress& progress, std::uint64_t chunk) {
+  return romix_with<RowsCore<ShiftRotate>>(block, r, n, v, xy, progress, chunk);
+}
+#endif
+
+#if STRONGROOM_SCRYPT_AVX512
+STRONGROOM_TARGET_AVX512 bool romix_avx512(std::uint8_t* block, std::size_t r, std::uint64_t n, std::uint32_t* v,
+                                           std::uint32_t* xy, Progress& progress, std::uint64_t chunk) {
+  return romix_with<RowsCore<Avx512Rotate>>(block, r, n, v, xy, progress, chunk);
+}
+
+bool cpu_has_avx512vl() {
+  // libgcc (GCC 8 and later) and compiler-rt also check that the OS saves
+  // the AVX-512 state (XCR0; on macOS, which enables it on first use, compiler-rt trusts it).
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  }();
+  return has;
+}
+#endif
+
+using Romix = bool (*)(std::uint8_t*, std::size_t, std::uint64_t, std::uint32_t*, std::uint32_t*, Progress&,
+                       std::uint64_t);
+
+Romix romix_of(ScryptCore core) {
+  switch (core) {
+    case ScryptCore::Portable:
+      return romix_portable;
+#if STRONGROOM_SCRYPT_SSE2
+    case ScryptCore::Sse2:
+      return romix_sse2;
+#endif
+#if STRONGROOM_SCRYPT_AVX512
+    case ScryptCore::Avx512:
+      return cpu_has_avx512vl() ? romix_avx512 : nullptr;
+#endif
+    default:
+      return nullptr;
+  }
 }
 
 struct Pbkdf2Scratch {
@@ -394,6 +507,77 @@ Error too_large(const std::string& message) {
 }
 
 }  // namespace
+
+const char* scrypt_core_name(ScryptCore core) {
+  switch (core) {
+    case ScryptCore::Auto:
+      return "auto";
+    case ScryptCore::Portable:
+      return "portable";
+    case ScryptCore::Sse2:
+      return "sse2";
+    case ScryptCore::Avx512:
+      return "avx512";
+  }
+  return "unknown";
+}
+
+Status scrypt_core_available(ScryptCore core) {
+  if (romix_of(core) != nullptr) return Status();
+  std::string why;
+  switch (core) {
+    case ScryptCore::Auto:
+      why = "auto names no core of its own";
+      break;
+    case ScryptCore::Portable:
+      break;
+    case ScryptCore::Sse2:
+      why = "it needs an x86 build with SSE2";
+      break;
+    case ScryptCore::Avx512:
+#if STRONGROOM_SCRYPT_AVX512
+      why = "the CPU (or the OS) does not offer AVX-512F and AVX-512VL";
+#else
+      why =
+          "it is compiled only by GCC and Clang for x86, not by MSVC or clang-cl (this build has another compiler or "
+          "CPU "
+          "architecture)";
+#endif
+      break;
+  }
+  return make_error(ErrorCode::Unsupported,
+                    std::string("the ") + scrypt_core_name(core) + " scrypt core cannot run here: " + why);
+}
+
+Result<ScryptCore> scrypt_core_selected() {
+  static const Result<ScryptCore> selected = []() -> Result<ScryptCore> {
+    const char* value = std::getenv(kScryptCoreVariable);
+    if (value == nullptr || *value == '\0' || std::strcmp(value, "auto") == 0) {
+      for (ScryptCore core : {ScryptCore::Avx512, ScryptCore::Sse2}) {
+        if (romix_of(core) != nullptr) return core;
+      }
+      return ScryptCore::Portable;
+    }
+    // Test-only, as STRONGROOM_SIMULATED_PAGE_SIZE: a forced core that
+    // cannot run fails every scrypt call (Unsupported), so that a test run
+    // never reports a core it did not use.
+    for (ScryptCore core : {ScryptCore::Portable, ScryptCore::Sse2, ScryptCore::Avx512}) {
+      if (std::strcmp(value, scrypt_core_name(core)) != 0) continue;
+      Status available = scrypt_core_available(core);
+      if (!available) {
+        Error error = available.error();
+        error.message = std::string(kScryptCoreVariable) + "=" + value + ": " + error.message;
+        return error;
+      }
+      log_message(LogLevel::Warn,
+                  std::string(kScryptCoreVariable) + ": scrypt runs on the " + value + " core (for tests only)");
+      return core;
+    }
+    return make_error(ErrorCode::Unsupported, std::string(kScryptCoreVariable) + "=\"" + value +
+                                                  "\" is not one of auto, portable, sse2, avx512");
+  }();
+  return selected;
+}
 
 Status check_keystore_kdf(const KeystoreKdfParams& params) {
   if (params.dklen < kKeystoreMinDerivedKeyBytes) {
@@ -505,6 +689,14 @@ Status KeystoreJob::derive_now(KeystoreProgress report, void* context) {
   }
   const std::size_t r = params_.r;
   const std::size_t block_bytes = 128 * r;
+  ScryptCore core = params_.scrypt_core;
+  if (core == ScryptCore::Auto) {
+    Result<ScryptCore> selected = scrypt_core_selected();
+    if (!selected) return selected.error();
+    core = selected.value();
+  }
+  const Romix romix = romix_of(core);
+  if (romix == nullptr) return scrypt_core_available(core);
   Result<WorkingArray> v = WorkingArray::allocate(block_bytes * params_.n);
   if (!v) return v.error();
   if (!pbkdf2_sha256(scratch, s.password, s.password_size, params_.salt.data(), params_.salt.size(), 1, block_,
@@ -626,9 +818,11 @@ Result<KeystoreCiphertext> keystore_encrypt(const KeystoreKdfParams& params, con
 }
 
 Status scrypt(const std::uint8_t* password, std::size_t password_size, const std::uint8_t* salt, std::size_t salt_size,
-              std::uint64_t n, std::uint32_t r, std::uint32_t p, std::uint8_t* out, std::size_t out_size) {
+              std::uint64_t n, std::uint32_t r, std::uint32_t p, std::uint8_t* out, std::size_t out_size,
+              ScryptCore core) {
   KeystoreKdfParams params;
   params.kdf = KeystoreKdf::Scrypt;
+  params.scrypt_core = core;
   params.n = n;
   params.r = r;
   params.p = p;

@@ -5,6 +5,7 @@
 #include "strongroom/keystore.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <string>
@@ -65,6 +66,27 @@ KeystoreKdfParams scrypt_params(std::uint64_t n, std::uint32_t r, std::uint32_t 
   return params;
 }
 
+// Every scrypt core, and which of them run here: a core this build or CPU
+// lacks is reported with its reason (and must refuse to run), never skipped silently.
+std::vector<ScryptCore> cores_that_run() {
+  std::vector<ScryptCore> out;
+  for (ScryptCore core : {ScryptCore::Portable, ScryptCore::Sse2, ScryptCore::Avx512}) {
+    Status available = scrypt_core_available(core);
+    if (available) {
+      out.push_back(core);
+    } else {
+      std::printf("    %s core: not run here, %s\n", scrypt_core_name(core), available.error().message.c_str());
+      CHECK(available.error().code == ErrorCode::Unsupported);
+      // Forcing it is refused before any work, not replaced by another core.
+      const std::uint8_t password[1] = {'x'};
+      std::uint8_t out_key[32];
+      Status forced = scrypt(password, 1, password, 1, 16, 1, 1, out_key, 32, core);
+      CHECK(!forced.ok() && forced.error().code == ErrorCode::Unsupported);
+    }
+  }
+  return out;
+}
+
 const char kSpecKey[] = "7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d";
 
 struct Fixed16 {
@@ -79,31 +101,81 @@ Fixed16 iv_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("scrypt: every RFC 7914 vector within the limits, the 1 GiB one refused before any work") {
+TEST_CASE("the scrypt cores: portable everywhere, SSE2 on x86-64, and which one Auto picks") {
+  const std::vector<ScryptCore> cores = cores_that_run();
+  for (ScryptCore core : cores) std::printf("    %s core: runs here\n", scrypt_core_name(core));
+  CHECK(std::find(cores.begin(), cores.end(), ScryptCore::Portable) != cores.end());
+#if defined(__x86_64__) || defined(_M_X64)
+  CHECK(std::find(cores.begin(), cores.end(), ScryptCore::Sse2) != cores.end());
+#endif
+  Result<ScryptCore> selected = scrypt_core_selected();
+  REQUIRE_OK(selected);
+  std::printf("    auto: %s\n", scrypt_core_name(selected.value()));
+  CHECK(scrypt_core_available(selected.value()).ok());
+  if (std::getenv(kScryptCoreVariable) == nullptr) CHECK(selected.value() == cores.back());  // the fastest
+  CHECK(!scrypt_core_available(ScryptCore::Auto).ok());
+}
+
+TEST_CASE("scrypt: every RFC 7914 vector within the limits on every core, the 1 GiB one refused before any work") {
   const auto file = records(read_cryptography_vector("KDF/scrypt.txt"));
   std::size_t computed = 0, refused = 0;
-  for (const auto& record : file) {
-    const std::vector<std::uint8_t> password = text_bytes(field(record, "PASSWORD"));
-    const std::vector<std::uint8_t> salt = text_bytes(field(record, "SALT"));
-    const std::uint64_t n = std::stoull(field(record, "N"));
-    const std::uint32_t r = static_cast<std::uint32_t>(std::stoul(field(record, "r")));
-    const std::uint32_t p = static_cast<std::uint32_t>(std::stoul(field(record, "p")));
-    const std::vector<std::uint8_t> expected = hex(field(record, "DERIVED_KEY"));
-    std::vector<std::uint8_t> out(expected.size());
-    Status made = scrypt(password.data(), password.size(), salt.data(), salt.size(), n, r, p, out.data(), out.size());
-    if (128 * r * n > kKeystoreMaxScryptMemory) {
-      CHECK(!made.ok());
-      CHECK(made.error().code == ErrorCode::InvalidSize);
-      ++refused;
-      continue;
+  const std::vector<ScryptCore> cores = cores_that_run();
+  for (ScryptCore core : cores) {
+    for (const auto& record : file) {
+      const std::vector<std::uint8_t> password = text_bytes(field(record, "PASSWORD"));
+      const std::vector<std::uint8_t> salt = text_bytes(field(record, "SALT"));
+      const std::uint64_t n = std::stoull(field(record, "N"));
+      const std::uint32_t r = static_cast<std::uint32_t>(std::stoul(field(record, "r")));
+      const std::uint32_t p = static_cast<std::uint32_t>(std::stoul(field(record, "p")));
+      const std::vector<std::uint8_t> expected = hex(field(record, "DERIVED_KEY"));
+      std::vector<std::uint8_t> out(expected.size());
+      Status made =
+          scrypt(password.data(), password.size(), salt.data(), salt.size(), n, r, p, out.data(), out.size(), core);
+      if (128 * r * n > kKeystoreMaxScryptMemory) {
+        CHECK(!made.ok());
+        CHECK(made.error().code == ErrorCode::InvalidSize);
+        ++refused;
+        continue;
+      }
+      REQUIRE_OK(made);
+      CHECK_EQ(to_hex(out), to_hex(expected));
+      ++computed;
     }
-    REQUIRE_OK(made);
-    CHECK_EQ(to_hex(out), to_hex(expected));
-    ++computed;
+    std::printf("    %s core: %zu computed, %zu refused by the memory limit\n", scrypt_core_name(core), computed,
+                refused);
+    CHECK_EQ(computed, std::size_t{3});
+    CHECK_EQ(refused, std::size_t{1});
+    computed = refused = 0;
   }
-  std::printf("    %zu computed, %zu refused by the memory limit\n", computed, refused);
-  CHECK_EQ(computed, std::size_t{3});
-  CHECK_EQ(refused, std::size_t{1});
+}
+
+TEST_CASE("every scrypt core derives the same bytes (random passwords and salts, r from 1 to 9, p 1 and 3)") {
+  const std::vector<ScryptCore> cores = cores_that_run();
+  std::uint32_t state = 0x9e3779b9u;
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    return state;
+  };
+  std::size_t cases = 0;
+  for (std::uint32_t r = 1; r <= 9; ++r) {
+    for (std::uint32_t p : {1u, 3u}) {
+      std::vector<std::uint8_t> password(next() % 40), salt(next() % 40);
+      for (auto& b : password) b = static_cast<std::uint8_t>(next());
+      for (auto& b : salt) b = static_cast<std::uint8_t>(next());
+      const std::uint64_t n = std::uint64_t{2} << (next() % 9);
+      std::string first;
+      for (ScryptCore core : cores) {
+        std::uint8_t out[64];
+        REQUIRE_OK(scrypt(password.data(), password.size(), salt.data(), salt.size(), n, r, p, out, 64, core));
+        if (first.empty()) first = to_hex(out, 64);
+        CHECK_EQ(to_hex(out, 64), first);
+      }
+      ++cases;
+    }
+  }
+  std::printf("    %zu cases on %zu cores\n", cases, cores.size());
 }
 
 TEST_CASE("AES-128-CTR: every RFC 3686 vector") {
@@ -124,7 +196,7 @@ TEST_CASE("AES-128-CTR: every RFC 3686 vector") {
   CHECK(checked >= 3);
 }
 
-TEST_CASE("the Web3 Secret Storage definition's examples decrypt to their key (both KDFs)") {
+TEST_CASE("the Web3 Secret Storage definition's examples decrypt to their key (both KDFs, scrypt on every core)") {
   const std::vector<std::uint8_t> password = text_bytes("testpassword");
   {
     KeystoreKdfParams params;
@@ -141,9 +213,11 @@ TEST_CASE("the Web3 Secret Storage definition's examples decrypt to their key (b
     CHECK(key.value().kind() == SecretKind::Secp256k1Key);
     CHECK_EQ(to_hex(bytes_of(key.value().ref())), std::string(kSpecKey));
   }
-  {
+  for (ScryptCore core : cores_that_run()) {
+    std::printf("    scrypt example, %s core\n", scrypt_core_name(core));
     KeystoreKdfParams params =
         scrypt_params(262144, 1, 8, "ab0c7876052600dd703518d6fc3fe8984592145b591fc8fb5c6d43190334ba19");
+    params.scrypt_core = core;
     const std::vector<std::uint8_t> ciphertext =
         hex("d172bf743a674da9cdad04534d56926ef8358534d458fffccd4e6ad2fbde479c");
     const std::vector<std::uint8_t> mac = hex("2103ac29920d71da29f15d75b4a16dbe95cfd7ff8faea1056c33131d846e3097");

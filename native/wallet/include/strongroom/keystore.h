@@ -44,6 +44,24 @@ constexpr std::size_t kKeystoreMaxSaltBytes = 1024;
 constexpr std::size_t kKeystoreMaxPasswordBytes = 4096;
 constexpr std::size_t kKeystoreMaxKeyBytes = 32;
 
+// scrypt's Salsa20/8, BlockMix and ROMix come in several implementations
+// ("cores") of the same RFC 7914 function: portable C++ (every build), SSE2
+// rows (x86 with SSE2) and the same rows with AVX-512VL rotations (GCC and
+// Clang on x86, when the CPU and OS offer AVX-512F and AVX-512VL). Auto is
+// the one scrypt_core_selected() names.
+enum class ScryptCore : std::uint8_t { Auto, Portable, Sse2, Avx512 };
+
+// "auto", "portable", "sse2", "avx512".
+const char* scrypt_core_name(ScryptCore core);
+// Ok when `core` runs on this build and CPU; Unsupported saying why otherwise.
+Status scrypt_core_available(ScryptCore core);
+// Read once per process. Tests only: the environment variable below forces a
+// core by name ("auto" or unset: no forcing); a core that cannot run here, or
+// an unknown name, is Unsupported (and so is every scrypt that asks for it).
+constexpr const char* kScryptCoreVariable = "STRONGROOM_SCRYPT_CORE";
+// The core Auto stands for: the forced one, else the fastest that runs here.
+Result<ScryptCore> scrypt_core_selected();
+
 struct KeystoreKdfParams {
   KeystoreKdf kdf = KeystoreKdf::Scrypt;
   std::uint64_t n = 0;           // scrypt: a power of two, at least 2
@@ -52,6 +70,7 @@ struct KeystoreKdfParams {
   std::uint32_t iterations = 0;  // pbkdf2 ("c")
   std::vector<std::uint8_t> salt;
   std::size_t dklen = 32;
+  ScryptCore scrypt_core = ScryptCore::Auto;  // tests force a core; Unsupported if it cannot run here
 };
 
 // InvalidArgument naming the parameter that is malformed (n not a power of
@@ -110,7 +129,7 @@ class KeystoreJob {
   KeystoreJob(const KeystoreKdfParams& params, Allocation memory);
   Status derive_now(KeystoreProgress progress, void* context);
   friend Status scrypt(const std::uint8_t*, std::size_t, const std::uint8_t*, std::size_t, std::uint64_t, std::uint32_t,
-                       std::uint32_t, std::uint8_t*, std::size_t);
+                       std::uint32_t, std::uint8_t*, std::size_t, ScryptCore);
   KeystoreKdfParams params_;
   Allocation memory_;
   State* state_;
@@ -132,7 +151,8 @@ Result<KeystoreCiphertext> keystore_encrypt(const KeystoreKdfParams& params, con
 // RFC 7914 scrypt into caller memory (public computations and tests). The
 // working array is allocated and wiped as a job's is; the limits above apply.
 Status scrypt(const std::uint8_t* password, std::size_t password_size, const std::uint8_t* salt, std::size_t salt_size,
-              std::uint64_t n, std::uint32_t r, std::uint32_t p, std::uint8_t* out, std::size_t out_size);
+              std::uint64_t n, std::uint32_t r, std::uint32_t p, std::uint8_t* out, std::size_t out_size,
+              ScryptCore core = ScryptCore::Auto);
 // AES-128-CTR (the 16-byte IV is a big-endian counter) on caller memory.
 void aes128_ctr(const std::uint8_t key[16], const std::uint8_t iv[16], const std::uint8_t* in, std::uint8_t* out,
                 std::size_t size);
