@@ -6,6 +6,7 @@
 // another window, another document or a finished call is never reached.
 import { SecureMemoryError } from '../errors';
 import { abortedError } from '../vault/keystore';
+import type { BridgeLimits } from './limits';
 import type { Caller } from './secrets-registry';
 
 /** One running keystore call, as its handler sees it. */
@@ -21,7 +22,11 @@ export interface KeystoreJob {
 }
 
 export interface KeystoreJobs {
-  /** Tracks a new call of the caller's document; INVALID_ARGUMENT if one of its running calls already has this name. */
+  /**
+   * Tracks a new call of the caller's document; INVALID_ARGUMENT if one of its
+   * running calls already has this name, LIMIT_EXCEEDED if its window or the
+   * bridge already runs as many keystore calls as the limits allow.
+   */
   start(caller: Caller, name: string | undefined): KeystoreJob;
   /** Cancels the caller's document's running call of this name, or throws INVALID_HANDLE and cancels nothing. */
   cancel(caller: Caller, name: string): void;
@@ -39,8 +44,9 @@ interface Entry {
   controller: AbortController;
 }
 
-export function createKeystoreJobs(): KeystoreJobs {
+export function createKeystoreJobs(limits: Pick<BridgeLimits, 'maxKeystoreCallsPerWindow' | 'maxBridgeKeystoreCalls'>): KeystoreJobs {
   const perWindow = new Map<number, Set<Entry>>();
+  let running = 0;
 
   const find = (owner: number, document: string, name: string): Entry | undefined => {
     for (const entry of perWindow.get(owner) ?? []) {
@@ -51,7 +57,7 @@ export function createKeystoreJobs(): KeystoreJobs {
 
   const forget = (owner: number, entry: Entry): void => {
     const entries = perWindow.get(owner);
-    entries?.delete(entry);
+    if (entries?.delete(entry) === true) running--;
     if (entries?.size === 0) perWindow.delete(owner);
   };
 
@@ -71,9 +77,24 @@ export function createKeystoreJobs(): KeystoreJobs {
       if (name !== undefined && find(owner, document, name) !== undefined) {
         throw new SecureMemoryError('INVALID_ARGUMENT', `a keystore call named ${name} is already running in this page`);
       }
-      const entry: Entry = { document, name, controller: new AbortController() };
+      // A call holds its KDF's memory (up to the vault's scrypt limit) until it
+      // settles, cancelled or not, so a page cannot stack up many of them.
       const entries = perWindow.get(owner) ?? new Set<Entry>();
+      if (entries.size >= limits.maxKeystoreCallsPerWindow) {
+        throw new SecureMemoryError(
+          'LIMIT_EXCEEDED',
+          `this window already runs ${limits.maxKeystoreCallsPerWindow} keystore call(s) (maxKeystoreCallsPerWindow)`,
+        );
+      }
+      if (running >= limits.maxBridgeKeystoreCalls) {
+        throw new SecureMemoryError(
+          'LIMIT_EXCEEDED',
+          `the bridge already runs ${limits.maxBridgeKeystoreCalls} keystore calls (maxBridgeKeystoreCalls)`,
+        );
+      }
+      const entry: Entry = { document, name, controller: new AbortController() };
       entries.add(entry);
+      running++;
       perWindow.set(owner, entries);
       const { signal } = entry.controller;
       return {
@@ -104,8 +125,7 @@ export function createKeystoreJobs(): KeystoreJobs {
       entry.controller.abort();
     },
     cancelWindow: (owner) => abortAll(perWindow.get(owner) ?? []),
-    count: (owner) =>
-      owner === undefined ? [...perWindow.values()].reduce((n, entries) => n + entries.size, 0) : (perWindow.get(owner)?.size ?? 0),
+    count: (owner) => (owner === undefined ? running : (perWindow.get(owner)?.size ?? 0)),
     dispose: () => {
       for (const entries of perWindow.values()) abortAll(entries);
     },

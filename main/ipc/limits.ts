@@ -14,6 +14,10 @@ export interface BridgeLimits {
   maxBridgeSecrets: number;
   /** Bytes of secret all windows together may hold through the bridge. */
   maxBridgeBytes: number;
+  /** Keystore calls (exportKeystore, importKeystore) one window may run at once; each may take a KDF's full memory. */
+  maxKeystoreCallsPerWindow: number;
+  /** Keystore calls all windows together may run at once through the bridge. */
+  maxBridgeKeystoreCalls: number;
 }
 
 export const DEFAULT_LIMITS: BridgeLimits = Object.freeze({
@@ -23,6 +27,8 @@ export const DEFAULT_LIMITS: BridgeLimits = Object.freeze({
   maxResultBytes: 64 * 1024,
   maxBridgeSecrets: 256,
   maxBridgeBytes: 256 * 1024,
+  maxKeystoreCallsPerWindow: 2,
+  maxBridgeKeystoreCalls: 4,
 });
 
 /** No error message the renderer gets is longer than this. */

@@ -130,7 +130,7 @@ export function registerVaultIpc(ipcMain: IpcMainLike, vault: SecretVault, optio
   }
 
   // A window's running keystore calls are cancelled when its document ends, as its secrets are destroyed.
-  const jobs = createKeystoreJobs();
+  const jobs = createKeystoreJobs(limits);
   const registry = createSecretsRegistry(vault, limits, (owner) => jobs.cancelWindow(owner));
   const handlers = createBridgeHandlers({
     vault,

@@ -585,3 +585,55 @@ test('hostile cancel requests are refused with their code and cancel nothing', a
   assert.match(signal.message, /cancelKeystore\(job\)/);
   bridge.dispose();
 });
+
+test('a window runs at most maxKeystoreCallsPerWindow keystore calls at once, and the bridge maxBridgeKeystoreCalls: more are LIMIT_EXCEEDED before any work', async () => {
+  const { window, bridge, vault } = setup({ maxKeystoreCallsPerWindow: 2, maxBridgeKeystoreCalls: 3 });
+  const first = window();
+  const second = window();
+  const seed = await first.api.generate(32, { kind: 'seed' });
+  const cheap = await first.api.exportKeystore(seed.id, pw('p'), CHEAP);
+  const outcomes = watchVault(vault);
+  const before = vault.stats();
+
+  const a = progressWatch();
+  const b = progressWatch();
+  const runningA = first.api.importKeystore(slowKeystore(cheap), pw('p'), { job: 'a', onProgress: a.onProgress });
+  const runningB = first.api.exportKeystore(seed.id, pw('p'), { ...CHEAP, n: SLOW_N, job: 'b', onProgress: b.onProgress });
+  await Promise.all([a.first, b.first]);
+  assert.equal(bridge.keystoreCallCount(first.contents.id), 2);
+
+  // A third call in the same window is refused: no KDF starts (the vault sees no third call), the password is wiped.
+  const password = pw('third');
+  const third = await rejectsWith(first.api.importKeystore(cheap, password, { job: 'c' }), 'LIMIT_EXCEEDED');
+  assert.match(third.message, /maxKeystoreCallsPerWindow/);
+  assert.ok(
+    password.every((byte) => byte === 0),
+    "the preload wiped the refused call's password",
+  );
+
+  // Another window may run one more, up to the bridge-wide limit; then it is refused too.
+  const c = progressWatch();
+  const runningC = second.api.importKeystore(slowKeystore(cheap), pw('p'), { job: 'a', onProgress: c.onProgress });
+  await c.first;
+  const fourth = await rejectsWith(second.api.importKeystore(cheap, pw('p')), 'LIMIT_EXCEEDED');
+  assert.match(fourth.message, /maxBridgeKeystoreCalls/);
+  assert.equal(bridge.keystoreCallCount(), 3);
+
+  // Cancelled calls free their places; then a call runs again.
+  await first.api.cancelKeystore('a');
+  await first.api.cancelKeystore('b');
+  await second.api.cancelKeystore('a');
+  await Promise.all([rejectsWith(runningA, 'ABORTED'), rejectsWith(runningB, 'ABORTED'), rejectsWith(runningC, 'ABORTED')]);
+  assert.equal(bridge.keystoreCallCount(), 0);
+  const again = await first.api.importKeystore(cheap, pw('p'));
+  assert.equal(again.size, 32);
+  await settled();
+  assert.deepEqual(outcomes.slice().sort(), [
+    'exportKeystore ABORTED',
+    'importKeystore ABORTED',
+    'importKeystore ABORTED',
+    'importKeystore resolved',
+  ]);
+  assert.equal(vault.stats().secrets, before.secrets + 1);
+  bridge.dispose();
+});
