@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { hardening, platformInfo, SecureMemoryError } from '../../main';
+import { at, must } from './support/assertions';
 import { readableStage, runNode } from './support/children';
 import { entryPoint, isLinux, isRoot, skipUnlessCI, which } from './support/platform';
 import { allowAnyTracerPreload, ptraceRefusedReason, withPreload } from './support/tracing';
@@ -18,9 +19,9 @@ const posix = process.platform !== 'win32';
 test('status() reports RLIMIT_CORE and dumpable as the OS has them', { skip: !isLinux && 'reads /proc (Linux)' }, () => {
   const status = hardening.status();
   const limits = fs.readFileSync('/proc/self/limits', 'utf8');
-  const match = /^Max core file size\s+(\S+)\s+(\S+)/m.exec(limits)!;
+  const match = must(/^Max core file size\s+(\S+)\s+(\S+)/m.exec(limits), 'a core file size line in /proc/self/limits');
   const parse = (v: string) => (v === 'unlimited' ? null : Number(v));
-  assert.deepEqual(status.rlimitCore, { soft: parse(match[1]), hard: parse(match[2]) });
+  assert.deepEqual(status.rlimitCore, { soft: parse(at(match, 1, 'the soft limit')), hard: parse(at(match, 2, 'the hard limit')) });
   assert.equal(typeof status.dumpable, 'boolean');
   assert.equal(status.windowsErrorMode, null);
   assert.equal(status.lockBudget.limit, platformInfo().memlockLimit);

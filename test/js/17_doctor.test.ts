@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
+import { at } from './support/assertions';
 import { readableStage } from './support/children';
 import { isDarwin, isLinux, isRoot, packageRoot, which } from './support/platform';
 
@@ -10,7 +11,7 @@ const cli = path.join(packageRoot, 'bin', 'strongroom.js');
 
 function doctor(args: string[], prefix: string[] = []) {
   const argv = [...prefix, process.execPath, cli, ...args];
-  return spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(at(argv, 0, 'a command'), argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
 }
 
 test('doctor --json: every row has an OS-sourced value and a verdict; exit 0 when the vault works', () => {
@@ -69,7 +70,7 @@ test('doctor exits non-zero with advice where nothing can be locked', (t) => {
   // the package nobody can read.
   const command = isRoot() ? path.join(readableStage(), 'bin', 'strongroom.js') : cli;
   const argv = [prlimit, '--memlock=0:0', '--', process.execPath, command, 'doctor', '--json'];
-  const run = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', ...(isRoot() ? { uid: 65534, gid: 65534 } : {}) });
+  const run = spawnSync(at(argv, 0, 'a command'), argv.slice(1), { encoding: 'utf8', ...(isRoot() ? { uid: 65534, gid: 65534 } : {}) });
   assert.equal(run.status, 1, run.stderr);
   const report = JSON.parse(run.stdout);
   assert.equal(report.ok, false);
