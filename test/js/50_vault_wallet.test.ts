@@ -15,6 +15,7 @@ import { keccak_256 } from '@noble/hashes/sha3';
 import { HDKey } from '@scure/bip32';
 
 import { SecretVault, type SecretHandle, type Storage } from '../../main';
+import { at } from './support/assertions';
 import { sealingUnderTest } from './support/sealing';
 
 /** The sealing method these suites force (scripts/test-js.js runs them once per method). */
@@ -31,7 +32,7 @@ const words = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 function ethereumAddress(uncompressed: Uint8Array): string {
   const plain = hex(keccak_256(uncompressed.subarray(1)).subarray(12));
   const hash = hex(keccak_256(new TextEncoder().encode(plain)));
-  return '0x' + [...plain].map((c, i) => (parseInt(hash[i], 16) >= 8 ? c.toUpperCase() : c)).join('');
+  return '0x' + [...plain].map((c, i) => (parseInt(at(hash, i, 'a hash digit'), 16) >= 8 ? c.toUpperCase() : c)).join('');
 }
 
 /** SLIP-10 ed25519 derivation (hardened steps only), written from the spec for the comparison. */
@@ -98,7 +99,7 @@ for (const storage of STORAGES) {
       const depth = i % 6;
       const steps = Array.from({ length: depth }, () => {
         const index = randomBytes(4).readUInt32BE(0) & 0x7fffffff;
-        return randomBytes(1)[0] & 1 ? `${index}'` : `${index}`;
+        return randomBytes(1).readUInt8(0) & 1 ? `${index}'` : `${index}`;
       });
       const path = ['m', ...steps].join('/');
       const seed = vault.importSeed(seedBytes);

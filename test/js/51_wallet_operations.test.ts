@@ -15,6 +15,7 @@ import { openCapabilityScope } from '../../main/ipc/capability';
 import { registerVaultIpc } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
 import { DERIVATION_PATH, walletOperations } from '../../renderer-demo/main/operations';
+import { must } from './support/assertions';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN } from './support/bridge-fixtures';
 
 const seedHex = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
@@ -24,7 +25,7 @@ const seed = () => Uint8Array.from(Buffer.from(seedHex, 'hex'));
 function runOn(vault: SecretVault, handle: SecretHandle, name: string, args?: unknown): unknown {
   const scope = openCapabilityScope(vault, handle, name);
   try {
-    return walletOperations[name](scope.root, args);
+    return must(walletOperations[name], `the wallet operation ${name}`)(scope.root, args);
   } finally {
     assert.equal(scope.revoke(), undefined);
   }
@@ -110,7 +111,7 @@ test('through the bridge: a seed generated natively signs, the signature recover
   assert.equal(signed.address, account.address);
   const bytes = Buffer.from(signed.signature.slice(2), 'hex');
   const recovered = secp256k1.Signature.fromCompact(bytes.subarray(0, 64))
-    .addRecoveryBit(bytes[64] - 27)
+    .addRecoveryBit(bytes.readUInt8(64) - 27)
     .recoverPublicKey(personalHash('bridge'))
     .toRawBytes(false);
   assert.equal(`0x${Buffer.from(keccak_256(recovered.subarray(1)).subarray(12)).toString('hex')}`, account.address.toLowerCase());

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 
+import { at } from './support/assertions';
 import { createElectronStandIn, FakeWebContents, HARDENED, installElectronStandIn } from './support/electron-stand-in';
 import { EXPECTED_CSP } from './support/csp';
 
@@ -91,7 +92,7 @@ test('hardenAllWebContents hardens every webContents the app creates; createHard
   const before = record.windows.length;
   helpers.createHardenedWindow({ preload: '/app/p.js', url: 'app://strongroom/index.html', title: 'T' });
   assert.equal(record.windows.length, before + 1);
-  const window = record.windows[before];
+  const window = at(record.windows, before, 'the new window');
   assert.deepEqual(window.options, {
     width: 1280,
     height: 800,
@@ -149,7 +150,7 @@ test('the app:// handler: exact headers on every answer, 404 for missing, escapi
       ['app://strongroom/main.ts', 'GET'],
       ['app://elsewhere/index.html', 'GET'],
       ['app://strongroom/index.html', 'POST'],
-    ]) {
+    ] as const) {
       assert.deepEqual(await get(url, method), notFound, `${method} ${url}`);
     }
   } finally {

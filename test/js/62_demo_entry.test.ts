@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
 import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
 import { DEMO_ENTRY, pointMainAtDemo } from '../../renderer-demo/packaging.forge';
+import { at } from './support/assertions';
 import { HARDENED } from './support/electron-stand-in';
 import { entryPoint, packageRoot } from './support/platform';
 
@@ -52,7 +53,7 @@ test('the demo entry, imported through the ESM loader, opens the hardened window
   assert.ok(fs.existsSync(demoEntry), `run npm run build first: ${demoEntry}`);
   const report = loadAsElectronDoes(demoEntry);
   assert.equal(report.windows.length, 1, 'exactly one BrowserWindow');
-  const [window] = report.windows;
+  const window = at(report.windows, 0, 'the BrowserWindow');
   const preload = path.join(packageRoot, 'dist', 'preload', 'strongroom.preload.bundle.js');
   assert.deepEqual(window.options.webPreferences, {
     preload,
