@@ -25,9 +25,11 @@ export function must<T>(value: T | null | undefined, what: string): T {
   return value;
 }
 
-/** `list[index]`, or an AssertionError naming `what` when there is no element there. */
+/**
+ * `list[index]`, or an AssertionError naming `what` when the index is not one
+ * of the list's (an element that is itself undefined is returned as it is).
+ */
 export function at<T>(list: ArrayLike<T>, index: number, what = 'an element'): T {
-  const value = list[index];
-  if (value === undefined) assert.fail(`expected ${what} at index ${index} of ${list.length}, got undefined`);
-  return value;
+  if (!Number.isInteger(index) || index < 0 || index >= list.length) assert.fail(`expected ${what} at index ${index} of ${list.length}`);
+  return list[index] as T;
 }
