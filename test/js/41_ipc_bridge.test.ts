@@ -214,7 +214,7 @@ test('hostile payloads get clear errors and leave the vault unchanged', async ()
   ];
   for (const [method, payload] of cases) {
     const response = await send(method, payload);
-    assert.equal(response.ok, false, `${method} ${JSON.stringify(payload)?.slice(0, 80)}`);
+    assert.equal(response.ok, false, `${method} ${(JSON.stringify(payload) as string | undefined)?.slice(0, 80)}`);
     assert.match(response.error!.code, /^(INVALID_ARGUMENT|INVALID_SIZE|INVALID_HANDLE|LIMIT_EXCEEDED)$/);
     assert.ok(response.error!.message.length > 5);
   }
@@ -300,7 +300,7 @@ test(
       }
       // The search itself works: copies made on purpose are found, in every form.
       for (const form of forms)
-        assert.ok(result.control.counts[form] >= 1, `control copy found as ${form}: ${JSON.stringify(result.control.counts)}`);
+        assert.ok((result.control.counts[form] ?? 0) >= 1, `control copy found as ${form}: ${JSON.stringify(result.control.counts)}`);
     }),
 );
 
