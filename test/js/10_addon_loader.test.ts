@@ -45,7 +45,7 @@ test('a prebuild for the platform, arch and libc comes first, then the local bui
 test('the loader looks for a prebuild exactly where npm run prebuild and the install step put it', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { prebuildPath } = require(path.join(packageRoot, 'scripts', 'prebuild-name.js')) as {
-    prebuildPath(root: string, platform: string, arch: string, libc: string | null): string;
+    prebuildPath: (root: string, platform: string, arch: string, libc: string | null) => string;
   };
   const root = path.join(path.sep, 'srv', 'app', 'node_modules', 'strongroom');
   for (const target of [
@@ -123,7 +123,7 @@ test('nothing to load: ADDON_UNAVAILABLE names the target, every path tried and 
 
 test('this process loaded its addon from one of the candidates (the prebuild, where CI made one to test)', () => {
   assert.ok(fs.existsSync(addonSource.file), addonSource.file);
-  assert.ok(addonSource.kind === 'prebuild' || addonSource.kind === 'local build');
+  assert.ok(['prebuild', 'local build'].includes(addonSource.kind), addonSource.kind);
   // The CI matrix sets this after npm run prebuild: the suite must run against that very binary.
   if (process.env.STRONGROOM_EXPECT_PREBUILD === '1') assert.equal(addonSource.kind, 'prebuild', `loaded ${addonSource.file}`);
 });

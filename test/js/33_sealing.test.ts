@@ -202,7 +202,7 @@ test('unprivileged under RLIMIT_MEMLOCK, after hardening.disableCoreDumps(): ker
   assert.equal(child.status, 0, child.stderr);
   const out = JSON.parse(child.stdout.trim().split('\n').pop()!);
   assert.equal(out.uid, 65534);
-  assert.equal(BigInt('0x' + out.capEff) & (1n << 14n), 0n, 'no CAP_IPC_LOCK');
+  assert.equal(BigInt('0x' + String(out.capEff)) & (1n << 14n), 0n, 'no CAP_IPC_LOCK');
   assert.equal(out.dumpable, false);
   assert.equal(out.reopen, 'EACCES', 'a fresh open of /proc/self/mem is refused once undumpable');
   for (const storage of ['pooled', 'isolated']) {

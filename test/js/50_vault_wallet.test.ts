@@ -32,7 +32,13 @@ const words = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 function ethereumAddress(uncompressed: Uint8Array): string {
   const plain = hex(keccak_256(uncompressed.subarray(1)).subarray(12));
   const hash = hex(keccak_256(new TextEncoder().encode(plain)));
-  return '0x' + [...plain].map((c, i) => (parseInt(at(hash, i, 'a hash digit'), 16) >= 8 ? c.toUpperCase() : c)).join('');
+  return (
+    '0x' +
+    plain
+      .split('')
+      .map((c, i) => (parseInt(at(hash, i, 'a hash digit'), 16) >= 8 ? c.toUpperCase() : c))
+      .join('')
+  );
 }
 
 /** SLIP-10 ed25519 derivation (hardened steps only), written from the spec for the comparison. */

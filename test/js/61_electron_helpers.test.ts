@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 
-import { at } from './support/assertions';
+import { at, must } from './support/assertions';
 import { createElectronStandIn, FakeWebContents, HARDENED, installElectronStandIn } from './support/electron-stand-in';
 import { EXPECTED_CSP } from './support/csp';
 
@@ -76,8 +76,15 @@ test('hardenWebContents: navigation, redirects and <webview> are prevented; new 
     contents.emit(name, event, 'https://evil.example/');
     assert.equal(event.prevented, true, name);
   }
-  assert.deepEqual(contents.windowOpenHandler?.({ url: 'https://evil.example/', disposition: 'new-window' }), { action: 'deny' });
-  assert.deepEqual(contents.windowOpenHandler?.({ url: 'app://strongroom/index.html', disposition: 'foreground-tab' }), { action: 'deny' });
+  assert.deepEqual(must(contents.windowOpenHandler, 'a window-open handler')({ url: 'https://evil.example/', disposition: 'new-window' }), {
+    action: 'deny',
+  });
+  assert.deepEqual(
+    must(contents.windowOpenHandler, 'a window-open handler')({ url: 'app://strongroom/index.html', disposition: 'foreground-tab' }),
+    {
+      action: 'deny',
+    },
+  );
 });
 
 test('hardenAllWebContents hardens every webContents the app creates; createHardenedWindow opens one hardened window', () => {

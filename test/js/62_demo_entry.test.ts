@@ -71,7 +71,7 @@ test('the demo entry, imported through the ESM loader, opens the hardened window
   assert.deepEqual(report.sessionHandlers, ['function', 'function', 'function']);
   for (const event of ['before-quit', 'web-contents-created', 'window-all-closed']) assert.ok(report.appListeners.includes(event), event);
   assert.equal(report.index?.status, 200);
-  assert.equal(report.index?.csp, CONTENT_SECURITY_POLICY);
+  assert.equal(report.index.csp, CONTENT_SECURITY_POLICY);
   assert.match(report.index.body, /<!doctype html>/i, 'the demo page itself is served');
 });
 
