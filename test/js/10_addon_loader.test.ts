@@ -7,8 +7,9 @@ import { test } from 'node:test';
 
 import { addonCandidates, loadAddon, type AddonTarget } from '../../main/addon-loader';
 import { SecureMemoryError } from '../../main/errors';
+import type { DoctorReport } from '../../main/doctor-report';
 import { addonSource } from '../../main/native';
-import { at } from './support/assertions';
+import { at, must } from './support/assertions';
 import { packageRoot } from './support/platform';
 
 const linux: AddonTarget = { platform: 'linux', arch: 'x64', libc: 'glibc' };
@@ -147,12 +148,13 @@ test('strongroom doctor diagnoses a missing addon: what was tried, why, the fix;
 
   const json = spawnSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8' });
   assert.equal(json.status, 1);
-  const report = JSON.parse(json.stdout);
+  const report = JSON.parse(json.stdout) as DoctorReport;
   assert.equal(report.ok, false);
   assert.equal(report.platform, null);
-  assert.equal(report.rows[0].check, 'native addon');
-  assert.equal(report.rows[0].verdict, 'unavailable');
-  assert.match(report.rows[0].advice, /npm rebuild strongroom/);
+  const first = at(report.rows, 0, 'the first doctor row');
+  assert.equal(first.check, 'native addon');
+  assert.equal(first.verdict, 'unavailable');
+  assert.match(must(first.advice, 'advice'), /npm rebuild strongroom/);
 
   // And the library itself refuses with the same code, not "Cannot find module".
   const load = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(stage)}) } catch (e) { console.log(e.name, e.code) }`], {
@@ -163,9 +165,9 @@ test('strongroom doctor diagnoses a missing addon: what was tried, why, the fix;
 
 test('the doctor table names the binary this process loaded', () => {
   const run = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'strongroom.js'), 'doctor', '--json'], { encoding: 'utf8' });
-  const report = JSON.parse(run.stdout);
-  assert.equal(report.rows[0].check, 'native addon');
-  assert.equal(report.rows[0].value, `${addonSource.kind}: ${addonSource.file}`);
+  const first = at((JSON.parse(run.stdout) as DoctorReport).rows, 0, 'the first doctor row');
+  assert.equal(first.check, 'native addon');
+  assert.equal(first.value, `${addonSource.kind}: ${addonSource.file}`);
 });
 
 test('the install step: builds nothing where the prebuild loads; names strongroom and what is missing otherwise', (t) => {

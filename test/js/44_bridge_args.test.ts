@@ -38,7 +38,7 @@ test('bad arguments are refused in the bridge with INVALID_ARGUMENT, and nothing
   class Custom {
     a = 1;
   }
-  const otherRealmMap = vm.runInNewContext('new Map([[1, 2]])');
+  const otherRealmMap = vm.runInNewContext('new Map([[1, 2]])') as unknown;
   const cases: [BridgeMethod, unknown[]][] = [
     ['generate', [{ toString: () => 32 }]],
     ['generate', [{ valueOf: () => 32 }]],
@@ -130,8 +130,8 @@ test('bad arguments are refused in the bridge with INVALID_ARGUMENT, and nothing
 test('good arguments are sent as exactly these payloads', async () => {
   const { api, sent } = recordingApi();
   const bytes = Uint8Array.from([1, 2, 3]);
-  const otherRealm = vm.runInNewContext('({ a: new Uint8Array([9]), b: [1, "two", null, true], c: { d: undefined } })');
-  const nullProto = Object.assign(Object.create(null), { message: 'm' });
+  const otherRealm = vm.runInNewContext('({ a: new Uint8Array([9]), b: [1, "two", null, true], c: { d: undefined } })') as unknown;
+  const nullProto = Object.assign(Object.create(null) as object, { message: 'm' });
   await api.status();
   await api.list();
   await api.generate(32);

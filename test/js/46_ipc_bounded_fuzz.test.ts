@@ -79,8 +79,8 @@ function hostileValues(): [string, () => unknown][] {
     ['sparse 2^31', () => sparse(2 ** 31)],
     ['sparse 1e8', () => sparse(1e8)],
     ['sparse 1001', () => sparse(1001)],
-    ['dense 1001', () => new Array(1001).fill(0)],
-    ['dense 100,000', () => new Array(100_000).fill(1)],
+    ['dense 1001', () => new Array<number>(1001).fill(0)],
+    ['dense 100,000', () => new Array<number>(100_000).fill(1)],
     ['Uint8Array 16 MiB', () => new Uint8Array(16 * 1024 * 1024)],
     ['Uint8Array 65 KiB', () => new Uint8Array(65 * 1024)],
     ['Float64Array', () => new Float64Array(1024)],
@@ -91,7 +91,7 @@ function hostileValues(): [string, () => unknown][] {
     ['100,000 keys', () => manyKeys(100_000)],
     ['string 1 MiB', () => 's'.repeat(1024 * 1024)],
     ['array with a named property', () => Object.assign([1, 2], { admin: true })],
-    ['__proto__ key', () => JSON.parse('{"__proto__": {"polluted": 1}}')],
+    ['__proto__ key', () => JSON.parse('{"__proto__": {"polluted": 1}}') as unknown],
     ['1,000 small arrays', () => Array.from({ length: 999 }, () => [1])],
   ];
 }

@@ -89,7 +89,11 @@ test('packaging points the packaged package.json main at the demo entry, and ref
     const manifest = { name: 'strongroom', version: '0.1.0', main: 'dist/main/index.js', types: 'dist/main/index.d.ts' };
     fs.writeFileSync(path.join(build, 'package.json'), JSON.stringify(manifest));
     assert.throws(() => pointMainAtDemo(build), /dist\/renderer-demo\/main\/demo\.main\.bundle\.js is not in the packaged app/);
-    assert.equal(JSON.parse(fs.readFileSync(path.join(build, 'package.json'), 'utf8')).main, 'dist/main/index.js', 'unchanged on refusal');
+    assert.equal(
+      (JSON.parse(fs.readFileSync(path.join(build, 'package.json'), 'utf8')) as { main: unknown }).main,
+      'dist/main/index.js',
+      'unchanged on refusal',
+    );
     fs.mkdirSync(path.join(build, DEMO_ENTRY), { recursive: true }); // a directory is not an entry
     assert.throws(() => pointMainAtDemo(build), /is not in the packaged app/);
     fs.rmSync(path.join(build, DEMO_ENTRY), { recursive: true });
