@@ -115,11 +115,11 @@ export default tseslint.config(
     ignores: ['main/electron/**'],
     rules: { 'no-restricted-imports': ['error', { paths: [electronOutsideItsLayers] }] },
   },
-  // The tests keep the type-checked rules but the two below. A hostile value
-  // thrown on purpose (a string, a symbol, an object whose toString throws)
-  // or a prototype method saved to be put back carries a line-level disable
-  // with its reason instead; JSON from a child process is read as the type
-  // the child prints.
+  // The tests keep the type-checked rules but the one below. A hostile value
+  // thrown on purpose (a string, a symbol, an object whose toString throws), a
+  // prototype method saved to be put back, or @noble/curves 1.x's only way to
+  // recover a public key carries a line-level disable with its reason instead;
+  // JSON from a child process is read as the type the child prints.
   {
     files: ['test/**/*.ts', 'e2e/**/*.ts'],
     rules: {
@@ -128,8 +128,6 @@ export default tseslint.config(
       // vault's poolInfo); index reads and regex groups go through at() and
       // must() in test/js/support/assertions instead.
       '@typescript-eslint/no-non-null-assertion': 'off',
-      // The independent oracles call @noble's 1.x API, deprecated in favour of 2.x's.
-      '@typescript-eslint/no-deprecated': 'off',
     },
   },
   {

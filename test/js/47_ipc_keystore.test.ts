@@ -26,7 +26,7 @@ const operations: Record<string, Operation> = {
 };
 
 function addressOf(publicKey: Uint8Array): string {
-  const uncompressed = secp256k1.ProjectivePoint.fromHex(publicKey).toRawBytes(false);
+  const uncompressed = secp256k1.Point.fromHex(publicKey).toBytes(false);
   return Buffer.from(keccak_256(uncompressed.subarray(1)).subarray(12)).toString('hex');
 }
 

@@ -84,8 +84,9 @@ async function main(): Promise<void> {
     const derived = vault.deriveKey(seed, path, { storage });
     const publicKey = vault.publicKey(derived.handle);
     const { signature, recoveryId } = vault.sign(derived.handle, digest(i), { scheme: 'ecdsa' });
-    const recovered = secp256k1.Signature.fromCompact(signature)
+    const recovered = secp256k1.Signature.fromBytes(signature, 'compact')
       .addRecoveryBit(must(recoveryId, 'an ECDSA recovery id'))
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- @noble/curves 1.x recovers a key only through the signature; the standalone recoverPublicKey is 2.x's
       .recoverPublicKey(digest(i));
     if (recovered.toHex(true) !== Buffer.from(publicKey).toString('hex')) throw new Error(`signature ${i} does not recover its key`);
     signatures++;
