@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 import { _electron, expect, test as base, type BrowserContext, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
 
+import type { IpcMainLike } from '../main/ipc/register';
 import { DEMO_ENTRY } from '../renderer-demo/packaging.forge';
 import { electronBinary, HOW_TO_GET_ELECTRON, packagedOut, requireElectron } from './electron-binary';
 
@@ -112,11 +113,11 @@ function installPreload(runBundle: (require: (name: string) => unknown, module: 
 
 async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (app: AppHandle) => Promise<void>): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const lib = require(dist('main/index.js'));
+  const lib = require(dist('main/index.js')) as typeof import('../main/index');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { demoOperations } = require(dist('renderer-demo/main/operations.js'));
+  const { demoOperations } = require(dist('renderer-demo/main/operations.js')) as typeof import('../renderer-demo/main/operations');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const policy = require(dist('main/electron/serve-policy.js'));
+  const policy = require(dist('main/electron/serve-policy.js')) as typeof import('../main/electron/serve-policy');
 
   const vault = new lib.SecretVault();
   const generatedSecrets: Buffer[] = [];
@@ -133,16 +134,17 @@ async function chromiumApp(context: BrowserContext, testInfo: TestInfo, use: (ap
   // (its size already checked by the request schema), not the public methods:
   // recorded there too, so that every secret the page made is searched for.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const vaultModule = require(dist('main/vault.js'));
+  const vaultModule = require(dist('main/vault.js')) as { generateValidatedSize: typeof import('../main/vault').generateValidatedSize };
   const validated = vaultModule.generateValidatedSize;
-  vaultModule.generateValidatedSize = (target: unknown, size: number, kind: 'secret' | 'seed') => {
+  vaultModule.generateValidatedSize = (target, size, kind) => {
     const handle = validated(target, size, kind);
     if (target === vault) vault.read(handle, (view: Uint8Array) => generatedSecrets.push(Buffer.from(view)));
     return handle;
   };
-  const handlers = new Map<string, (event: unknown, payload: unknown) => unknown>();
-  const ipc = {
-    handle: (c: string, fn: (event: unknown, payload: unknown) => unknown) => handlers.set(c, fn),
+  type Listener = Parameters<IpcMainLike['handle']>[1];
+  const handlers = new Map<string, Listener>();
+  const ipc: IpcMainLike = {
+    handle: (c, fn) => handlers.set(c, fn),
     removeHandler: (c: string) => handlers.delete(c),
   };
   const bridge = lib.registerVaultIpc(ipc, vault, { origin: CHROMIUM_ORIGIN, operations: demoOperations });
@@ -292,7 +294,7 @@ async function expectAddonFile(app: ElectronApplication, testInfo: TestInfo, app
     expect(file.split(path.sep)).toContain('app.asar.unpacked');
   } else {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const loader = require(dist('main/addon-loader.js'));
+    const loader = require(dist('main/addon-loader.js')) as typeof import('../main/addon-loader');
     const candidates: { kind: string; file: string }[] = loader.addonCandidates(root, loader.currentTarget());
     const expected = candidates.find((c) => fs.existsSync(c.file));
     expect({ kind, file: path.resolve(file) }).toEqual({ kind: expected?.kind, file: expected ? path.resolve(expected.file) : undefined });

@@ -7,7 +7,9 @@ import { test } from 'node:test';
 
 import { addonCandidates, loadAddon, type AddonTarget } from '../../main/addon-loader';
 import { SecureMemoryError } from '../../main/errors';
+import type { DoctorReport } from '../../main/doctor-report';
 import { addonSource } from '../../main/native';
+import { at, must } from './support/assertions';
 import { packageRoot } from './support/platform';
 
 const linux: AddonTarget = { platform: 'linux', arch: 'x64', libc: 'glibc' };
@@ -44,7 +46,7 @@ test('a prebuild for the platform, arch and libc comes first, then the local bui
 test('the loader looks for a prebuild exactly where npm run prebuild and the install step put it', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { prebuildPath } = require(path.join(packageRoot, 'scripts', 'prebuild-name.js')) as {
-    prebuildPath(root: string, platform: string, arch: string, libc: string | null): string;
+    prebuildPath: (root: string, platform: string, arch: string, libc: string | null) => string;
   };
   const root = path.join(path.sep, 'srv', 'app', 'node_modules', 'strongroom');
   for (const target of [
@@ -81,8 +83,9 @@ test('a prebuild that fails to load falls back to the local build, and says why'
   assert.equal(loaded.addon, 'local');
   assert.equal(loaded.loadedFrom.kind, 'local build');
   assert.equal(loaded.skipped.length, 1);
-  assert.match(loaded.skipped[0].failure, /GLIBC_2\.99/);
-  assert.doesNotMatch(loaded.skipped[0].failure, /required by/, 'only the first line of the loader error is kept');
+  const skipped = at(loaded.skipped, 0, 'the skipped prebuild');
+  assert.match(skipped.failure, /GLIBC_2\.99/);
+  assert.doesNotMatch(skipped.failure, /required by/, 'only the first line of the loader error is kept');
 });
 
 test('a matching prebuild wins over a local build', () => {
@@ -121,7 +124,7 @@ test('nothing to load: ADDON_UNAVAILABLE names the target, every path tried and 
 
 test('this process loaded its addon from one of the candidates (the prebuild, where CI made one to test)', () => {
   assert.ok(fs.existsSync(addonSource.file), addonSource.file);
-  assert.ok(addonSource.kind === 'prebuild' || addonSource.kind === 'local build');
+  assert.ok(['prebuild', 'local build'].includes(addonSource.kind), addonSource.kind);
   // The CI matrix sets this after npm run prebuild: the suite must run against that very binary.
   if (process.env.STRONGROOM_EXPECT_PREBUILD === '1') assert.equal(addonSource.kind, 'prebuild', `loaded ${addonSource.file}`);
 });
@@ -145,12 +148,13 @@ test('strongroom doctor diagnoses a missing addon: what was tried, why, the fix;
 
   const json = spawnSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8' });
   assert.equal(json.status, 1);
-  const report = JSON.parse(json.stdout);
+  const report = JSON.parse(json.stdout) as DoctorReport;
   assert.equal(report.ok, false);
   assert.equal(report.platform, null);
-  assert.equal(report.rows[0].check, 'native addon');
-  assert.equal(report.rows[0].verdict, 'unavailable');
-  assert.match(report.rows[0].advice, /npm rebuild strongroom/);
+  const first = at(report.rows, 0, 'the first doctor row');
+  assert.equal(first.check, 'native addon');
+  assert.equal(first.verdict, 'unavailable');
+  assert.match(must(first.advice, 'advice'), /npm rebuild strongroom/);
 
   // And the library itself refuses with the same code, not "Cannot find module".
   const load = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(stage)}) } catch (e) { console.log(e.name, e.code) }`], {
@@ -161,9 +165,9 @@ test('strongroom doctor diagnoses a missing addon: what was tried, why, the fix;
 
 test('the doctor table names the binary this process loaded', () => {
   const run = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'strongroom.js'), 'doctor', '--json'], { encoding: 'utf8' });
-  const report = JSON.parse(run.stdout);
-  assert.equal(report.rows[0].check, 'native addon');
-  assert.equal(report.rows[0].value, `${addonSource.kind}: ${addonSource.file}`);
+  const first = at((JSON.parse(run.stdout) as DoctorReport).rows, 0, 'the first doctor row');
+  assert.equal(first.check, 'native addon');
+  assert.equal(first.value, `${addonSource.kind}: ${addonSource.file}`);
 });
 
 test('the install step: builds nothing where the prebuild loads; names strongroom and what is missing otherwise', (t) => {

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import * as ts from 'typescript';
 
 import { native } from '../../main/native';
+import { at } from './support/assertions';
 
 /** The checkout's root, whether this file runs from test/js or from dist/test/js. */
 function repositoryRoot(): string {
@@ -30,7 +31,7 @@ type Shape =
 function declaredShape(checker: ts.TypeChecker, type: ts.Type): Shape {
   const constructs = type.getConstructSignatures();
   if (constructs.length > 0) {
-    const instance = checker.getReturnTypeOfSignature(constructs[0]);
+    const instance = checker.getReturnTypeOfSignature(at(constructs, 0, 'a construct signature'));
     return {
       kind: 'class',
       // Methods only: a data member (a pool's `id`) is set on each instance by

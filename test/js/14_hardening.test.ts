@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { hardening, platformInfo, SecureMemoryError } from '../../main';
+import { hardening, platformInfo, SecureMemoryError, type HardeningStatus } from '../../main';
+import { at, must } from './support/assertions';
 import { readableStage, runNode } from './support/children';
 import { entryPoint, isLinux, isRoot, skipUnlessCI, which } from './support/platform';
 import { allowAnyTracerPreload, ptraceRefusedReason, withPreload } from './support/tracing';
@@ -18,9 +19,9 @@ const posix = process.platform !== 'win32';
 test('status() reports RLIMIT_CORE and dumpable as the OS has them', { skip: !isLinux && 'reads /proc (Linux)' }, () => {
   const status = hardening.status();
   const limits = fs.readFileSync('/proc/self/limits', 'utf8');
-  const match = /^Max core file size\s+(\S+)\s+(\S+)/m.exec(limits)!;
+  const match = must(/^Max core file size\s+(\S+)\s+(\S+)/m.exec(limits), 'a core file size line in /proc/self/limits');
   const parse = (v: string) => (v === 'unlimited' ? null : Number(v));
-  assert.deepEqual(status.rlimitCore, { soft: parse(match[1]), hard: parse(match[2]) });
+  assert.deepEqual(status.rlimitCore, { soft: parse(at(match, 1, 'the soft limit')), hard: parse(at(match, 2, 'the hard limit')) });
   assert.equal(typeof status.dumpable, 'boolean');
   assert.equal(status.windowsErrorMode, null);
   assert.equal(status.lockBudget.limit, platformInfo().memlockLimit);
@@ -45,13 +46,18 @@ test(
     console.log(JSON.stringify({ before, during, after }));
   `);
     assert.equal(child.status, 0, child.stderr);
-    const { before, during, after } = JSON.parse(child.stdout);
+    type Snapshot = { status: HardeningStatus; limits: string[] | null; active: boolean };
+    const { before, during, after } = JSON.parse(child.stdout) as { before: Snapshot; during: Snapshot; after: Snapshot };
     assert.equal(during.status.coreDumps, 'disabled');
-    assert.equal(during.status.rlimitCore.soft, 0);
+    assert.equal(during.status.rlimitCore?.soft, 0);
     assert.deepEqual(after.status.rlimitCore, before.status.rlimitCore);
     if (isLinux) {
-      assert.equal(during.limits[0], '0', 'the OS reads back a soft limit of 0');
-      assert.equal(during.limits[1], before.limits[1], 'the hard limit is untouched');
+      assert.equal(must(during.limits, 'the limits /proc shows')[0], '0', 'the OS reads back a soft limit of 0');
+      assert.equal(
+        must(during.limits, 'the limits /proc shows')[1],
+        must(before.limits, 'the limits /proc showed')[1],
+        'the hard limit is untouched',
+      );
     }
     if (isLinux) assert.equal(during.status.dumpable, false);
     assert.equal(during.active, true);
@@ -90,7 +96,7 @@ function startChild(disable: boolean, env: NodeJS.ProcessEnv, preload: string | 
     child.stdout.on('data', (d: Buffer) => {
       buffered += d.toString();
       const line = buffered.split('\n').find((l) => l.startsWith('ready '));
-      if (line !== undefined) resolve({ child, ready: JSON.parse(line.slice('ready '.length)) });
+      if (line !== undefined) resolve({ child, ready: JSON.parse(line.slice('ready '.length)) as Started['ready'] });
     });
     child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
   });
@@ -217,7 +223,7 @@ test('reserveLockBudget raises RLIMIT_MEMLOCK up to the hard limit and reports w
     { prefix: [prlimit, '--memlock=65536:1048576', '--'] },
   );
   assert.equal(child.status, 0, child.stderr);
-  const { a, b, c, info } = JSON.parse(child.stdout);
+  const { a, b, c, info } = JSON.parse(child.stdout) as Record<'a' | 'b' | 'c' | 'info', unknown>;
   assert.deepEqual(a, { limit: 256 * 1024, ceiling: 1024 * 1024 });
   assert.deepEqual(b, { limit: 1024 * 1024, ceiling: 1024 * 1024 }, 'capped at the hard limit');
   assert.deepEqual(c, b, 'never lowered');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { platformInfo } from '../../main';
+import { platformInfo, type SecretStatus, type VaultStats } from '../../main';
 import { runNode } from './support/children';
 import { entryPoint, isLinux, isRoot, PROC_STATUS_SOURCE, which } from './support/platform';
 
@@ -53,7 +53,15 @@ test("'require': generate fails with LOCK_FAILED once the budget is used; earlie
     out.stats = vault.stats();
   `);
   assert.equal(child.status, 0, child.stderr);
-  const out = JSON.parse(child.stdout.trim());
+  const out = JSON.parse(child.stdout.trim()) as {
+    cannotDrop?: boolean;
+    created: number;
+    failure?: { name: string; code: string; errno: number; syscall: string; message: string };
+    intact: boolean;
+    refusedCode: string;
+    refusedKept: boolean;
+    stats: VaultStats;
+  };
   if (out.cannotDrop) return t.skip('could not drop CAP_IPC_LOCK in the child');
   assert.ok(out.created >= 1 && out.created <= LIMIT / platformInfo().pageSize, `created ${out.created} secrets within 64 KiB`);
   assert.ok(out.failure, 'the budget must run out');
@@ -85,7 +93,13 @@ test("'best-effort': the secret is created unlocked, inspect says so, and a warn
     out.logs = logs;
   `);
   assert.equal(child.status, 0, child.stderr);
-  const out = JSON.parse(child.stdout.trim());
+  const out = JSON.parse(child.stdout.trim()) as {
+    cannotDrop?: boolean;
+    status: SecretStatus;
+    stats: VaultStats;
+    readable: number;
+    logs: { level: string; message: string }[];
+  };
   if (out.cannotDrop) return t.skip('could not drop CAP_IPC_LOCK in the child');
   assert.equal(out.status.locked, false);
   assert.equal(out.status.lockVerified, false, 'the OS confirms the pages are not locked');
@@ -94,7 +108,7 @@ test("'best-effort': the secret is created unlocked, inspect says so, and a warn
   assert.equal(out.stats.lockedBytes, 0);
   assert.equal(out.readable, 2 * LIMIT);
   assert.ok(
-    out.logs.some((e: { level: string; message: string }) => e.level === 'warn' && /not locked/.test(e.message)),
+    out.logs.some((e) => e.level === 'warn' && /not locked/.test(e.message)),
     `a warning reached onLog: ${JSON.stringify(out.logs)}`,
   );
 });

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
+import type { DoctorReport } from '../../main/doctor-report';
+import { at, must } from './support/assertions';
 import { readableStage } from './support/children';
 import { isDarwin, isLinux, isRoot, packageRoot, which } from './support/platform';
 
@@ -10,15 +12,15 @@ const cli = path.join(packageRoot, 'bin', 'strongroom.js');
 
 function doctor(args: string[], prefix: string[] = []) {
   const argv = [...prefix, process.execPath, cli, ...args];
-  return spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(at(argv, 0, 'a command'), argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
 }
 
 test('doctor --json: every row has an OS-sourced value and a verdict; exit 0 when the vault works', () => {
   const run = doctor(['doctor', '--json']);
   assert.equal(run.status, 0, run.stderr + run.stdout);
-  const report = JSON.parse(run.stdout);
+  const report = JSON.parse(run.stdout) as DoctorReport;
   assert.equal(report.ok, true);
-  const checks = report.rows.map((r: { check: string }) => r.check);
+  const checks = report.rows.map((r) => r.check);
   for (const check of ['page size', 'lock budget', 'lock test', 'dump exclusion', 'core dumps', 'fork hygiene']) {
     assert.ok(checks.includes(check), `row ${check}`);
   }
@@ -27,7 +29,11 @@ test('doctor --json: every row has an OS-sourced value and a verdict; exit 0 whe
     assert.ok(row.source.length > 0);
     if (row.verdict !== 'ok') assert.ok(row.advice, `advice for ${row.check}`);
   }
-  const row = (check: string) => report.rows.find((r: { check: string }) => r.check === check);
+  const row = (check: string) =>
+    must(
+      report.rows.find((r) => r.check === check),
+      `the ${check} row`,
+    );
   if (isLinux) {
     assert.equal(row('lock test').value, 'locked; the OS confirms it');
     assert.equal(row('dump exclusion').verdict, 'ok');
@@ -69,15 +75,21 @@ test('doctor exits non-zero with advice where nothing can be locked', (t) => {
   // the package nobody can read.
   const command = isRoot() ? path.join(readableStage(), 'bin', 'strongroom.js') : cli;
   const argv = [prlimit, '--memlock=0:0', '--', process.execPath, command, 'doctor', '--json'];
-  const run = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', ...(isRoot() ? { uid: 65534, gid: 65534 } : {}) });
+  const run = spawnSync(at(argv, 0, 'a command'), argv.slice(1), { encoding: 'utf8', ...(isRoot() ? { uid: 65534, gid: 65534 } : {}) });
   assert.equal(run.status, 1, run.stderr);
-  const report = JSON.parse(run.stdout);
+  const report = JSON.parse(run.stdout) as DoctorReport;
   assert.equal(report.ok, false);
-  const lock = report.rows.find((r: { check: string }) => r.check === 'lock test');
+  const lock = must(
+    report.rows.find((r) => r.check === 'lock test'),
+    'the lock test row',
+  );
   assert.equal(lock.verdict, 'unavailable');
   assert.match(lock.value, /LOCK_FAILED \(mlock2?, errno (1|12)\)/);
-  assert.match(lock.advice, /ulimit -l|LimitMEMLOCK/);
-  const budget = report.rows.find((r: { check: string }) => r.check === 'lock budget');
+  assert.match(must(lock.advice, 'advice'), /ulimit -l|LimitMEMLOCK/);
+  const budget = must(
+    report.rows.find((r) => r.check === 'lock budget'),
+    'the lock budget row',
+  );
   assert.equal(budget.verdict, 'unavailable');
 });
 

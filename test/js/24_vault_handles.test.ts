@@ -16,7 +16,15 @@ test("destroyed handles, other vaults' handles and look-alikes are INVALID_HANDL
   const foreign = other.generate(8);
   const before = vault.stats();
 
-  const lookalikes: unknown[] = [{}, Object.create(SecretHandle.prototype), Object.freeze({ ...h }), undefined, null, 1, 'handle'];
+  const lookalikes: unknown[] = [
+    {},
+    Object.create(SecretHandle.prototype),
+    Object.freeze(Object.assign({}, h)),
+    undefined,
+    null,
+    1,
+    'handle',
+  ];
   for (const fake of [foreign, ...lookalikes]) {
     assert.throws(() => vault.read(fake as never, () => 0), invalidHandle);
     assert.throws(() => vault.write(fake as never, () => 0), invalidHandle);

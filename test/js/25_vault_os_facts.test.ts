@@ -5,6 +5,7 @@ import { test } from 'node:test';
 
 import { platformInfo, SecretVault, type SecretStatus } from '../../main';
 import { native } from '../../main/native';
+import { must } from './support/assertions';
 import { runNode } from './support/children';
 import { osTamper } from './support/os-tamper-module';
 import { entryPoint, isDarwin, isLinux, isRoot, packageRoot, skipUnlessCI, vmLck, which } from './support/platform';
@@ -364,15 +365,16 @@ test('inspect follows the OS, not its own record, when the protections are undon
   };
   for (const { fact, undo, redo } of steps) {
     for (const [name, { vault, handle, range }] of Object.entries(cases)) {
+      const facts = must(expected[name], `the expected facts of ${name}`);
       assert.equal(undo(range), 0, `${name}: undoing ${fact}`);
-      expected[name][fact] = false;
+      facts[fact] = false;
       const { status, os } = readBothWays(vault, handle, range, page, keyDenied);
-      assert.deepEqual(os, expected[name], `${name}: smaps/maps show ${fact} undone`);
+      assert.deepEqual(os, facts, `${name}: smaps/maps show ${fact} undone`);
       assert.deepEqual(reportedFacts(status), os, `${name}: inspect() follows the OS once ${fact} is undone`);
       assert.equal(status.locked, true, `${name}: locked is the lock call's own record, which did succeed`);
       // Put back what can be put back, so that the next fact is tested alone.
       assert.equal(redo(range), 0, `${name}: redoing ${fact}`);
-      if (fact === 'dumpExcluded' || fact === 'forkExcluded' || fact === 'guardPages') expected[name][fact] = true;
+      if (fact === 'dumpExcluded' || fact === 'forkExcluded' || fact === 'guardPages') facts[fact] = true;
     }
   }
   isolated.destroyAll();

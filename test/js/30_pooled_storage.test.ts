@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
 
-import { platformInfo, SecretVault } from '../../main';
+import { platformInfo, SecretVault, type PoolInfo } from '../../main';
 import { native } from '../../main/native';
-import { rejects } from './support/assertions';
+import { must, rejects } from './support/assertions';
 import { runNode } from './support/children';
 import { isDarwin, isLinux, isRoot, PROC_STATUS_SOURCE, vmLck, which } from './support/platform';
 import { sealingUnderTest } from './support/sealing';
@@ -236,16 +236,23 @@ test('RLIMIT_MEMLOCK = 64 KiB, unprivileged: the first arena is capped to the bu
     { prefix: [prlimit, '--memlock=65536:65536', '--'] },
   );
   assert.equal(child.status, 0, child.stderr);
-  const out = JSON.parse(child.stdout.trim());
+  const out = JSON.parse(child.stdout.trim()) as {
+    cannotDrop?: boolean;
+    count: number;
+    failure?: { code: string; syscall: string };
+    info: PoolInfo;
+    page: number;
+    lockedAtEnd: number;
+  };
   if (out.cannotDrop) return t.skip('could not drop CAP_IPC_LOCK in the child');
   // Kernel copy locks one scratch page per thread that uses it (when the
   // addon loads, where it is auto's choice, else when a kernel-copy pool is
   // made): the arena gets the rest of the budget. What else is locked, from VmLck:
-  const otherLocked = out.lockedAtEnd - out.info.locked;
+  const otherLocked = out.lockedAtEnd - must(out.info.locked, "the OS's count of the arena's locked bytes");
   assert.ok(otherLocked === 0 || otherLocked === out.page, `locked besides the arena: ${otherLocked}`);
   const budget = 65536 - otherLocked;
   assert.equal(out.count, Math.floor(budget / 40), `${Math.floor(budget / 40)} secrets of 40 bytes in one ${budget / 1024} KiB arena`);
-  assert.equal(out.failure.code, 'LOCK_FAILED');
+  assert.equal(out.failure?.code, 'LOCK_FAILED');
   assert.equal(out.info.arenas, 1);
   assert.equal(out.info.total, budget);
   assert.equal(out.info.chunksLocked, out.count, 'the OS confirms every one locked');

@@ -43,7 +43,7 @@ test(`platformInfo().pageSize and every allocation follow ${SIMULATED_PAGE_SIZE}
     { env: { [SIMULATED_PAGE_SIZE]: String(simulated) } },
   );
   assert.equal(child.status, 0, child.stderr);
-  const out = JSON.parse(child.stdout.trim());
+  const out = JSON.parse(child.stdout.trim()) as { pageSize: number; vaultLocked: number; osLocked: number | null };
   assert.equal(out.pageSize, simulated);
   // One 32-byte secret holds one whole simulated page, and the OS (VmLck) agrees.
   assert.equal(out.vaultLocked, simulated);

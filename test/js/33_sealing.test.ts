@@ -7,8 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { SecretVault, SecureMemoryError } from '../../main';
+import { SecretVault, SecureMemoryError, type PoolInfo, type SecretStatus } from '../../main';
+import type { DoctorReport, DoctorRow } from '../../main/doctor-report';
 import { native } from '../../main/native';
+import { must } from './support/assertions';
 import { readableStage, runNode } from './support/children';
 import { isLinux, isRoot, packageRoot, which } from './support/platform';
 
@@ -132,16 +134,23 @@ test('a refused probe falls back to mprotect and says why, in poolInfo(), inspec
       { env: { STRONGROOM_SIMULATED_KERNEL_COPY_REFUSAL: refusal } },
     );
     assert.equal(child.status, 0, child.stderr);
-    const out = JSON.parse(child.stdout.trim().split('\n').pop()!);
-    t.diagnostic(`${refusal}: ${out.info.sealingFallbackReason}`);
+    const out = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+      info: PoolInfo;
+      status: SecretStatus;
+      forced: string;
+      row: DoctorRow;
+      value: number;
+    };
+    t.diagnostic(`${refusal}: ${String(out.info.sealingFallbackReason)}`);
     if (cpuHasPkeys()) {
       assert.equal(out.info.sealing, 'pkey');
       continue;
     }
     assert.equal(out.info.sealing, 'mprotect');
     assert.equal(out.status.sealing, 'mprotect');
-    assert.match(out.info.sealingFallbackReason, /^no protection key: .*; no kernel copy: /);
-    assert.match(out.info.sealingFallbackReason, reason);
+    const fallbackReason = must(out.info.sealingFallbackReason, 'a fallback reason');
+    assert.match(fallbackReason, /^no protection key: .*; no kernel copy: /);
+    assert.match(fallbackReason, reason);
     assert.equal(out.forced, 'UNSUPPORTED');
     assert.equal(out.value, 32);
     assert.equal(out.row.verdict, 'degraded');
@@ -156,7 +165,7 @@ test('doctor names the sealing method', () => {
     timeout: 30_000,
   });
   assert.equal(run.status, 0, run.stderr);
-  const row = JSON.parse(run.stdout).rows.find((r: { check: string }) => r.check === 'sealing method');
+  const row = (JSON.parse(run.stdout) as DoctorReport).rows.find((r) => r.check === 'sealing method');
   assert.ok(row, 'a sealing method row');
   if (isLinux) {
     assert.match(row.value, cpuHasPkeys() ? /^pkey/ : /^kernel-copy/);
@@ -200,12 +209,20 @@ test('unprivileged under RLIMIT_MEMLOCK, after hardening.disableCoreDumps(): ker
     },
   );
   assert.equal(child.status, 0, child.stderr);
-  const out = JSON.parse(child.stdout.trim().split('\n').pop()!);
+  type Sealed = { sealing: string; lockVerified: boolean | null; sealed: boolean; sum: number };
+  const out = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+    uid: number;
+    capEff: string;
+    dumpable: boolean | null;
+    reopen: string;
+    pooled: Sealed;
+    isolated: Sealed;
+  };
   assert.equal(out.uid, 65534);
   assert.equal(BigInt('0x' + out.capEff) & (1n << 14n), 0n, 'no CAP_IPC_LOCK');
   assert.equal(out.dumpable, false);
   assert.equal(out.reopen, 'EACCES', 'a fresh open of /proc/self/mem is refused once undumpable');
-  for (const storage of ['pooled', 'isolated']) {
+  for (const storage of ['pooled', 'isolated'] as const) {
     assert.equal(out[storage].sealing, 'kernel-copy', storage);
     assert.equal(out[storage].lockVerified, true);
     assert.equal(out[storage].sealed, true);

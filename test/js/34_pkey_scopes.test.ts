@@ -18,6 +18,7 @@ import { platformInfo, SecretVault, type SecretHandle, type SecretOptions } from
 import { registerVaultIpc } from '../../main/ipc/register';
 import { native } from '../../main/native';
 import { createBridgeApi } from '../../preload/bridge-api';
+import { at } from './support/assertions';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN } from './support/bridge-fixtures';
 import { osTamper, type OsTamper, osTamperModule } from './support/os-tamper-module';
 import { isLinux, packageRoot, skipUnlessCI } from './support/platform';
@@ -83,7 +84,7 @@ test('pkey: no read or write scope, nested or not, and no bridge operation runs 
     });
     vault.write(handle, (view) => {
       seen.write = denied();
-      view[0] ^= 1;
+      view[0] = at(view, 0, 'the first byte') ^ 1;
     });
     assert.deepEqual(
       seen,

@@ -7,24 +7,25 @@ import * as vm from 'node:vm';
 
 import { BRIDGE_METHODS, KEYSTORE_PROGRESS_CHANNEL } from '../../bridge/contract';
 import { createBridgeApi } from '../../preload/bridge-api';
+import { at } from './support/assertions';
 import { packageRoot } from './support/platform';
 
 const bundle = path.join(packageRoot, 'dist', 'preload', 'strongroom.preload.bundle.js');
 
 test('createBridgeApi builds exactly the allow-listed methods, frozen, no getters', () => {
-  const api = createBridgeApi(async () => ({ ok: true, value: null }));
+  const api = createBridgeApi(() => Promise.resolve({ ok: true, value: null }));
   assert.deepEqual(Object.keys(api).sort(), [...BRIDGE_METHODS].sort());
   assert.ok(Object.isFrozen(api));
   for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(api))) {
     assert.equal(typeof descriptor.value, 'function', `${name} is a plain function value`);
-    assert.equal(descriptor.get, undefined);
+    assert.equal(typeof descriptor.get, 'undefined', `${name} has no getter`);
   }
 });
 
 test('bridge errors reject with the code in the message; malformed answers are errors too', async () => {
-  const failing = createBridgeApi(async () => ({ ok: false, error: { code: 'INVALID_HANDLE', message: 'no such secret' } }));
+  const failing = createBridgeApi(() => Promise.resolve({ ok: false, error: { code: 'INVALID_HANDLE', message: 'no such secret' } }));
   await assert.rejects(failing.inspect('x'), /^Error: INVALID_HANDLE: no such secret$/);
-  const garbage = createBridgeApi(async () => 'surprise');
+  const garbage = createBridgeApi(() => Promise.resolve('surprise'));
   await assert.rejects(garbage.list(), /^Error: OS_ERROR: malformed bridge response$/);
 });
 
@@ -72,12 +73,13 @@ test('the bundled preload exposes only window.strongroom, with only the allow-li
   const call = (api.importKeystore as (...args: unknown[]) => Promise<unknown>)('{}', new Uint8Array([1]), {
     onProgress: (...args: unknown[]) => reports.push(args),
   });
-  const [, payload] = invoked[1] as [string, { progress: number }];
+  const [, payload] = at(invoked, 1, 'the importKeystore call') as [string, { progress: number }];
   assert.ok(payload.progress > 0, 'a progress id was sent');
   const event = { sender: { send: () => undefined }, ports: [] };
-  listeners[0][1](event, payload.progress, 5, 10);
-  listeners[0][1](event, payload.progress + 1, 6, 10); // another call's: not this callback's
-  listeners[0][1](event, payload.progress, '7', 10); // not numbers: dropped
+  const [, listener] = at(listeners, 0, 'the progress listener');
+  listener(event, payload.progress, 5, 10);
+  listener(event, payload.progress + 1, 6, 10); // another call's: not this callback's
+  listener(event, payload.progress, '7', 10); // not numbers: dropped
   assert.deepEqual(JSON.parse(JSON.stringify(reports)), [[{ done: 5, total: 10 }]]);
   await call.catch(() => undefined);
 });

@@ -5,17 +5,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as vm from 'node:vm';
 
+import type { BridgeMethod } from '../../bridge/contract';
 import { createBridgeApi } from '../../preload/bridge-api';
+import { at } from './support/assertions';
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 function recordingApi() {
   const sent: [string, unknown][] = [];
-  const api = createBridgeApi(async (channel, payload) => {
+  const api = createBridgeApi((channel, payload) => {
     sent.push([channel, payload]);
-    return { ok: true, value: 'sent' };
+    return Promise.resolve({ ok: true, value: 'sent' });
   });
-  return { api: api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>, sent };
+  return { api: api as unknown as Record<BridgeMethod, (...args: unknown[]) => Promise<unknown>>, sent };
 }
 
 function nested(depth: number): unknown {
@@ -36,8 +38,8 @@ test('bad arguments are refused in the bridge with INVALID_ARGUMENT, and nothing
   class Custom {
     a = 1;
   }
-  const otherRealmMap = vm.runInNewContext('new Map([[1, 2]])');
-  const cases: [string, unknown[]][] = [
+  const otherRealmMap = vm.runInNewContext('new Map([[1, 2]])') as unknown;
+  const cases: [BridgeMethod, unknown[]][] = [
     ['generate', [{ toString: () => 32 }]],
     ['generate', [{ valueOf: () => 32 }]],
     ['generate', ['32']],
@@ -137,8 +139,8 @@ test('bad arguments are refused in the bridge with INVALID_ARGUMENT, and nothing
 test('good arguments are sent as exactly these payloads', async () => {
   const { api, sent } = recordingApi();
   const bytes = Uint8Array.from([1, 2, 3]);
-  const otherRealm = vm.runInNewContext('({ a: new Uint8Array([9]), b: [1, "two", null, true], c: { d: undefined } })');
-  const nullProto = Object.assign(Object.create(null), { message: 'm' });
+  const otherRealm = vm.runInNewContext('({ a: new Uint8Array([9]), b: [1, "two", null, true], c: { d: undefined } })') as unknown;
+  const nullProto = Object.assign(Object.create(null) as object, { message: 'm' });
   await api.status();
   await api.list();
   await api.generate(32);
@@ -175,7 +177,11 @@ test('good arguments are sent as exactly these payloads', async () => {
     ['strongroom:importKeystore', { json: '{}', password, progress: 0 }],
     ['strongroom:cancelKeystore', { job: 'export-1' }],
   ]);
-  assert.equal((sent[3][1] as { bytes: Uint8Array }).bytes, bytes, 'the bytes are sent as they are (the IPC clone copies them once)');
+  assert.equal(
+    (at(sent, 3, 'the importSecret call')[1] as { bytes: Uint8Array }).bytes,
+    bytes,
+    'the bytes are sent as they are (the IPC clone copies them once)',
+  );
   // Everything the bridge sends survives a structured clone.
   for (const [, payload] of sent) assert.doesNotThrow(() => structuredClone(payload));
 });

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 
 import { SecretVault, SecureMemoryError } from '../../main';
 import { bytesOperation, registerVaultIpc, type BytesOperation } from '../../main/ipc/register';
+import { at } from './support/assertions';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
 
 type Response = { ok: boolean; value?: unknown; error?: { code: string; message: string } };
@@ -94,7 +95,7 @@ test("anything thrown inside an operation, strongroom's own errors included, ans
     // A number computed from the secret reaches a strongroom API, which
     // names it in its error.
     const vault = new SecretVault();
-    vault.generate(1e12 + secret[0] * 256 + secret[1]);
+    vault.generate(1e12 + at(secret, 0, 'a secret byte') * 256 + at(secret, 1, 'a secret byte'));
     return 'unreachable';
   };
   for (const logOperationErrors of [false, true]) {
@@ -232,6 +233,7 @@ test('every refused importSecret wipes the bytes main received, and the UTF-8 co
       );
   }
   // Text whose UTF-8 is over the limit: TextEncoder's copy is wiped too.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be put back, and called with .call(this)
   const encode = TextEncoder.prototype.encode;
   const outputs: Uint8Array[] = [];
   TextEncoder.prototype.encode = function (this: TextEncoder, input?: string) {
@@ -246,7 +248,7 @@ test('every refused importSecret wipes the bytes main received, and the UTF-8 co
   }
   assert.equal(outputs.length, 1);
   assert.ok(
-    outputs[0].every((b) => b === 0),
+    at(outputs, 0, 'the UTF-8 copy').every((b) => b === 0),
     "the refused text's UTF-8 copy is wiped",
   );
   // Accepted bytes are wiped too (the vault holds the only copy).
@@ -345,7 +347,7 @@ test('odd frames fail closed: a disposed frame whose url getter throws, and a no
 
 test('a process-wide budget bounds secrets and bytes across all windows', async () => {
   const { vault, bridge, send } = setup({ limits: { maxBridgeSecrets: 3, maxBridgeBytes: 100 } });
-  const windows = [new FakeWebContents(), new FakeWebContents(), new FakeWebContents(), new FakeWebContents()];
+  const windows = [new FakeWebContents(), new FakeWebContents(), new FakeWebContents(), new FakeWebContents()] as const;
   for (const contents of windows.slice(0, 3)) assert.equal((await send(contents, 'generate', { size: 8 })).ok, true);
   const fourth = await send(windows[3], 'generate', { size: 8 });
   assert.equal(fourth.error!.code, 'LIMIT_EXCEEDED', 'a fourth secret in a fresh window is over the bridge-wide count');
@@ -356,13 +358,13 @@ test('a process-wide budget bounds secrets and bytes across all windows', async 
   assert.equal(vault.stats().secrets, 3);
   bridge.dispose();
   const { DEFAULT_LIMITS } = await import('../../main/ipc/limits');
-  const defaults = DEFAULT_LIMITS as unknown as Record<string, number>;
+  const defaults = DEFAULT_LIMITS;
   assert.ok(defaults.maxBridgeSecrets >= defaults.maxSecretsPerWindow, 'the default bridge-wide count holds at least one full window');
   assert.ok(defaults.maxBridgeBytes >= defaults.maxSecretSize);
 });
 
 test("a refused oversized result states the limit, never the result's size", async () => {
-  const grow: BytesOperation = (secret) => 'x'.repeat(40_000 + secret[0] * 100);
+  const grow: BytesOperation = (secret) => 'x'.repeat(40_000 + at(secret, 0, 'a secret byte') * 100);
   const { bridge, send } = setup({ operations: { grow }, limits: { maxResultBytes: 1000 } });
   const contents = new FakeWebContents();
   const messages = new Set<string>();

@@ -14,6 +14,7 @@ import { BRIDGE_METHODS } from '../../bridge/contract';
 import { DATA_BOUNDS } from '../../bridge/plain-data';
 import { MAX_ERROR_MESSAGE } from '../../main/ipc/limits';
 import { bytesOperation, registerVaultIpc, type BytesOperation } from '../../main/ipc/register';
+import { at } from './support/assertions';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
 import { prng } from './support/prng';
 
@@ -78,8 +79,8 @@ function hostileValues(): [string, () => unknown][] {
     ['sparse 2^31', () => sparse(2 ** 31)],
     ['sparse 1e8', () => sparse(1e8)],
     ['sparse 1001', () => sparse(1001)],
-    ['dense 1001', () => new Array(1001).fill(0)],
-    ['dense 100,000', () => new Array(100_000).fill(1)],
+    ['dense 1001', () => new Array<number>(1001).fill(0)],
+    ['dense 100,000', () => new Array<number>(100_000).fill(1)],
     ['Uint8Array 16 MiB', () => new Uint8Array(16 * 1024 * 1024)],
     ['Uint8Array 65 KiB', () => new Uint8Array(65 * 1024)],
     ['Float64Array', () => new Float64Array(1024)],
@@ -90,7 +91,7 @@ function hostileValues(): [string, () => unknown][] {
     ['100,000 keys', () => manyKeys(100_000)],
     ['string 1 MiB', () => 's'.repeat(1024 * 1024)],
     ['array with a named property', () => Object.assign([1, 2], { admin: true })],
-    ['__proto__ key', () => JSON.parse('{"__proto__": {"polluted": 1}}')],
+    ['__proto__ key', () => JSON.parse('{"__proto__": {"polluted": 1}}') as unknown],
     ['1,000 small arrays', () => Array.from({ length: 999 }, () => [1])],
   ];
 }
@@ -218,7 +219,7 @@ test(`claims far past the limits are refused within ${TOUCH_BOUND} touches each,
 
 test('random payloads (2,000 per channel, seeded): each answered within the bound, nothing thrown, nothing left behind', () => {
   const rand = prng(20261130);
-  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const pick = <T>(xs: T[]) => at(xs, Math.floor(rand() * xs.length), 'a pick');
   const hostile = hostileValues().filter(([name]) => !/16 MiB|100,000|1 MiB/.test(name));
   const leaf = (): unknown =>
     pick<() => unknown>([
@@ -272,12 +273,14 @@ test('operations that throw anything, or return hostile results, answer with fix
       throw new Error(`secret ${hex(s)}`);
     },
     throwsStrongroom: (s) => {
-      new SecretVault().generate(1e12 + s[0]);
+      new SecretVault().generate(1e12 + at(s, 0, 'a secret byte'));
     },
     throwsString: (s) => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown string, on purpose: main must answer it like any failure
       throw hex(s);
     },
     throwsHostile: () => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown object whose message and toString throw, on purpose
       throw {
         get message() {
           throw new Error('no');
@@ -288,11 +291,12 @@ test('operations that throw anything, or return hostile results, answer with fix
       };
     },
     throwsSymbol: () => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown symbol, on purpose: it cannot even be turned into text
       throw Symbol('x');
     },
     returnsSparse: () => sparse(2 ** 32 - 1),
     returnsDeep: () => nested(1000, true),
-    returnsHuge: (s) => 'x'.repeat(100_000 + s[0]),
+    returnsHuge: (s) => 'x'.repeat(100_000 + at(s, 0, 'a secret byte')),
     returnsGetter: (s) => ({
       get leak() {
         return hex(s);
@@ -386,7 +390,7 @@ test('failing wipes during dispose (random windows, random failures): everything
 
 test('navigation races (random event orders): no secret outlives its document or is usable from another', () => {
   const rand = prng(99);
-  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const pick = <T>(xs: T[]) => at(xs, Math.floor(rand() * xs.length), 'a pick');
   const { vault, bridge, deliver } = setup({ echo: (s) => s.length });
   for (let round = 0; round < 200; round++) {
     const contents = new FakeWebContents();
@@ -501,7 +505,7 @@ test('navigation races (random event orders): no secret outlives its document or
 
 test('every importSecret payload is wiped, accepted or refused, whatever its shape (random, seeded)', () => {
   const rand = prng(4242);
-  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const pick = <T>(xs: T[]) => at(xs, Math.floor(rand() * xs.length), 'a pick');
   const { vault, bridge, deliver } = setup();
   const contents = new FakeWebContents();
   let accepted = 0;

@@ -13,6 +13,7 @@ import { SecretVault } from '../../main';
 import { BRIDGE_KEYSTORE_LIMITS, channelFor, KEYSTORE_PROGRESS_CHANNEL, type StrongroomBridge } from '../../bridge/contract';
 import { registerVaultIpc, type Operation } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
+import { at } from './support/assertions';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
 
 const PATH = "m/44'/60'/0'/0/0";
@@ -26,7 +27,7 @@ const operations: Record<string, Operation> = {
 };
 
 function addressOf(publicKey: Uint8Array): string {
-  const uncompressed = secp256k1.ProjectivePoint.fromHex(publicKey).toRawBytes(false);
+  const uncompressed = secp256k1.Point.fromHex(publicKey).toBytes(false);
   return Buffer.from(keccak_256(uncompressed.subarray(1)).subarray(12)).toString('hex');
 }
 
@@ -197,8 +198,8 @@ test('progress reaches only the calling frame, as numbers, in order', async () =
   }
   const seen = reports as { done: number; total: number }[];
   for (const [i, { done, total }] of seen.entries()) {
-    assert.ok(done > 0 && done <= total && total === seen[0].total, `${done}/${total}`);
-    if (i > 0) assert.ok(done >= seen[i - 1].done);
+    assert.ok(done > 0 && done <= total && total === at(seen, 0, 'the first report').total, `${done}/${total}`);
+    if (i > 0) assert.ok(done >= at(seen, i - 1, 'the report before').done);
   }
   assert.equal(a.frame.sent.length, reports.length);
   for (const message of a.frame.sent) {
@@ -257,9 +258,9 @@ test('hostile keystore requests are refused before any work, and create nothing'
   ];
   for (const [method, payload, code] of cases) {
     const response = await send(method, payload);
-    assert.equal(response.ok, false, `${method} ${JSON.stringify(payload)?.slice(0, 80)}`);
+    assert.equal(response.ok, false, `${method} ${(JSON.stringify(payload) as string | undefined)?.slice(0, 80)}`);
     assert.equal(response.error?.code, code, `${method}: ${response.error?.message}`);
-    assert.ok((response.error?.message.length ?? 0) <= 200);
+    assert.ok(response.error.message.length <= 200);
   }
   assert.equal(bridge.secretCount(), 1, 'nothing was created');
   assert.equal(frame.sent.length, 0, 'no progress for refused calls');
@@ -293,7 +294,7 @@ test("a window's limits are checked before the KDF runs; a key whose page ended 
   // The page navigates while the KDF runs: its secrets go, the KDF is stopped, and no key outlives the page.
   await api.destroy(seed.id);
   const slow = await api.generate(32, { kind: 'seed' }).then((s) => api.exportKeystore(s.id, pw('p'), { ...CHEAP, n: 16384 }));
-  await api.destroy((await api.list())[0].id);
+  await api.destroy(at(await api.list(), 0, 'the one secret left').id);
   const pending = api.importKeystore(slow, pw('p'));
   contents.commitNavigation();
   await rejectsWith(pending, 'ABORTED');

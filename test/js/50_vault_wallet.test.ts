@@ -10,11 +10,12 @@ import { test } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1';
 import { hmac } from '@noble/hashes/hmac';
-import { sha512 } from '@noble/hashes/sha512';
+import { sha512 } from '@noble/hashes/sha2';
 import { keccak_256 } from '@noble/hashes/sha3';
 import { HDKey } from '@scure/bip32';
 
 import { SecretVault, type SecretHandle, type Storage } from '../../main';
+import { at } from './support/assertions';
 import { sealingUnderTest } from './support/sealing';
 
 /** The sealing method these suites force (scripts/test-js.js runs them once per method). */
@@ -31,7 +32,13 @@ const words = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 function ethereumAddress(uncompressed: Uint8Array): string {
   const plain = hex(keccak_256(uncompressed.subarray(1)).subarray(12));
   const hash = hex(keccak_256(new TextEncoder().encode(plain)));
-  return '0x' + [...plain].map((c, i) => (parseInt(hash[i], 16) >= 8 ? c.toUpperCase() : c)).join('');
+  return (
+    '0x' +
+    plain
+      .split('')
+      .map((c, i) => (parseInt(at(hash, i, 'a hash digit'), 16) >= 8 ? c.toUpperCase() : c))
+      .join('')
+  );
 }
 
 /** SLIP-10 ed25519 derivation (hardened steps only), written from the spec for the comparison. */
@@ -61,15 +68,16 @@ for (const storage of STORAGES) {
     assert.equal(key.childIndex, 0);
     assert.equal(key.publicKey.length, 33);
     assert.deepEqual(vault.publicKey(key.handle), key.publicKey);
-    const point = secp256k1.ProjectivePoint.fromHex(key.publicKey);
-    assert.equal(ethereumAddress(point.toRawBytes(false)), ADDRESS);
+    const point = secp256k1.Point.fromHex(key.publicKey);
+    assert.equal(ethereumAddress(point.toBytes(false)), ADDRESS);
 
     const digest = keccak_256(new TextEncoder().encode('strongroom signs'));
     const { signature, recoveryId } = vault.sign(key.handle, digest, { scheme: 'ecdsa' });
     assert.equal(signature.length, 64);
     assert.ok(secp256k1.verify(signature, digest, key.publicKey, { lowS: true }));
-    const recovered = secp256k1.Signature.fromCompact(signature).addRecoveryBit(recoveryId!).recoverPublicKey(digest);
-    assert.equal(ethereumAddress(recovered.toRawBytes(false)), ADDRESS);
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- @noble/curves 1.x recovers a key only through the signature; the standalone recoverPublicKey is 2.x's
+    const recovered = secp256k1.Signature.fromBytes(signature, 'compact').addRecoveryBit(recoveryId!).recoverPublicKey(digest);
+    assert.equal(ethereumAddress(recovered.toBytes(false)), ADDRESS);
 
     const stats = vault.stats();
     assert.equal(stats.secrets, 2, 'the seed and the key; the mnemonic words are not kept');
@@ -98,7 +106,7 @@ for (const storage of STORAGES) {
       const depth = i % 6;
       const steps = Array.from({ length: depth }, () => {
         const index = randomBytes(4).readUInt32BE(0) & 0x7fffffff;
-        return randomBytes(1)[0] & 1 ? `${index}'` : `${index}`;
+        return randomBytes(1).readUInt8(0) & 1 ? `${index}'` : `${index}`;
       });
       const path = ['m', ...steps].join('/');
       const seed = vault.importSeed(seedBytes);
@@ -111,7 +119,7 @@ for (const storage of STORAGES) {
       const digest = randomBytes(32);
       const ours = vault.sign(key.handle, digest, { scheme: 'ecdsa' });
       const theirs = secp256k1.sign(digest, expected.privateKey!, { lowS: true });
-      assert.equal(hex(ours.signature), hex(theirs.toCompactRawBytes()), path);
+      assert.equal(hex(ours.signature), hex(theirs.toBytes('compact')), path);
       assert.equal(ours.recoveryId, theirs.recovery, path);
       vault.destroy(key.handle);
       vault.destroy(seed);

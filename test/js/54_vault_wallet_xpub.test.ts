@@ -62,7 +62,7 @@ for (const storage of STORAGES) {
       const reference = HDKey.fromMasterSeed(Uint8Array.from(seedBytes));
       const steps = Array.from({ length: i % 6 }, () => {
         const index = randomBytes(4).readUInt32BE(0) & 0x7fffffff;
-        return randomBytes(1)[0] & 1 ? `${index}'` : `${index}`;
+        return randomBytes(1).readUInt8(0) & 1 ? `${index}'` : `${index}`;
       });
       const keyPath = ['m', ...steps].join('/');
       const seed = vault.importSeed(seedBytes);

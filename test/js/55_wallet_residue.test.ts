@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
+import { must } from './support/assertions';
 import { isLinux } from './support/platform';
 import { forEachSealingMethod, TEST_SEALING } from './support/sealing';
 import type { ResidueResult } from './support/wallet-residue.child';
@@ -60,7 +61,7 @@ test(
       assert.equal(result.scan.total, 0, `copies left after signing natively: ${result.scan.where.join('; ')}`);
 
       // Teeth: the JavaScript signer's account key is found, as raw bytes.
-      const controlAccount = result.control.counts[`control ${ACCOUNT} private key`];
+      const controlAccount = must(result.control.counts[`control ${ACCOUNT} private key`], "the counts of the control account's key");
       assert.ok(result.control.total > 0, 'signing in JavaScript leaves copies the search finds');
       assert.ok(controlAccount.raw > 0, `the JavaScript signer's account key is found: ${JSON.stringify(result.control.counts)}`);
       t.diagnostic(

@@ -152,7 +152,7 @@ test('a key written with 31 or 30 bytes imports as the same number, left-padded,
   for (const dropped of [1, 2]) {
     const key = randomBytes(32);
     key.fill(0, 0, dropped);
-    key[dropped] |= 1; // not all zero
+    key[dropped] = key.readUInt8(dropped) | 1; // not all zero
     const address = computeAddress('0x' + hex(key))
       .slice(2)
       .toLowerCase();
@@ -336,7 +336,7 @@ test("scrypt's working array is out of core dumps and forked children while the 
     }),
     'WRONG_PASSWORD',
   );
-  const during: string[] = seen ?? [];
+  const during: string[] = (seen as string[] | null) ?? []; // set in the progress callback, which tsc does not follow
   assert.equal(during.length, already + 1, 'one working array of 128 * r * n bytes while the KDF runs');
   const flags = (mapping: string) => /^VmFlags:(.*)$/m.exec(mapping)?.[1]?.trim().split(/\s+/) ?? [];
   const array = during.find((mapping) => flags(mapping).includes('dd')) ?? '';

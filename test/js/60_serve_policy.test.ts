@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { CONTENT_SECURITY_POLICY, resolveInside } from '../../main/electron/serve-policy';
+import { at } from './support/assertions';
 import { EXPECTED_CSP, EXPECTED_CSP_DIRECTIVES } from './support/csp';
 
 const root = path.resolve('/srv/app/renderer-demo');
@@ -40,8 +41,9 @@ test("every page of the demo carries the header's CSP in a <meta> tag too, word 
     const html = fs.readFileSync(path.join(dir, page), 'utf8');
     const tags = [...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"\s*\/?>/gi)];
     assert.equal(tags.length, 1, `${page}: one CSP meta tag`);
-    assert.equal(tags[0][1], EXPECTED_CSP, `${page}: the meta policy is the header's`);
+    const tag = at(tags, 0, `${page}: the CSP meta tag`);
+    assert.equal(tag[1], EXPECTED_CSP, `${page}: the meta policy is the header's`);
     // It must come before anything it governs.
-    assert.ok(tags[0].index < html.search(/<(script|link|style)\b/i), `${page}: the meta tag precedes every script and stylesheet`);
+    assert.ok(tag.index < html.search(/<(script|link|style)\b/i), `${page}: the meta tag precedes every script and stylesheet`);
   }
 });

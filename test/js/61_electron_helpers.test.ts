@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 
+import { at, must } from './support/assertions';
 import { createElectronStandIn, FakeWebContents, HARDENED, installElectronStandIn } from './support/electron-stand-in';
 import { EXPECTED_CSP } from './support/csp';
 
@@ -75,8 +76,15 @@ test('hardenWebContents: navigation, redirects and <webview> are prevented; new 
     contents.emit(name, event, 'https://evil.example/');
     assert.equal(event.prevented, true, name);
   }
-  assert.deepEqual(contents.windowOpenHandler?.({ url: 'https://evil.example/', disposition: 'new-window' }), { action: 'deny' });
-  assert.deepEqual(contents.windowOpenHandler?.({ url: 'app://strongroom/index.html', disposition: 'foreground-tab' }), { action: 'deny' });
+  assert.deepEqual(must(contents.windowOpenHandler, 'a window-open handler')({ url: 'https://evil.example/', disposition: 'new-window' }), {
+    action: 'deny',
+  });
+  assert.deepEqual(
+    must(contents.windowOpenHandler, 'a window-open handler')({ url: 'app://strongroom/index.html', disposition: 'foreground-tab' }),
+    {
+      action: 'deny',
+    },
+  );
 });
 
 test('hardenAllWebContents hardens every webContents the app creates; createHardenedWindow opens one hardened window', () => {
@@ -91,7 +99,7 @@ test('hardenAllWebContents hardens every webContents the app creates; createHard
   const before = record.windows.length;
   helpers.createHardenedWindow({ preload: '/app/p.js', url: 'app://strongroom/index.html', title: 'T' });
   assert.equal(record.windows.length, before + 1);
-  const window = record.windows[before];
+  const window = at(record.windows, before, 'the new window');
   assert.deepEqual(window.options, {
     width: 1280,
     height: 800,
@@ -149,7 +157,7 @@ test('the app:// handler: exact headers on every answer, 404 for missing, escapi
       ['app://strongroom/main.ts', 'GET'],
       ['app://elsewhere/index.html', 'GET'],
       ['app://strongroom/index.html', 'POST'],
-    ]) {
+    ] as const) {
       assert.deepEqual(await get(url, method), notFound, `${method} ${url}`);
     }
   } finally {

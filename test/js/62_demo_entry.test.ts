@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/serve-policy';
 import { BRIDGE_METHODS, channelFor } from '../../bridge/contract';
 import { DEMO_ENTRY, pointMainAtDemo } from '../../renderer-demo/packaging.forge';
+import { at } from './support/assertions';
 import { HARDENED } from './support/electron-stand-in';
 import { entryPoint, packageRoot } from './support/platform';
 
@@ -52,7 +53,7 @@ test('the demo entry, imported through the ESM loader, opens the hardened window
   assert.ok(fs.existsSync(demoEntry), `run npm run build first: ${demoEntry}`);
   const report = loadAsElectronDoes(demoEntry);
   assert.equal(report.windows.length, 1, 'exactly one BrowserWindow');
-  const [window] = report.windows;
+  const window = at(report.windows, 0, 'the BrowserWindow');
   const preload = path.join(packageRoot, 'dist', 'preload', 'strongroom.preload.bundle.js');
   assert.deepEqual(window.options.webPreferences, {
     preload,
@@ -70,7 +71,7 @@ test('the demo entry, imported through the ESM loader, opens the hardened window
   assert.deepEqual(report.sessionHandlers, ['function', 'function', 'function']);
   for (const event of ['before-quit', 'web-contents-created', 'window-all-closed']) assert.ok(report.appListeners.includes(event), event);
   assert.equal(report.index?.status, 200);
-  assert.equal(report.index?.csp, CONTENT_SECURITY_POLICY);
+  assert.equal(report.index.csp, CONTENT_SECURITY_POLICY);
   assert.match(report.index.body, /<!doctype html>/i, 'the demo page itself is served');
 });
 
@@ -88,7 +89,11 @@ test('packaging points the packaged package.json main at the demo entry, and ref
     const manifest = { name: 'strongroom', version: '0.1.0', main: 'dist/main/index.js', types: 'dist/main/index.d.ts' };
     fs.writeFileSync(path.join(build, 'package.json'), JSON.stringify(manifest));
     assert.throws(() => pointMainAtDemo(build), /dist\/renderer-demo\/main\/demo\.main\.bundle\.js is not in the packaged app/);
-    assert.equal(JSON.parse(fs.readFileSync(path.join(build, 'package.json'), 'utf8')).main, 'dist/main/index.js', 'unchanged on refusal');
+    assert.equal(
+      (JSON.parse(fs.readFileSync(path.join(build, 'package.json'), 'utf8')) as { main: unknown }).main,
+      'dist/main/index.js',
+      'unchanged on refusal',
+    );
     fs.mkdirSync(path.join(build, DEMO_ENTRY), { recursive: true }); // a directory is not an entry
     assert.throws(() => pointMainAtDemo(build), /is not in the packaged app/);
     fs.rmSync(path.join(build, DEMO_ENTRY), { recursive: true });

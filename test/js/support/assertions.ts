@@ -15,3 +15,21 @@ export function rejects(fn: () => unknown, code: string, options: { actionable?:
     return true;
   });
 }
+
+/**
+ * `value`, or an AssertionError naming `what` when it is null or undefined:
+ * a test's assumption that something exists, checked where it is used.
+ */
+export function must<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) assert.fail(`expected ${what}, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * `list[index]`, or an AssertionError naming `what` when the index is not one
+ * of the list's (an element that is itself undefined is returned as it is).
+ */
+export function at<T>(list: ArrayLike<T>, index: number, what = 'an element'): T {
+  if (!Number.isInteger(index) || index < 0 || index >= list.length) assert.fail(`expected ${what} at index ${index} of ${list.length}`);
+  return list[index] as T;
+}

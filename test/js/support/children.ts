@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { at } from './assertions';
 import { entryPoint, packageRoot } from './platform';
 
 /** Runs a JavaScript snippet in a fresh node process with `strongroom` bound to the package. */
@@ -14,7 +15,7 @@ export function runNode(
 ): SpawnSyncReturns<string> {
   const script = `const strongroom = require(${JSON.stringify(options.entry ?? entryPoint)});\n${source}`;
   const argv = [...(options.prefix ?? []), process.execPath, ...(options.args ?? []), '-e', script];
-  return spawnSync(argv[0], argv.slice(1), {
+  return spawnSync(at(argv, 0, 'a command'), argv.slice(1), {
     encoding: 'utf8',
     env: { ...process.env, ...options.env },
     timeout: options.timeoutMs ?? 60_000,

@@ -12,6 +12,8 @@
 import { randomFillSync } from 'node:crypto';
 import * as fs from 'node:fs';
 
+import { at, must } from './assertions';
+
 export const NEEDLE_FORMS = ['raw', 'reversed', 'hex'] as const;
 export type NeedleForm = (typeof NEEDLE_FORMS)[number];
 export type NeedlePart = 'whole' | 'first half' | 'second half';
@@ -51,12 +53,12 @@ function addPart(needles: Needle[], secret: string, part: NeedlePart, bytes: Uin
     const mask = Buffer.allocUnsafeSlow(size);
     randomFillSync(mask);
     const masked = Buffer.allocUnsafeSlow(size);
-    for (let i = 0; i < length; i++) {
-      if (form === 'raw') masked[i] = bytes[i] ^ mask[i];
-      else if (form === 'reversed') masked[length - 1 - i] = bytes[i] ^ mask[length - 1 - i];
+    for (const [i, byte] of bytes.entries()) {
+      if (form === 'raw') masked[i] = byte ^ mask.readUInt8(i);
+      else if (form === 'reversed') masked[length - 1 - i] = byte ^ mask.readUInt8(length - 1 - i);
       else {
-        masked[2 * i] = HEX.charCodeAt(bytes[i] >> 4) ^ mask[2 * i];
-        masked[2 * i + 1] = HEX.charCodeAt(bytes[i] & 15) ^ mask[2 * i + 1];
+        masked[2 * i] = HEX.charCodeAt(byte >> 4) ^ mask.readUInt8(2 * i);
+        masked[2 * i + 1] = HEX.charCodeAt(byte & 15) ^ mask.readUInt8(2 * i + 1);
       }
     }
     needles.push({ secret, form, part, masked, mask });
@@ -86,7 +88,7 @@ export function scanMemory(needles: Needle[], excluded: Range[] = []): ScanResul
   const table = new Uint8Array(65536);
   let longest = 0;
   for (const needle of needles) {
-    const prefix = ((needle.masked[0] ^ needle.mask[0]) << 8) | (needle.masked[1] ^ needle.mask[1]);
+    const prefix = needle.masked.readUInt16BE(0) ^ needle.mask.readUInt16BE(0);
     table[prefix] = 1;
     byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), needle]);
     longest = Math.max(longest, needle.masked.length);
@@ -100,9 +102,9 @@ export function scanMemory(needles: Needle[], excluded: Range[] = []): ScanResul
   try {
     for (const line of fs.readFileSync('/proc/self/maps', 'utf8').split('\n')) {
       const match = /^([0-9a-f]+)-([0-9a-f]+) (\S{4})/.exec(line);
-      if (match === null || match[3][0] !== 'r') continue;
-      const start = parseInt(match[1], 16);
-      const end = parseInt(match[2], 16);
+      if (match === null || match[3]?.[0] !== 'r') continue;
+      const start = parseInt(at(match, 1, 'the start address'), 16);
+      const end = parseInt(at(match, 2, 'the end address'), 16);
       // Windows overlap by longest - 1 bytes; a match is counted in the window where it starts before the overlap.
       for (let at = start; at < end;) {
         const want = Math.min(end - at, CHUNK);
@@ -118,19 +120,20 @@ export function scanMemory(needles: Needle[], excluded: Range[] = []): ScanResul
         const last = at + got >= end;
         const countBelow = last ? got : got - (longest - 1);
         for (let i = 0; i + 1 < got && i < countBelow; i++) {
-          if (table[(chunk[i] << 8) | chunk[i + 1]] === 0) continue;
-          for (const needle of byPrefix.get((chunk[i] << 8) | chunk[i + 1])!) {
+          const prefix = chunk.readUInt16BE(i);
+          if (table[prefix] === 0) continue;
+          for (const needle of must(byPrefix.get(prefix), `the needles under prefix ${prefix}`)) {
             const len = needle.masked.length;
             if (i + len > got) continue;
             let j = 2;
-            while (j < len && chunk[i + j] === (needle.masked[j] ^ needle.mask[j])) j++;
+            while (j < len && chunk[i + j] === (needle.masked.readUInt8(j) ^ needle.mask.readUInt8(j))) j++;
             if (j !== len) continue;
             const address = at + i;
             if (excluded.some((r) => address >= r.start && address < r.end)) {
               result.excluded++;
               continue;
             }
-            counts[needle.secret][needle.form]++;
+            must(counts[needle.secret], `the counts of ${needle.secret}`)[needle.form]++;
             result.total++;
             if (result.where.length < 8)
               result.where.push(`${needle.secret} ${needle.form} (${needle.part}) at 0x${address.toString(16)} in ${line.trim()}`);

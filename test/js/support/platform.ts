@@ -62,7 +62,7 @@ export function isRoot(): boolean {
 export function osPageSize(): number | null {
   if (process.platform === 'win32') return null;
   const result = spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' });
-  const size = Number(result.stdout?.trim());
+  const size = Number((result.stdout as string | null)?.trim()); // null when getconf could not be started
   return result.status === 0 && Number.isInteger(size) && size > 0 ? size : null;
 }
 

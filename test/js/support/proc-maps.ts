@@ -8,6 +8,8 @@
 // children it starts.
 import * as fs from 'node:fs';
 
+import { must } from './assertions';
+
 import type { SecretHandle, SecretOptions, SecretStatus, SecretVault } from '../../../main';
 
 export interface Mapping {
@@ -56,7 +58,13 @@ export function parseMaps(text: string): Mapping[] {
   for (const line of text.split('\n')) {
     const header = HEADER.exec(line);
     if (header !== null) {
-      mappings.push({ start: parseInt(header[1], 16), end: parseInt(header[2], 16), perms: header[3], path: header[4] });
+      const [, start, end, perms, path] = header;
+      mappings.push({
+        start: parseInt(must(start, 'a start address'), 16),
+        end: parseInt(must(end, 'an end address'), 16),
+        perms: must(perms, 'permissions'),
+        path: must(path, 'a path (maybe empty)'),
+      });
       continue;
     }
     const current = mappings[mappings.length - 1];
@@ -129,7 +137,8 @@ export function generateAndLocate(
     const expected = expectedBytes();
     const fresh = newlyMapped(parseMaps(beforeText), parseMaps(afterText));
     const matches = fresh.filter((r) => r.end - r.start === expected);
-    if (matches.length === 1) return { handle, range: matches[0] };
+    const [match] = matches;
+    if (matches.length === 1 && match !== undefined) return { handle, range: match };
     seen.push(`expected one new mapping of ${expected} bytes, found ${JSON.stringify(fresh.map((r) => [hex(r.start), r.end - r.start]))}`);
     // Give the mapping back (a pooled arena is unmapped once empty) and try again.
     vault.destroyAll();
@@ -172,7 +181,7 @@ export function osFacts(
   if (!covers(data, range.start + page, range.end - page)) throw new Error('the data pages are not all mapped');
   const all = (mappings: Mapping[], test: (m: Mapping) => boolean) => mappings.length > 0 && mappings.every(test);
   const noAccess = (m: Mapping) => m.perms.startsWith('---');
-  const flag = (name: string) => all(data, (m) => m.vmFlags!.has(name));
+  const flag = (name: string) => all(data, (m) => must(m.vmFlags, 'the VmFlags of an smaps entry').has(name));
   const guards = [...within(range.start, range.start + page), ...within(range.end - page, range.end)];
   return {
     lockVerified: flag('lo'),
@@ -192,7 +201,7 @@ function keySealed(data: Mapping[], keyDenied?: (key: number) => boolean): boole
   const keys = new Set(data.map((m) => m.protectionKey ?? 0));
   if (keys.size !== 1) return false;
   const [key] = keys;
-  return key !== 0 && (keyDenied === undefined || keyDenied(key));
+  return key !== undefined && key !== 0 && (keyDenied === undefined || keyDenied(key));
 }
 
 /** The same fields of vault.inspect(handle), for a deepEqual against osFacts(). */

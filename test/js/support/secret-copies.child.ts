@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import { platformInfo, SecretVault } from '../../../main';
 import { registerVaultIpc } from '../../../main/ipc/register';
 import { native } from '../../../main/native';
+import { at, must } from './assertions';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN } from './bridge-fixtures';
 import { isolatedMappingBytes, newlyMapped, parseMaps, readMapsText, readSmaps, type Range } from './proc-maps';
 import { sealingUnderTest } from './sealing';
@@ -58,7 +59,7 @@ function encode(bytes: Buffer, form: string): Buffer {
   if (form === 'base64' || form === 'base64url') {
     // The first 40 characters: the same with or without padding, in either alphabet below.
     for (let i = 0; i + 2 < bytes.length && out.length < 40; i += 3) {
-      const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+      const n = bytes.readUIntBE(i, 3);
       for (const shift of [18, 12, 6, 0]) {
         let c = B64.charCodeAt((n >> shift) & 63);
         if (form === 'base64url' && c === 43) c = 45; // + -> -
@@ -85,7 +86,7 @@ function encode(bytes: Buffer, form: string): Buffer {
     });
   }
   const buffer = Buffer.allocUnsafeSlow(out.length);
-  for (let i = 0; i < out.length; i++) buffer[i] = out[i];
+  out.forEach((byte, i) => (buffer[i] = byte));
   out.fill(0);
   return buffer;
 }
@@ -94,7 +95,7 @@ function mask(name: string, clear: Buffer): Needle {
   const key = Buffer.allocUnsafeSlow(clear.length);
   randomFillSync(key);
   const masked = Buffer.allocUnsafeSlow(clear.length);
-  for (let i = 0; i < clear.length; i++) masked[i] = clear[i] ^ key[i];
+  for (let i = 0; i < clear.length; i++) masked[i] = clear.readUInt8(i) ^ key.readUInt8(i);
   clear.fill(0);
   return { name, masked, mask: key };
 }
@@ -141,8 +142,9 @@ function scanMemory(needles: Needle[], own: Range[] = []): Scan {
   try {
     for (const line of fs.readFileSync('/proc/self/maps', 'utf8').split('\n')) {
       const match = /^([0-9a-f]+)-([0-9a-f]+) (\S{4})/.exec(line);
-      if (match === null || match[3][0] !== 'r') continue;
-      for (const piece of pieces(BigInt(`0x${match[1]}`), BigInt(`0x${match[2]}`), own)) {
+      if (match === null || match[3]?.[0] !== 'r') continue;
+      const [, from, to] = match;
+      for (const piece of pieces(BigInt(`0x${must(from, 'a start address')}`), BigInt(`0x${must(to, 'an end address')}`), own)) {
         const { start, end } = piece;
         const tally = piece.own ? ownCounts : counts;
         // Windows overlap by longest - 1 bytes; a match is counted in the window where it starts before the overlap.
@@ -162,12 +164,12 @@ function scanMemory(needles: Needle[], own: Range[] = []): Scan {
           const countBelow = last ? got : got - (longest - 1);
           for (const needle of needles) {
             const len = needle.masked.length;
-            const first = needle.masked[0] ^ needle.mask[0];
+            const first = needle.masked.readUInt8(0) ^ needle.mask.readUInt8(0);
             for (let i = chunk.indexOf(first, 0); i !== -1 && i + len <= got; i = chunk.indexOf(first, i + 1)) {
               let j = 1;
-              while (j < len && chunk[i + j] === (needle.masked[j] ^ needle.mask[j])) j++;
+              while (j < len && chunk[i + j] === (needle.masked.readUInt8(j) ^ needle.mask.readUInt8(j))) j++;
               if (j === len && i < countBelow) {
-                tally[needle.name]++;
+                tally[needle.name] = must(tally[needle.name], `the count of ${needle.name}`) + 1;
                 if (!piece.own && where.length < 5) where.push(`${needle.name} at 0x${(at + BigInt(i)).toString(16)} in ${line.trim()}`);
               }
             }
@@ -208,8 +210,8 @@ async function main(): Promise<void> {
   }
   // The bytes main receives from IPC: a Uint8Array over its own ArrayBuffer.
   const bytes = new Uint8Array(new ArrayBuffer(SIZE));
-  const raw = needles[0];
-  for (let i = 0; i < SIZE; i++) bytes[i] = raw.masked[i] ^ raw.mask[i];
+  const raw = at(needles, 0, 'the raw needle');
+  for (let i = 0; i < SIZE; i++) bytes[i] = raw.masked.readUInt8(i) ^ raw.mask.readUInt8(i);
   secret.fill(0);
 
   const vault = new SecretVault({ sealing: sealingUnderTest() });
@@ -217,7 +219,10 @@ async function main(): Promise<void> {
   const bridge = registerVaultIpc(ipc, vault, { origin: ORIGIN });
   const event = eventFrom(new FakeWebContents());
   const call = async (method: string, payload: unknown) =>
-    (await ipc.handlers.get(`strongroom:${method}`)!(event, payload)) as { ok: boolean; value: { id: string } };
+    (await must(ipc.handlers.get(`strongroom:${method}`), `a handler for ${method}`)(event, payload)) as {
+      ok: boolean;
+      value: { id: string };
+    };
   // The vault's own storage, found as an outsider finds it: the mapping the
   // import added, of the isolated layout's size, whose data pages are locked.
   const page = platformInfo().pageSize;
@@ -248,7 +253,7 @@ async function main(): Promise<void> {
   // where a scavenge triggered by the scan itself can move it from a page not
   // yet read to one already read, and the control goes unfound.
   const copy = Buffer.allocUnsafeSlow(SIZE);
-  for (let i = 0; i < SIZE; i++) copy[i] = raw.masked[i] ^ raw.mask[i];
+  for (let i = 0; i < SIZE; i++) copy[i] = raw.masked.readUInt8(i) ^ raw.mask.readUInt8(i);
   const kept = [
     copy,
     JSON.stringify(new Uint8Array(copy)),

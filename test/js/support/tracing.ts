@@ -5,6 +5,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { must } from './assertions';
 import { startReadyChild } from './children';
 import { packageRoot, which } from './platform';
 
@@ -70,7 +71,7 @@ export function isMappedInto(pid: number | 'self', file: string): boolean {
  */
 export async function startTraceableChild(script: string, library: string): Promise<{ child: ChildProcess; line: string }> {
   const started = await startReadyChild(script, withPreload(library));
-  if (!isMappedInto(started.child.pid!, library)) {
+  if (!isMappedInto(must(started.child.pid, 'the child pid'), library)) {
     started.child.kill('SIGKILL');
     throw new Error(`${library} is not mapped into the child: LD_PRELOAD was not honoured, so Yama would refuse gdb`);
   }

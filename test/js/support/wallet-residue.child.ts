@@ -22,6 +22,7 @@ import { SecretVault, type SecretHandle } from '../../../main';
 import { bytesOperation, registerVaultIpc } from '../../../main/ipc/register';
 import { createBridgeApi } from '../../../preload/bridge-api';
 import { DERIVATION_PATH, demoOperations } from '../../../renderer-demo/main/operations';
+import { must } from './assertions';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN } from './bridge-fixtures';
 import { addNeedles, collectGarbage, scanMemory, type Needle, type ScanResult } from './memory-scan';
 import { sealingUnderTest } from './sealing';
@@ -83,7 +84,10 @@ async function main(): Promise<void> {
     const derived = vault.deriveKey(seed, path, { storage });
     const publicKey = vault.publicKey(derived.handle);
     const { signature, recoveryId } = vault.sign(derived.handle, digest(i), { scheme: 'ecdsa' });
-    const recovered = secp256k1.Signature.fromCompact(signature).addRecoveryBit(recoveryId!).recoverPublicKey(digest(i));
+    const recovered = secp256k1.Signature.fromBytes(signature, 'compact')
+      .addRecoveryBit(must(recoveryId, 'an ECDSA recovery id'))
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- @noble/curves 1.x recovers a key only through the signature; the standalone recoverPublicKey is 2.x's
+      .recoverPublicKey(digest(i));
     if (recovered.toHex(true) !== Buffer.from(publicKey).toString('hex')) throw new Error(`signature ${i} does not recover its key`);
     signatures++;
     vault.destroy(derived.handle);
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
       const master = HDKey.fromMasterSeed(view);
       const account = master.derive(DERIVATION_PATH);
       try {
-        secp256k1.sign(digest(i), account.privateKey!);
+        secp256k1.sign(digest(i), must(account.privateKey, 'the control account key'));
       } finally {
         account.wipePrivateData();
         master.wipePrivateData();
