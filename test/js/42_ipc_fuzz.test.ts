@@ -102,7 +102,10 @@ test(`fuzz: ${PER_CHANNEL} random payloads per channel`, async () => {
       else assert.match(response.error!.code, /^[A-Z_]+$/);
       if (method === 'cancelKeystore' && !refusedSender) {
         // No keystore call runs: a well-formed name is an unknown one (INVALID_HANDLE), anything else is malformed.
-        const job = payload !== null && typeof payload === 'object' ? Reflect.getOwnPropertyDescriptor(payload, 'job')?.value : undefined;
+        const job =
+          payload !== null && typeof payload === 'object'
+            ? (Reflect.getOwnPropertyDescriptor(payload, 'job')?.value as unknown)
+            : undefined;
         const wellFormed =
           payload !== null &&
           typeof payload === 'object' &&

@@ -13,7 +13,7 @@ import { SecretVault } from '../../main';
 import { BRIDGE_KEYSTORE_LIMITS, channelFor, KEYSTORE_PROGRESS_CHANNEL, type StrongroomBridge } from '../../bridge/contract';
 import { registerVaultIpc, type Operation } from '../../main/ipc/register';
 import { createBridgeApi } from '../../preload/bridge-api';
-import { at } from './support/assertions';
+import { at, must } from './support/assertions';
 import { eventFrom, FakeIpcMain, FakeWebContents, ORIGIN, topFrame, type FakeFrame } from './support/bridge-fixtures';
 
 const PATH = "m/44'/60'/0'/0/0";
@@ -368,7 +368,7 @@ test('the page cancels its own export and import mid-KDF: ABORTED, the KDF stopp
   await rejectsWith(exported, 'ABORTED');
   await settled();
   assert.deepEqual(outcomes, ['exportKeystore ABORTED'], 'the vault itself was aborted: the KDF stopped');
-  const total = exporting.reports[0].total;
+  const total = at(exporting.reports, 0, 'the first export progress report').total;
   assert.equal(total, 2 * SLOW_N);
   assert.ok(Math.max(...exporting.reports.map((r) => r.done)) < total, 'no report of a finished KDF');
   const elapsed = Date.now() - started;
@@ -567,9 +567,11 @@ test('hostile cancel requests are refused with their code and cancel nothing', a
       ok: boolean;
       error?: { code: string; message: string };
     };
-    assert.equal(response.ok, false, `${method} ${JSON.stringify(payload)?.slice(0, 80)}`);
-    assert.equal(response.error?.code, code, `${method} ${JSON.stringify(payload)?.slice(0, 80)}: ${response.error?.message}`);
-    assert.ok((response.error?.message.length ?? 0) <= 200);
+    const what = `${method} ${payload === undefined ? 'undefined' : JSON.stringify(payload).slice(0, 80)}`;
+    assert.equal(response.ok, false, what);
+    const error = must(response.error, `${what}: an error`);
+    assert.equal(error.code, code, `${what}: ${error.message}`);
+    assert.ok(error.message.length <= 200);
   }
   assert.equal(bridge.keystoreCallCount(contents.id), 1, 'the victim still runs');
   assert.equal((JSON.parse(await running) as { version: number }).version, 3);

@@ -24,7 +24,7 @@ const KEY = Buffer.from('7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6
 
 /** A native call with arguments main would never pass. */
 type AnyCall = (...args: unknown[]) => unknown;
-const call = (fn: unknown, ...args: unknown[]): unknown => (fn as AnyCall)(...args);
+const call = (name: keyof typeof native, ...args: unknown[]): unknown => (native[name] as AnyCall)(...args);
 
 function refused(fn: () => unknown, message: string, what: string): void {
   assert.throws(
@@ -60,16 +60,16 @@ test('a malformed secret is refused with the same message by every call that rea
   const dead = newPool();
   dead.destroy();
   const readers: [string, (...secret: unknown[]) => unknown][] = [
-    ['walletPublicKey', (...s) => call(native.walletPublicKey, ...s)],
-    ['walletCheckMnemonic', (...s) => call(native.walletCheckMnemonic, ...s)],
-    ['walletSignEcdsa', (...s) => call(native.walletSignEcdsa, ...s, new Uint8Array(32))],
-    ['walletSignSchnorr', (...s) => call(native.walletSignSchnorr, ...s, new Uint8Array(32))],
-    ['walletSignEd25519', (...s) => call(native.walletSignEd25519, ...s, new Uint8Array(3))],
-    ['walletDeriveKey', (...s) => call(native.walletDeriveKey, ...s, 'secp256k1', 'm/0', REGION)],
-    ['walletMnemonicToSeed', (...s) => call(native.walletMnemonicToSeed, ...s, null, REGION)],
-    ['walletMnemonicToSeedAsync', (...s) => call(native.walletMnemonicToSeedAsync, ...s, null, REGION, REGION)],
-    ['keystoreAddress', (...s) => call(native.keystoreAddress, ...s)],
-    ['keystoreEncrypt', (...s) => call(native.keystoreEncrypt, ...s, KDF, new Uint8Array(1), new Uint8Array(16), null)],
+    ['walletPublicKey', (...s) => call('walletPublicKey', ...s)],
+    ['walletCheckMnemonic', (...s) => call('walletCheckMnemonic', ...s)],
+    ['walletSignEcdsa', (...s) => call('walletSignEcdsa', ...s, new Uint8Array(32))],
+    ['walletSignSchnorr', (...s) => call('walletSignSchnorr', ...s, new Uint8Array(32))],
+    ['walletSignEd25519', (...s) => call('walletSignEd25519', ...s, new Uint8Array(3))],
+    ['walletDeriveKey', (...s) => call('walletDeriveKey', ...s, 'secp256k1', 'm/0', REGION)],
+    ['walletMnemonicToSeed', (...s) => call('walletMnemonicToSeed', ...s, null, REGION)],
+    ['walletMnemonicToSeedAsync', (...s) => call('walletMnemonicToSeedAsync', ...s, null, REGION, REGION)],
+    ['keystoreAddress', (...s) => call('keystoreAddress', ...s)],
+    ['keystoreEncrypt', (...s) => call('keystoreEncrypt', ...s, KDF, new Uint8Array(1), new Uint8Array(16), null)],
   ];
   for (const [name, read] of readers) {
     const usage = name.startsWith('keystore') ? KEY_USAGE : SECRET_USAGE;
@@ -87,16 +87,16 @@ test('a malformed secret is refused with the same message by every call that rea
 test('the keystore calls take a secp256k1 key and refuse every other kind before any work', async () => {
   const region = keyRegion();
   for (const kind of ['seed', 'mnemonic', 'ed25519-key']) {
-    refused(() => call(native.keystoreAddress, region, null, kind), KEY_USAGE, `keystoreAddress of a ${kind}`);
+    refused(() => call('keystoreAddress', region, null, kind), KEY_USAGE, `keystoreAddress of a ${kind}`);
     refused(
-      () => call(native.keystoreEncrypt, region, null, kind, KDF, new Uint8Array(1), new Uint8Array(16), null),
+      () => call('keystoreEncrypt', region, null, kind, KDF, new Uint8Array(1), new Uint8Array(16), null),
       KEY_USAGE,
       `keystoreEncrypt of a ${kind}`,
     );
   }
   // The wallet's calls take every kind and leave the kind's use to the wallet layer, which names it.
   assert.throws(
-    () => call(native.walletPublicKey, region, null, 'seed'),
+    () => call('walletPublicKey', region, null, 'seed'),
     (error: unknown) => (error as { code?: string }).code === 'INVALID_ARGUMENT' && /a seed secret cannot be used/.test(String(error)),
   );
   // The kind it takes works, pooled as well as isolated.
@@ -118,14 +118,14 @@ test('a malformed target is refused with the same message by every call that mak
   const dead = newPool();
   dead.destroy();
   const makers: [string, (target: unknown) => unknown][] = [
-    ['walletGenerateMnemonic', (t) => call(native.walletGenerateMnemonic, 12, t)],
-    ['walletMnemonicToSeed', (t) => call(native.walletMnemonicToSeed, words, null, 'mnemonic', null, t)],
-    ['walletMnemonicToSeedAsync', (t) => call(native.walletMnemonicToSeedAsync, words, null, 'mnemonic', null, t, REGION)],
-    ['walletMnemonicToSeedAsync (work)', (t) => call(native.walletMnemonicToSeedAsync, words, null, 'mnemonic', null, REGION, t)],
-    ['walletDeriveKey', (t) => call(native.walletDeriveKey, seed, null, 'seed', 'secp256k1', "m/44'/0'", t)],
+    ['walletGenerateMnemonic', (t) => call('walletGenerateMnemonic', 12, t)],
+    ['walletMnemonicToSeed', (t) => call('walletMnemonicToSeed', words, null, 'mnemonic', null, t)],
+    ['walletMnemonicToSeedAsync', (t) => call('walletMnemonicToSeedAsync', words, null, 'mnemonic', null, t, REGION)],
+    ['walletMnemonicToSeedAsync (work)', (t) => call('walletMnemonicToSeedAsync', words, null, 'mnemonic', null, REGION, t)],
+    ['walletDeriveKey', (t) => call('walletDeriveKey', seed, null, 'seed', 'secp256k1', "m/44'/0'", t)],
     [
       'keystoreDecrypt',
-      (t) => call(native.keystoreDecrypt, KDF, new Uint8Array(1), new Uint8Array(32), new Uint8Array(16), new Uint8Array(32), t, null),
+      (t) => call('keystoreDecrypt', KDF, new Uint8Array(1), new Uint8Array(32), new Uint8Array(16), new Uint8Array(32), t, null),
     ],
   ];
   const malformed: [string, unknown][] = [
@@ -155,7 +155,7 @@ test('a new secret comes back where its target named: a chunk of the pool, or a 
   assert.equal(isolated.secret.record().size, isolated.size);
   const { ciphertext, mac } = await sealedKey(pool, new Uint8Array([9]));
   const decrypt = (target: unknown) =>
-    call(native.keystoreDecrypt, KDF, new Uint8Array([9]), ciphertext, new Uint8Array(16), mac, target, null) as {
+    call('keystoreDecrypt', KDF, new Uint8Array([9]), ciphertext, new Uint8Array(16), mac, target, null) as {
       promise: Promise<unknown>;
     };
   const chunk = await decrypt(pool.id).promise;
