@@ -108,6 +108,9 @@ struct PoolArena {
   // Freed small slots by size class (slot / the pool's alignment).
   std::vector<std::vector<std::uint32_t>> cached;
   std::size_t cached_slots = 0;
+  // Slots carved for the pool's stash (filled, not live): while any remain
+  // the arena is not empty, so its runs are never reset under them.
+  std::size_t stashed = 0;
   // Open scopes per page, and (mprotect sealing) each page's protection.
   // Only the pages under a chunk open for its scope: the rest of the arena
   // stays sealed, and a write scope never makes the kernel re-populate the

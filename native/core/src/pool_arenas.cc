@@ -135,7 +135,8 @@ Result<Pool::Arena*> Pool::new_arena(std::size_t slot) {
 }
 
 void Pool::release_arena(Arena* arena) {
-  // Wipe everything before the pages can leave RAM.
+  // Wipe everything before the pages can leave RAM (stashed slots included).
+  forget_stash_in(arena);
   gate().wipe_arena(*arena);
   if (arena->locked && !arena->kernel_locked) {
     (void)pages_->unlock(arena->memory.data, arena->memory.data_size);
@@ -156,7 +157,7 @@ void Pool::arena_became_empty(Arena* arena) {
   if (!arena->oversize) {
     bool spare_exists = false;
     for (Arena* other : arenas_->order) {
-      if (other != arena && other->used.empty() && !other->oversize) spare_exists = true;
+      if (other != arena && other->used.empty() && other->stashed == 0 && !other->oversize) spare_exists = true;
     }
     if (!spare_exists) return;
   }
