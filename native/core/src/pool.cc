@@ -31,6 +31,11 @@ Error not_live() {
   return make_error(ErrorCode::InvalidArgument, "not a live chunk of this pool (freed, from another pool, or forged)");
 }
 
+Error size_refused(std::size_t size, std::size_t max_size) {
+  return make_error(ErrorCode::InvalidSize,
+                    "secret size must be 1.." + std::to_string(max_size) + " bytes, got " + std::to_string(size));
+}
+
 // Forks this process has been through, counted in each child (pthread_atfork;
 // no fork on Windows). The stash compares it with the count when it was
 // filled: a child must never hand out random bytes its parent may hand out
@@ -71,7 +76,8 @@ const Canary& pool_canary() {
 
 std::size_t pool_slot_size(std::size_t size) {
   if (size == 0 || size > static_cast<std::size_t>(-1) - 2 * kPoolCanarySize) return 0;
-  return align_up(size + kPoolCanarySize, kPoolAlignment);
+  static_assert((kPoolAlignment & (kPoolAlignment - 1)) == 0, "the alignment is a power of two");
+  return (size + kPoolCanarySize + kPoolAlignment - 1) & ~(kPoolAlignment - 1);
 }
 
 const char* backing_name(Backing backing) {
@@ -147,21 +153,26 @@ ArenaGate Pool::gate() const {
 
 // The one lookup: a chunk id names a live chunk only if its arena exists and
 // has a record at its offset. Anything else is refused, never dereferenced.
-Result<Pool::Live> Pool::live(PoolChunk chunk) const {
+bool Pool::find(PoolChunk chunk, Live* found) const {
   const std::uint32_t id = arena_id_of(chunk);
   Arena* arena = arenas_->hint;
   if (arena == nullptr || arena->id != id) {
     auto by_id = arenas_->by_id.find(id);
-    if (by_id == arenas_->by_id.end()) return not_live();
+    if (by_id == arenas_->by_id.end()) return false;
     arena = by_id->second.get();
   }
   Arena::Used* used = arena->used.find(offset_of(chunk));
-  if (used == nullptr) return not_live();
+  if (used == nullptr) return false;
+  found->arena = arena;
+  found->offset = offset_of(chunk);
+  found->used = used;
+  found->bytes = arena->memory.data + found->offset;
+  return true;
+}
+
+Result<Pool::Live> Pool::live(PoolChunk chunk) const {
   Live found;
-  found.arena = arena;
-  found.offset = offset_of(chunk);
-  found.used = used;
-  found.bytes = arena->memory.data + found.offset;
+  if (!find(chunk, &found)) return not_live();
   return found;
 }
 
@@ -198,80 +209,94 @@ void Pool::uncache_slots(Arena& arena) {
 }
 
 Result<PoolChunk> Pool::allocate(std::size_t size) {
-  if (size == 0 || size > options_.max_size) {
-    return make_error(ErrorCode::InvalidSize, "secret size must be 1.." + std::to_string(options_.max_size) +
-                                                  " bytes, got " + std::to_string(size));
-  }
+  if (size == 0 || size > options_.max_size) return size_refused(size, options_.max_size);
   const std::size_t slot = pool_slot_size(size);
   Arena* arena = arenas_->hint;
   std::optional<std::uint32_t> offset;
   if (arena != nullptr) offset = take_slot(*arena, slot);
-  // Older arenas first; then the same again with cached slots coalesced back
-  // into runs; only then a new arena.
-  for (int pass = 0; pass < 2 && !offset; ++pass) {
-    for (Arena* candidate : arenas_->order) {
-      if (pass == 1) uncache_slots(*candidate);
-      offset = take_slot(*candidate, slot);
-      if (offset) {
-        arena = candidate;
-        break;
-      }
-    }
-  }
   if (!offset) {
-    Result<Arena*> made = new_arena(slot);
-    if (!made) return made.error();
-    arena = made.value();
-    offset = arena->free_list.carve(static_cast<std::uint32_t>(slot));
+    Result<std::uint32_t> placed = place_elsewhere(slot, &arena);
+    if (!placed) return placed.error();
+    offset = placed.value();
   }
-  const auto slot32 = static_cast<std::uint32_t>(slot);
-  arena->used.insert(*offset, Arena::Used{static_cast<std::uint32_t>(size), slot32, false});
+  arena->used.insert(*offset, Arena::Used{static_cast<std::uint32_t>(size), static_cast<std::uint32_t>(slot), false});
   arena->used_bytes += slot;
   arenas_->hint = arena;
   return make_chunk(arena->id, *offset);
 }
 
-Status Pool::free(PoolChunk chunk) {
-  Result<Live> found = live(chunk);
-  if (!found) return found.error();
-  const Live& c = found.value();
-  const Arena::Used used = *c.used;
-
-  Status result;
-  if (used.written) {
-    const ArenaGate gate = this->gate();
-    Status opened = gate.open(*c.arena, c.offset, used.slot, true);
-    // Fail closed: a slot that cannot be wiped is never handed out again.
-    if (!opened) return opened;
-    ScopeCloser scope(gate, *c.arena, c.offset, used.slot, true);
-    Result<bool> intact = gate.canary_intact(c.bytes + used.size);
-    if (!intact) return intact.error();
-    if (!intact.value()) result = pool_canary().corrupted();
-    Status wiped = gate.wipe(c.bytes, used.slot);
-    if (!wiped) return wiped;
-    Status sealed = scope.close();
-    if (result && !sealed) result = sealed;
+// A slot when the last-used arena has none: older arenas first; then the
+// same again with cached slots coalesced back into runs; only then a new
+// arena.
+Result<std::uint32_t> Pool::place_elsewhere(std::size_t slot, Arena** arena) {
+  for (int pass = 0; pass < 2; ++pass) {
+    for (Arena* candidate : arenas_->order) {
+      if (pass == 1) uncache_slots(*candidate);
+      std::optional<std::uint32_t> offset = take_slot(*candidate, slot);
+      if (offset) {
+        *arena = candidate;
+        return *offset;
+      }
+    }
   }
-  // Never written: the slot still holds the zeros it was handed out with.
-  Arena* arena = c.arena;
-  arena->used.erase(c.offset);
-  arena->used_bytes -= used.slot;
-  if (used.slot <= kCachedSlotMax) {
-    arena->cached[used.slot / kPoolAlignment].push_back(c.offset);
+  Result<Arena*> made = new_arena(slot);
+  if (!made) return made.error();
+  *arena = made.value();
+  return (*arena)->free_list.carve(static_cast<std::uint32_t>(slot));
+}
+
+Status Pool::free(PoolChunk chunk) {
+  Live c;
+  if (!find(chunk, &c)) return not_live();
+  const Arena::Used used = *c.used;
+  if (!used.written) {
+    // Never written: the slot still holds the zeros it was handed out with.
+    release_slot(c.arena, c.offset, used.slot);
+    return Status();
+  }
+  bool wiped = false;
+  Status result = wipe_written(c, &wiped);
+  // Fail closed: a slot that could not be wiped is never handed out again.
+  if (wiped) release_slot(c.arena, c.offset, used.slot);
+  return result;
+}
+
+// Checks the canary and wipes the slot of a written chunk (CanaryCorrupted
+// after the wipe when it was overwritten); *wiped says whether the wipe
+// happened, whatever else failed.
+Status Pool::wipe_written(const Live& c, bool* wiped) {
+  const Arena::Used used = *c.used;
+  const ArenaGate gate = this->gate();
+  Status opened = gate.open(*c.arena, c.offset, used.slot, true);
+  if (!opened) return opened;
+  ScopeCloser scope(gate, *c.arena, c.offset, used.slot, true);
+  Result<bool> intact = gate.canary_intact(c.bytes + used.size);
+  if (!intact) return intact.error();
+  Status wipe = gate.wipe(c.bytes, used.slot);
+  if (!wipe) return wipe;
+  *wiped = true;
+  Status sealed = scope.close();
+  if (!intact.value()) return pool_canary().corrupted();
+  return sealed;
+}
+
+void Pool::release_slot(Arena* arena, std::uint32_t offset, std::uint32_t slot) {
+  arena->used.erase(offset);
+  arena->used_bytes -= slot;
+  if (slot <= kCachedSlotMax) {
+    arena->cached[slot / kPoolAlignment].push_back(offset);
     ++arena->cached_slots;
   } else {
-    arena->free_list.give_back(c.offset, used.slot);
+    arena->free_list.give_back(offset, slot);
   }
   // An empty arena keeps its cached slots: the next secret of the same size
   // pops one again. allocate() coalesces them before it maps a new arena.
   if (arena->used.empty() && arena->stashed == 0) arena_became_empty(arena);
-  return result;
 }
 
 Status Pool::access(PoolChunk chunk, bool write, Callback fn, void* context) {
-  Result<Live> found = live(chunk);
-  if (!found) return found.error();
-  const Live& c = found.value();
+  Live c;
+  if (!find(chunk, &c)) return not_live();
   if (sealing_ == Sealing::KernelCopy) return access_by_copy(c, write, fn, context);
 
   Arena::Used& used = *c.used;

@@ -60,6 +60,19 @@ void unmap_arena(LockedPageAllocator& pages, const Mapped& mapped) {
 
 }  // namespace
 
+void ChunkTable::grow() {
+  std::vector<Cell> old = std::move(cells_);
+  cells_.assign(old.empty() ? 64 : old.size() * 2, Cell());
+  capacity_ = cells_.size();
+  mask_ = capacity_ - 1;
+  shift_ = 64;
+  for (std::size_t n = capacity_; n > 1; n >>= 1) --shift_;
+  count_ = 0;
+  for (const Cell& cell : old) {
+    if (cell.offset != kEmpty) insert(cell.offset, cell.record);
+  }
+}
+
 Result<Pool::Arena*> Pool::new_arena(std::size_t slot) {
   const std::size_t page = page_size();
   const std::size_t needed = align_up(slot, page);

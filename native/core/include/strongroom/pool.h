@@ -211,8 +211,12 @@ class Pool {
  private:
   Pool(const PoolOptions& options, LockedPageAllocator& pages);
   struct Live;
+  bool find(PoolChunk chunk, Live* found) const;
   Result<Live> live(PoolChunk chunk) const;
+  Status wipe_written(const Live& chunk, bool* wiped);
+  void release_slot(Arena* arena, std::uint32_t offset, std::uint32_t slot);
   std::optional<std::uint32_t> take_slot(Arena& arena, std::size_t slot);
+  Result<std::uint32_t> place_elsewhere(std::size_t slot, Arena** arena);
   static void uncache_slots(Arena& arena);
   ArenaGate gate() const;
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
