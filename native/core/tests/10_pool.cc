@@ -558,7 +558,8 @@ bool stash_in_use(const Pool& pool) {
 }
 
 // Every secret's bytes, read through the pool.
-std::vector<std::vector<unsigned char>> generated_secrets(Pool& pool, std::size_t count, std::vector<PoolChunk>* chunks) {
+std::vector<std::vector<unsigned char>> generated_secrets(Pool& pool, std::size_t count,
+                                                          std::vector<PoolChunk>* chunks) {
   std::vector<std::vector<unsigned char>> secrets;
   for (std::size_t i = 0; i < count; ++i) {
     auto chunk = pool.generate(32);
