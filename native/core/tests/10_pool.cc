@@ -677,6 +677,35 @@ TEST_CASE("generate: a chunk id never names a stashed slot") {
   REQUIRE_OK(pool->free(keep));
 }
 
+TEST_CASE("a stashed slot is never handed out twice, also after its arena held no live chunk") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk first = put(*pool, 16, 0x55);
+  auto taken = pool->generate(32);
+  REQUIRE_OK(taken);
+  if (!stash_in_use(*pool)) skip(std::string(sealing_name(pool->sealing())) + " sealing keeps no stash");
+  REQUIRE_OK(pool->free(taken.value()));
+  REQUIRE_OK(pool->free(first));                   // no live chunk left; the stash still holds slots in the arena
+  CHECK_EQ(pool->stats().arenas, std::size_t{1});  // stats() coalesces what is free, not the stash
+  std::set<const unsigned char*> addresses;
+  std::vector<PoolChunk> written;
+  for (std::size_t i = 0; i < 2 * kStashedSlots; ++i) {
+    written.push_back(put(*pool, 32, 0xAB));
+    addresses.insert(pool->address_of(written.back()).value());
+  }
+  std::vector<PoolChunk> generated;
+  for (std::size_t i = 0; i + 1 < kStashedSlots; ++i) {
+    auto chunk = pool->generate(32);
+    REQUIRE_OK(chunk);
+    generated.push_back(chunk.value());
+    addresses.insert(pool->address_of(chunk.value()).value());
+  }
+  CHECK_EQ(addresses.size(), written.size() + generated.size());
+  for (PoolChunk chunk : written) CHECK(contents(*pool, chunk) == std::vector<unsigned char>(32, 0xAB));
+  for (PoolChunk chunk : written) REQUIRE_OK(pool->free(chunk));
+  for (PoolChunk chunk : generated) REQUIRE_OK(pool->free(chunk));
+}
+
 TEST_CASE("trim wipes stashed slots in an arena that stays") {
   auto pool = make_pool();
   REQUIRE(pool != nullptr);
