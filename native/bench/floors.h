@@ -12,7 +12,7 @@ namespace strongroom {
 // The raw cost of the ways to open and close secret pages, measured in
 // this process for benchmarks: an mprotect pair (no access -> read -> no
 // access) on one page, and a pkey_set pair (nullopt without protection keys).
-// Nanoseconds per pair, best of a few rounds.
+// Nanoseconds per pair, the median of many short batches (pool_floors.cc).
 struct SealingFloors {
   double mprotect_pair_ns = 0;
   std::optional<double> pkey_pair_ns;

@@ -1,7 +1,9 @@
 // Benchmark floors for pool sealing: what an open+close costs with nothing
 // else around it, measured in C++ so the numbers are not JS's.
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <vector>
 
 #include "os_pages.h"
 #include "os_sealing.h"
@@ -13,17 +15,34 @@
 namespace strongroom {
 namespace {
 
+// ns per iteration: the median over short batches (about 20 us each, the
+// batch size found by doubling from 1), about 5 * `iterations` in all. A
+// shared machine preempts a long round now and then, and even the best of a
+// few long rounds carries that; a short batch is rarely preempted, so the
+// median is the operation's own cost. The same statistic for every floor here.
 template <typename Fn>
-double best_ns_per_iteration(std::size_t iterations, Fn&& fn) {
-  double best = 0;
-  for (int round = 0; round < 5; ++round) {
-    auto start = std::chrono::steady_clock::now();
-    for (std::size_t i = 0; i < iterations; ++i) fn();
-    auto elapsed = std::chrono::steady_clock::now() - start;
-    double ns = std::chrono::duration<double, std::nano>(elapsed).count() / static_cast<double>(iterations);
-    if (round == 0 || ns < best) best = ns;
+double median_ns_per_iteration(std::size_t iterations, Fn&& fn) {
+  using Clock = std::chrono::steady_clock;
+  const auto ns_since = [](Clock::time_point start) {
+    return std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+  };
+  std::size_t batch = 1;
+  for (;;) {  // also the warm-up
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < batch; ++i) fn();
+    if (ns_since(start) >= 20000 || batch >= iterations) break;
+    batch *= 2;
   }
-  return best;
+  const std::size_t batches = std::max<std::size_t>(25, 5 * iterations / batch);
+  std::vector<double> per_iteration(batches);
+  for (double& ns : per_iteration) {
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < batch; ++i) fn();
+    ns = ns_since(start) / static_cast<double>(batch);
+  }
+  auto middle = per_iteration.begin() + static_cast<std::ptrdiff_t>(batches / 2);
+  std::nth_element(per_iteration.begin(), middle, per_iteration.end());
+  return *middle;
 }
 
 }  // namespace
@@ -39,7 +58,7 @@ SealingFloors measure_sealing_floors(std::size_t iterations) {
   volatile unsigned char sink = 0;
   const Protection rest = os::at_rest_protection();
   (void)platform_memory::protect(bytes, page, rest);
-  floors.mprotect_pair_ns = best_ns_per_iteration(iterations, [&] {
+  floors.mprotect_pair_ns = median_ns_per_iteration(iterations, [&] {
     (void)platform_memory::protect(bytes, page, Protection::ReadOnly);
     sink = sink + bytes[0];
     (void)platform_memory::protect(bytes, page, rest);
@@ -47,7 +66,7 @@ SealingFloors measure_sealing_floors(std::size_t iterations) {
   Result<int> key = os::protection_key();
   if (key && os::protect_with_key(bytes, page, key.value()).ok()) {
     const int k = key.value();
-    floors.pkey_pair_ns = best_ns_per_iteration(iterations, [&] {
+    floors.pkey_pair_ns = median_ns_per_iteration(iterations, [&] {
       os::key_scope_enter(k, false);
       sink = sink + bytes[0];
       os::key_scope_leave(k, false);
@@ -57,7 +76,7 @@ SealingFloors measure_sealing_floors(std::size_t iterations) {
     unsigned char copy[32];
     (void)platform_memory::protect(bytes, page, Protection::NoAccess);
     os::kernel_copy_register(bytes, page);
-    floors.kernel_copy_read_ns = best_ns_per_iteration(iterations, [&] {
+    floors.kernel_copy_read_ns = median_ns_per_iteration(iterations, [&] {
       (void)os::kernel_copy_read(bytes, copy, sizeof copy);
       sink = sink + copy[0];
     });
@@ -76,7 +95,7 @@ SealingFloors measure_sealing_floors(std::size_t iterations) {
   if (auto pool = Pool::create(options)) {
     Pool& p = *pool.value();
     PoolChunk keep = p.allocate(32).value();  // keeps the arena mapped
-    floors.pool_allocate_free_ns = best_ns_per_iteration(iterations, [&] {
+    floors.pool_allocate_free_ns = median_ns_per_iteration(iterations, [&] {
       Result<PoolChunk> chunk = p.allocate(32);
       if (chunk) (void)p.free(chunk.value());
     });

@@ -197,10 +197,19 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
     return AllocateSized(info, base, [](strongroom::Pool&, strongroom::PoolChunk) { return strongroom::Status(); });
   }
 
-  // generate(size): a chunk filled natively with CSPRNG bytes, in one call.
+  // generate(size): a chunk filled natively with CSPRNG bytes, in one call
+  // (from the pool's stash of filled slots where it keeps one).
   Napi::Value Generate(const Napi::CallbackInfo& info, std::size_t base) {
-    return AllocateSized(info, base,
-                         [](strongroom::Pool& pool, strongroom::PoolChunk chunk) { return pool.fill_random(chunk); });
+    Napi::Env env = info.Env();
+    auto* pool = Live(env);
+    std::size_t size = 0;
+    if (pool == nullptr || !size_arg(info, base, &size)) return env.Undefined();
+    auto chunk = pool->generate(size);
+    if (!chunk.ok()) {
+      throw_error(env, chunk.error());
+      return env.Undefined();
+    }
+    return chunk_value(env, chunk.value());
   }
 
   // importFrom(source): a chunk holding a copy of source (the caller wipes source).

@@ -26,7 +26,7 @@ struct ChunkRecord {
 class ChunkTable {
  public:
   ChunkRecord* find(std::uint32_t offset) {
-    if (cells_.empty()) return nullptr;
+    if (capacity_ == 0) return nullptr;
     for (std::size_t i = index(offset);; i = (i + 1) & mask_) {
       if (cells_[i].offset == offset) return &cells_[i].record;
       if (cells_[i].offset == kEmpty) return nullptr;
@@ -35,7 +35,7 @@ class ChunkTable {
   const ChunkRecord* find(std::uint32_t offset) const { return const_cast<ChunkTable*>(this)->find(offset); }
   // `offset` must not be in the table.
   void insert(std::uint32_t offset, const ChunkRecord& record) {
-    if ((count_ + 1) * 2 > cells_.size()) grow();
+    if ((count_ + 1) * 2 > capacity_) grow();
     std::size_t i = index(offset);
     while (cells_[i].offset != kEmpty) i = (i + 1) & mask_;
     cells_[i] = Cell{offset, record};
@@ -70,18 +70,11 @@ class ChunkTable {
   std::size_t index(std::uint32_t offset) const {
     return static_cast<std::size_t>((std::uint64_t{offset} * 0x9E3779B97F4A7C15ull) >> shift_);
   }
-  void grow() {
-    std::vector<Cell> old = std::move(cells_);
-    cells_.assign(old.empty() ? 64 : old.size() * 2, Cell());
-    mask_ = cells_.size() - 1;
-    shift_ = 64;
-    for (std::size_t n = cells_.size(); n > 1; n >>= 1) --shift_;
-    count_ = 0;
-    for (const Cell& cell : old) {
-      if (cell.offset != kEmpty) insert(cell.offset, cell.record);
-    }
-  }
+  // Out of line (pool_arenas.cc), so that insert() stays small enough to
+  // inline into allocate().
+  void grow();
   std::vector<Cell> cells_;
+  std::size_t capacity_ = 0;  // cells_.size()
   std::size_t mask_ = 0;
   unsigned shift_ = 64;
   std::size_t count_ = 0;
@@ -108,6 +101,9 @@ struct PoolArena {
   // Freed small slots by size class (slot / the pool's alignment).
   std::vector<std::vector<std::uint32_t>> cached;
   std::size_t cached_slots = 0;
+  // Slots carved for the pool's stash (filled, not live): while any remain
+  // the arena is not empty, so its runs are never reset under them.
+  std::size_t stashed = 0;
   // Open scopes per page, and (mprotect sealing) each page's protection.
   // Only the pages under a chunk open for its scope: the rest of the arena
   // stays sealed, and a write scope never makes the kernel re-populate the

@@ -45,6 +45,18 @@ struct Pool::Arenas {
   Arena* hint = nullptr;
 };
 
+// generate()'s filled free slots, per secret size (pool.h). Each size's list
+// holds runs carved side by side, in address order, taken from the back.
+struct Pool::Stash {
+  struct Slot {
+    Arena* arena;
+    std::uint32_t offset;
+  };
+  std::vector<Slot> by_size[kMaxStashedSecretSize + 1];
+  // forks_seen() when the slots were filled: a forked child drops them.
+  std::uint64_t fork_generation = 0;
+};
+
 // A live chunk, found once: its arena, its record, and its first byte.
 struct Pool::Live {
   Arena* arena = nullptr;

@@ -60,6 +60,19 @@ void unmap_arena(LockedPageAllocator& pages, const Mapped& mapped) {
 
 }  // namespace
 
+void ChunkTable::grow() {
+  std::vector<Cell> old = std::move(cells_);
+  cells_.assign(old.empty() ? 64 : old.size() * 2, Cell());
+  capacity_ = cells_.size();
+  mask_ = capacity_ - 1;
+  shift_ = 64;
+  for (std::size_t n = capacity_; n > 1; n >>= 1) --shift_;
+  count_ = 0;
+  for (const Cell& cell : old) {
+    if (cell.offset != kEmpty) insert(cell.offset, cell.record);
+  }
+}
+
 Result<Pool::Arena*> Pool::new_arena(std::size_t slot) {
   const std::size_t page = page_size();
   const std::size_t needed = align_up(slot, page);
@@ -135,7 +148,8 @@ Result<Pool::Arena*> Pool::new_arena(std::size_t slot) {
 }
 
 void Pool::release_arena(Arena* arena) {
-  // Wipe everything before the pages can leave RAM.
+  // Wipe everything before the pages can leave RAM (stashed slots included).
+  forget_stash_in(arena);
   gate().wipe_arena(*arena);
   if (arena->locked && !arena->kernel_locked) {
     (void)pages_->unlock(arena->memory.data, arena->memory.data_size);
@@ -156,7 +170,7 @@ void Pool::arena_became_empty(Arena* arena) {
   if (!arena->oversize) {
     bool spare_exists = false;
     for (Arena* other : arenas_->order) {
-      if (other != arena && other->used.empty() && !other->oversize) spare_exists = true;
+      if (other != arena && other->used.empty() && other->stashed == 0 && !other->oversize) spare_exists = true;
     }
     if (!spare_exists) return;
   }

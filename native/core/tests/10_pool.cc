@@ -19,6 +19,10 @@
 #if defined(__linux__)
 #include <sys/syscall.h>
 #endif
+#if !defined(_WIN32)
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 using namespace strongroom;
 using namespace strongroom_test;
@@ -546,5 +550,255 @@ TEST_CASE("sealing is reported honestly: pkey wherever the CPU has keys, else a 
   REQUIRE(forced != nullptr);
   CHECK(forced->sealing() == (kWindows ? Sealing::None : Sealing::Mprotect));
 }
+
+namespace {
+
+bool stash_in_use(const Pool& pool) {
+  return pool.sealing() == Sealing::KernelCopy || pool.sealing() == Sealing::Mprotect;
+}
+
+// Every secret's bytes, read through the pool.
+std::vector<std::vector<unsigned char>> generated_secrets(Pool& pool, std::size_t count,
+                                                          std::vector<PoolChunk>* chunks) {
+  std::vector<std::vector<unsigned char>> secrets;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto chunk = pool.generate(32);
+    if (!chunk.ok()) throw std::runtime_error("generate failed: " + chunk.error().message);
+    chunks->push_back(chunk.value());
+    secrets.push_back(contents(pool, chunk.value()));
+  }
+  return secrets;
+}
+
+// Arena exists, the stash for 32-byte secrets is empty: what is counted is
+// kStashedSlots generates, the first of them refilling the stash.
+void prepare_empty_stash() {
+  g_counted_pool = make_pool(pool_options_under_test());
+  if (g_counted_pool == nullptr) std::_Exit(2);
+  auto first = g_counted_pool->allocate(32);  // maps the arena
+  if (!first.ok()) std::_Exit(3);
+  g_counted_chunks.reserve(kStashedSlots + 1);
+  g_counted_chunks.push_back(first.value());
+}
+
+void generate_a_stashful() {
+  for (std::size_t i = 0; i < kStashedSlots; ++i) {
+    auto chunk = g_counted_pool->generate(32);
+    if (!chunk.ok()) std::_Exit(4);
+    g_counted_chunks.push_back(chunk.value());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("generate: a stash of filled slots costs one CSPRNG call and one copy or one open and seal") {
+  auto probe = make_pool(pool_options_under_test());
+  REQUIRE(probe != nullptr);
+  if (!stash_in_use(*probe)) skip(std::string(sealing_name(probe->sealing())) + " sealing keeps no stash");
+  SystemCallCount count = count_system_calls(prepare_empty_stash, generate_a_stashful);
+  if (!count.counted) {
+    if (kLinux && (running_in_ci() || count.reason.find("seccomp") == std::string::npos)) {
+      report_failure(__FILE__, __LINE__, "could not count system calls: " + count.reason);
+      return;
+    }
+    skip(count.reason);
+  }
+  std::printf("    %s: %d system calls for %zu generated secrets (%s)\n", sealing_name(probe->sealing()), count.calls,
+              kStashedSlots, count.numbers.c_str());
+#if defined(__linux__)
+  // Kernel copy: getrandom into the scratch buffer, one pwrite of the run.
+  // Mprotect: open the run's pages, getrandom in place, seal them.
+  const std::vector<long> expected = probe->sealing() == Sealing::KernelCopy
+                                         ? std::vector<long>{SYS_pwrite64, SYS_getrandom}
+                                         : std::vector<long>{SYS_mprotect, SYS_getrandom};
+  std::vector<long> sorted_expected = expected;
+  std::sort(sorted_expected.begin(), sorted_expected.end());
+  CHECK(count.distinct == sorted_expected);
+  CHECK_EQ(count.calls, probe->sealing() == Sealing::KernelCopy ? 2 : 3);
+#endif
+}
+
+TEST_CASE("generate: secrets from the stash are fresh, distinct, never zero, canaried, and not live until taken") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk keep = put(*pool, 16, 0x55);  // the arena the stash is carved from
+  std::vector<PoolChunk> chunks;
+  // Over three refills' worth, so that secrets from different fills meet too.
+  const std::size_t n = 3 * kStashedSlots + 1;
+  std::vector<std::vector<unsigned char>> secrets = generated_secrets(*pool, n, &chunks);
+  std::set<std::vector<unsigned char>> distinct(secrets.begin(), secrets.end());
+  CHECK_EQ(distinct.size(), n);
+  for (const auto& secret : secrets) {
+    CHECK_EQ(secret.size(), std::size_t{32});
+    CHECK(secret != std::vector<unsigned char>(32, 0));
+  }
+  auto info = pool->inspect(chunks.back());
+  REQUIRE_OK(info);
+  CHECK(info.value().canary_intact);
+  CHECK(info.value().written);
+  if (pool->sealing() != Sealing::None) CHECK(info.value().sealed);  // Windows rests read-only: not sealed
+  PoolStats stats = pool->stats();
+  CHECK_EQ(stats.chunks_used, n + 1);
+  CHECK_EQ(stats.used, n * pool_slot_size(32) + pool_slot_size(16));
+  const std::size_t refills = (n + kStashedSlots - 1) / kStashedSlots;
+  CHECK_EQ(stats.chunks_stashed, stash_in_use(*pool) ? refills * kStashedSlots - n : 0);
+  // Other sizes take the same path; a size above the stash's takes allocate + fill.
+  auto larger = pool->generate(kMaxStashedSecretSize + 1);
+  REQUIRE_OK(larger);
+  CHECK(contents(*pool, larger.value()) != std::vector<unsigned char>(kMaxStashedSecretSize + 1, 0));
+  REQUIRE_OK(pool->free(larger.value()));
+  for (PoolChunk chunk : chunks) REQUIRE_OK(pool->free(chunk));
+  REQUIRE_OK(pool->free(keep));
+  stats = pool->stats();
+  CHECK_EQ(stats.chunks_used, std::size_t{0});
+  CHECK_EQ(stats.used, std::size_t{0});
+  // trim() wipes the stash and gives the arena back.
+  CHECK(pool->trim() >= 1);
+  stats = pool->stats();
+  CHECK_EQ(stats.chunks_stashed, std::size_t{0});
+  CHECK_EQ(stats.arenas, std::size_t{0});
+}
+
+TEST_CASE("generate: a chunk id never names a stashed slot") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk keep = put(*pool, 16, 0x55);
+  auto taken = pool->generate(32);
+  REQUIRE_OK(taken);
+  if (!stash_in_use(*pool)) skip(std::string(sealing_name(pool->sealing())) + " sealing keeps no stash");
+  REQUIRE(pool->stats().chunks_stashed > 0);
+  // The next stashed slot sits right before the one taken (taken from the back).
+  const std::uint64_t next = taken.value().id - pool_slot_size(32);
+  auto refused = pool->size_of(PoolChunk{next});
+  CHECK(!refused.ok() && refused.error().code == ErrorCode::InvalidArgument);
+  CHECK(!pool->free(PoolChunk{next}).ok());
+  CHECK(!pool->with_read(PoolChunk{next}, [](const std::uint8_t*, std::size_t) {}).ok());
+  REQUIRE_OK(pool->free(taken.value()));
+  REQUIRE_OK(pool->free(keep));
+}
+
+TEST_CASE("a stashed slot is never handed out twice, also after its arena held no live chunk") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk first = put(*pool, 16, 0x55);
+  auto taken = pool->generate(32);
+  REQUIRE_OK(taken);
+  if (!stash_in_use(*pool)) skip(std::string(sealing_name(pool->sealing())) + " sealing keeps no stash");
+  REQUIRE_OK(pool->free(taken.value()));
+  REQUIRE_OK(pool->free(first));                   // no live chunk left; the stash still holds slots in the arena
+  CHECK_EQ(pool->stats().arenas, std::size_t{1});  // stats() coalesces what is free, not the stash
+  std::set<const unsigned char*> addresses;
+  std::vector<PoolChunk> written;
+  for (std::size_t i = 0; i < 2 * kStashedSlots; ++i) {
+    written.push_back(put(*pool, 32, 0xAB));
+    addresses.insert(pool->address_of(written.back()).value());
+  }
+  std::vector<PoolChunk> generated;
+  for (std::size_t i = 0; i + 1 < kStashedSlots; ++i) {
+    auto chunk = pool->generate(32);
+    REQUIRE_OK(chunk);
+    generated.push_back(chunk.value());
+    addresses.insert(pool->address_of(chunk.value()).value());
+  }
+  CHECK_EQ(addresses.size(), written.size() + generated.size());
+  for (PoolChunk chunk : written) CHECK(contents(*pool, chunk) == std::vector<unsigned char>(32, 0xAB));
+  for (PoolChunk chunk : written) REQUIRE_OK(pool->free(chunk));
+  for (PoolChunk chunk : generated) REQUIRE_OK(pool->free(chunk));
+}
+
+TEST_CASE("trim wipes stashed slots in an arena that stays") {
+  auto pool = make_pool();
+  REQUIRE(pool != nullptr);
+  PoolChunk keep = put(*pool, 16, 0x55);  // keeps the arena mapped through trim()
+  auto taken = pool->generate(32);
+  REQUIRE_OK(taken);
+  if (!stash_in_use(*pool)) skip(std::string(sealing_name(pool->sealing())) + " sealing keeps no stash");
+  const std::size_t slot = pool_slot_size(32);
+  const unsigned char* last = pool->address_of(taken.value()).value();
+  const unsigned char* run = last - (kStashedSlots - 1) * slot;  // the run it came from
+  REQUIRE_OK(pool->free(taken.value()));
+  const GuardedAllocation arena = pool->arena_of(keep).value();
+  open_raw(*pool, arena);
+  std::size_t nonzero_before = 0;
+  for (std::size_t i = 0; i < kStashedSlots * slot; ++i) nonzero_before += run[i] != 0 ? 1 : 0;
+  seal_raw(*pool, arena);
+  CHECK(nonzero_before > 0);  // the stash holds random bytes and canaries
+  pool->trim();
+  CHECK_EQ(pool->stats().chunks_stashed, std::size_t{0});
+  CHECK_EQ(pool->stats().arenas, std::size_t{1});
+  open_raw(*pool, arena);
+  std::size_t nonzero_after = 0;
+  for (std::size_t i = 0; i < kStashedSlots * slot; ++i) nonzero_after += run[i] != 0 ? 1 : 0;
+  seal_raw(*pool, arena);
+  CHECK_EQ(nonzero_after, std::size_t{0});
+  REQUIRE_OK(pool->free(keep));
+}
+
+#if !defined(_WIN32)
+namespace {
+
+// The OS allocator, except that it never keeps pages out of forked children:
+// an OS that did not take the advice, so the child has the arenas' bytes.
+class InheritedPages : public LockedPageAllocator {
+ public:
+  Result<GuardedAllocation> allocate_guarded(std::size_t size, Protection protection) override {
+    return os().allocate_guarded(size, protection);
+  }
+  Status free_guarded(const GuardedAllocation& allocation) override { return os().free_guarded(allocation); }
+  Status lock(void* ptr, std::size_t size) override { return os().lock(ptr, size); }
+  Status unlock(void* ptr, std::size_t size) override { return os().unlock(ptr, size); }
+  Status protect(void* ptr, std::size_t size, Protection protection) override {
+    return os().protect(ptr, size, protection);
+  }
+  bool exclude_from_crash_dumps(void* ptr, std::size_t size) override {
+    return os().exclude_from_crash_dumps(ptr, size);
+  }
+  bool exclude_from_fork(void*, std::size_t) override { return false; }
+  void forget_crash_dump_exclusion(void* ptr) override { os().forget_crash_dump_exclusion(ptr); }
+  std::optional<std::size_t> limit() override { return os().limit(); }
+  std::optional<std::uint64_t> locked_bytes() override { return os().locked_bytes(); }
+
+ private:
+  static LockedPageAllocator& os() { return os_locked_page_allocator(); }
+};
+
+}  // namespace
+
+TEST_CASE("a forked child never hands out the random bytes its parent's stash holds") {
+  InheritedPages inherited;
+  auto created = Pool::create(small_arenas(), inherited);
+  REQUIRE_OK(created);
+  Pool& pool = *created.value();
+  PoolChunk keep = put(pool, 16, 0x55);
+  auto first = pool.generate(32);  // fills the stash
+  REQUIRE_OK(first);
+  REQUIRE_OK(pool.free(first.value()));
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::fflush(stdout);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    close(fds[0]);
+    auto chunk = pool.generate(32);
+    std::vector<unsigned char> bytes = chunk.ok() ? contents(pool, chunk.value()) : std::vector<unsigned char>();
+    if (bytes.size() == 32) (void)!write(fds[1], bytes.data(), bytes.size());
+    _exit(bytes.size() == 32 ? 0 : 1);
+  }
+  close(fds[1]);
+  unsigned char child_bytes[32] = {};
+  const ssize_t got = read(fds[0], child_bytes, sizeof child_bytes);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(got == static_cast<ssize_t>(sizeof child_bytes));
+  auto mine = pool.generate(32);
+  REQUIRE_OK(mine);
+  const std::vector<unsigned char> parent_bytes = contents(pool, mine.value());
+  CHECK(parent_bytes != std::vector<unsigned char>(child_bytes, child_bytes + 32));
+  REQUIRE_OK(pool.free(mine.value()));
+  REQUIRE_OK(pool.free(keep));
+}
+#endif
 
 STRONGROOM_TEST_MAIN

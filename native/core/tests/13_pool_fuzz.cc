@@ -1,5 +1,5 @@
 // Property test of the pool against a simple model: random allocate / write /
-// read / fill / free / trim sequences, checking after every step that
+// read / fill / generate / free / trim sequences, checking after every step that
 //   - chunks are 8-byte aligned and never overlap,
 //   - a chunk reads back exactly what the model says it holds,
 //   - a new chunk reads as zeros (freed slots were wiped),
@@ -76,7 +76,19 @@ TEST_CASE("random operation sequences agree with a simple model") {
   while (operations < kMinimumOperations || std::chrono::steady_clock::now() < deadline) {
     ++operations;
     const std::size_t op = below(100);
-    if (op < 35 || model.empty()) {
+    if (op < 10 && !model.empty()) {
+      // generate: from the stash under kernel copy and mprotect for up to 64
+      // bytes, else allocate + fill; either way a fresh chunk of random bytes.
+      const std::size_t size = 1 + below(80);
+      auto chunk = pool.generate(size);
+      if (!chunk.ok()) fail("generate(" + std::to_string(size) + "): " + chunk.error().message);
+      if (model.count(chunk.value().id) != 0) fail("generate returned a live chunk");
+      bool ok = false;
+      auto bytes = contents(pool, chunk.value(), &ok);
+      if (!ok || bytes.size() != size) fail("read after generate");
+      if (size >= 16 && bytes == std::vector<unsigned char>(size, 0)) fail("a generated chunk reads as zeros");
+      model[chunk.value().id].bytes = std::move(bytes);
+    } else if (op < 35 || model.empty()) {
       // allocate: mostly small secrets, sometimes a page or more, rarely
       // larger than an arena (an arena of its own).
       std::size_t size;

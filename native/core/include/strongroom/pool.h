@@ -78,6 +78,9 @@ class RandomReserve;  // strongroom/random_reserve.h
 constexpr std::size_t kPoolAlignment = 8;
 constexpr std::size_t kPoolCanarySize = 8;
 constexpr std::size_t kDefaultArenaSize = 256 * 1024;
+// generate()'s stash: secret sizes it serves, and slots per refill.
+constexpr std::size_t kMaxStashedSecretSize = 64;
+constexpr std::size_t kStashedSlots = 32;
 
 // The slot a secret of `size` bytes takes in an arena: the secret, its
 // canary, rounded up to the alignment. 0 when size is 0 or overflows.
@@ -120,6 +123,8 @@ struct PoolStats {
   std::optional<std::size_t> chunks_locked;
   std::size_t chunks_used = 0;
   std::size_t chunks_free = 0;  // free runs, and freed small slots kept for their size
+  // Free slots filled ahead for generate() (not live, not in `used`).
+  std::size_t chunks_stashed = 0;
   std::size_t arenas = 0;
 };
 
@@ -172,6 +177,10 @@ class Pool {
   // CSPRNG bytes into the chunk: from the pool's random reserve where its
   // pages open without a system call (reserve_pays_off), else one OS call.
   Status fill_random(PoolChunk chunk);
+  // allocate(size) filled with CSPRNG bytes: from the stash where there is
+  // one for this size (see above), else allocate() and fill_random(). Errors
+  // as allocate() and fill_random(); nothing stays allocated on failure.
+  Result<PoolChunk> generate(std::size_t size);
 
   Result<std::size_t> size_of(PoolChunk chunk) const;
   // Whether the lock call for the chunk's arena succeeded (no OS query).
@@ -180,7 +189,8 @@ class Pool {
   Result<ChunkInfo> inspect(PoolChunk chunk);
   // read_back: ask the OS which arenas are locked (reads smaps once).
   PoolStats stats(bool read_back = false) const;
-  // Gives every empty arena back to the OS. Returns how many.
+  // Wipes the stash, then gives every empty arena back to the OS. Returns
+  // how many arenas.
   std::size_t trim();
 
   Sealing sealing() const { return sealing_; }
@@ -201,8 +211,12 @@ class Pool {
  private:
   Pool(const PoolOptions& options, LockedPageAllocator& pages);
   struct Live;
+  bool find(PoolChunk chunk, Live* found) const;
   Result<Live> live(PoolChunk chunk) const;
+  Status wipe_written(const Live& chunk, bool* wiped);
+  void release_slot(Arena* arena, std::uint32_t offset, std::uint32_t slot);
   std::optional<std::uint32_t> take_slot(Arena& arena, std::size_t slot);
+  Result<std::uint32_t> place_elsewhere(std::size_t slot, Arena** arena);
   static void uncache_slots(Arena& arena);
   ArenaGate gate() const;
   using Callback = void (*)(std::uint8_t* bytes, std::size_t size, void* context);
@@ -213,6 +227,12 @@ class Pool {
   void release_arena(Arena* arena);
   void arena_became_empty(Arena* arena);
 
+  struct Stash;
+  bool stash_serves(std::size_t size) const;
+  Status refill_stash(std::size_t size);
+  void drop_stash();
+  void forget_stash_in(const Arena* arena);
+
   PoolOptions options_;
   LockedPageAllocator* pages_;
   Sealing sealing_ = Sealing::None;
@@ -222,6 +242,7 @@ class Pool {
   std::string backing_reason_;
   struct Arenas;
   std::unique_ptr<Arenas> arenas_;
+  std::unique_ptr<Stash> stash_;
   // Made on the first fill_random() where it pays off; none after a refusal.
   RandomReserve* random_reserve();
   std::unique_ptr<RandomReserve> reserve_;

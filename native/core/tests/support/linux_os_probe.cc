@@ -101,14 +101,15 @@ volatile sig_atomic_t g_trapped = 0;
 volatile long g_numbers[kRecordedNumbers];
 volatile unsigned char g_seen[kHighestNumber];
 
-// The sealing methods' own system calls, which a test may expect: the
+// The sealing methods' own system calls, and the CSPRNG's, which a test may expect: the
 // handler runs them for real (re-issued, marked in their unused sixth
 // argument, which the filter lets through), so the code under test behaves
 // as it does outside the count. Every other call is skipped, not run:
 // counting is all the test needs, and the child ends right after.
 constexpr unsigned kReissued = 0x5ec0a11u;
 bool reissued(long number) {
-  return number == __NR_mprotect || number == __NR_pread64 || number == __NR_pwrite64 || number == __NR_pwritev;
+  return number == __NR_mprotect || number == __NR_pread64 || number == __NR_pwrite64 || number == __NR_pwritev ||
+         number == __NR_getrandom;
 }
 
 void on_sigsys(int, siginfo_t* info, void* context) {
@@ -146,19 +147,20 @@ void on_sigsys(int, siginfo_t* info, void* context) {
 bool install_counting_filter(int report_fd) {
   sock_filter filter[] = {
       /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigreturn, 10, 0),
-      /* 2 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 9, 0),
-      /* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 4, 0),
-      /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 5, 0),
-      /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pread64, 4, 0),
-      /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pwrite64, 3, 0),
-      /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pwritev, 2, 5),
-      /* 8 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),
-      /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<unsigned>(report_fd), 2, 3),
-      /* 10 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[5])),  // low half (little endian)
-      /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kReissued, 0, 1),
-      /* 12 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      /* 13 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+      /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigreturn, 11, 0),
+      /* 2 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 10, 0),
+      /* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 5, 0),
+      /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 6, 0),
+      /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pread64, 5, 0),
+      /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pwrite64, 4, 0),
+      /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pwritev, 3, 0),
+      /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getrandom, 2, 5),
+      /* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),
+      /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<unsigned>(report_fd), 2, 3),
+      /* 11 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[5])),  // low half (little endian)
+      /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kReissued, 0, 1),
+      /* 13 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      /* 14 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
   };
   sock_fprog program = {static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
   struct sigaction action = {};

@@ -40,8 +40,8 @@ bool tag_pages_with_key(void* addr, std::size_t len, int key);
 // The system calls `measured` makes, counted by the kernel. `prepare` and
 // `measured` run in a forked child, `measured` under a seccomp filter that
 // traps every system call; the child then reports and exits. The calls a
-// sealing method makes in a scope (mprotect, pread64, pwrite64, pwritev) are
-// counted and then run (x86-64 and arm64); every other call is counted and
+// sealing method makes in a scope (mprotect, pread64, pwrite64, pwritev) and
+// the CSPRNG's (getrandom) are counted and then run (x86-64 and arm64); every other call is counted and
 // skipped, failing with ENOSYS. Linux only:
 // elsewhere `counted` is false and `reason` says why.
 struct SystemCallCount {
