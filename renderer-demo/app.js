@@ -9,11 +9,11 @@
   let walletId = null;
   // 'seed' for a created wallet; 'key' for an account imported from a keystore (it signs, it does not derive).
   let kind = null;
-  // The demo's scrypt cost: geth's standard n = 2^18 (256 MiB, about a second);
-  // a cheaper one can be set in the page's URL fragment (#scrypt-n=...), as the e2e does.
-  const scryptN = () => {
-    const match = /(?:^#|&)scrypt-n=([0-9]{1,7})(?:&|$)/.exec(location.hash);
-    return match ? Number(match[1]) : 262144;
+  // The demo's scrypt cost: geth's standard n = 2^18, p = 1 (256 MiB, about a second);
+  // another can be set in the page's URL fragment (#scrypt-n=...&scrypt-p=...), as the e2e does.
+  const scryptParam = (name, fallback) => {
+    const match = new RegExp(`(?:^#|&)scrypt-${name}=([0-9]{1,7})(?:&|$)`).exec(location.hash);
+    return match ? Number(match[1]) : fallback;
   };
 
   function showError(error) {
@@ -274,7 +274,14 @@
       const job = keystoreBusy(true);
       try {
         const json = await withPassword((password) =>
-          bridge.exportKeystore(walletId, password, { kdf: 'scrypt', n: scryptN(), path: "m/44'/60'/0'/0/0", onProgress, job }),
+          bridge.exportKeystore(walletId, password, {
+            kdf: 'scrypt',
+            n: scryptParam('n', 262144),
+            p: scryptParam('p', 1),
+            path: "m/44'/60'/0'/0/0",
+            onProgress,
+            job,
+          }),
         );
         progressDone();
         $('keystore-json').value = json;
