@@ -17,7 +17,7 @@ function diagnose(): DoctorReport {
 
 const USAGE = `usage: strongroom doctor [--json]
 
-  doctor    check what this machine and process protect: page size, lock budget,
+  doctor    check what the computer and process protect: page size, lock budget,
             a real lock with OS read-back, dump exclusion, core dumps, fork
             hygiene, memfd_secret, and on Windows the working set and error mode.
             Exit code 0 when a SecretVault (lockPolicy "require") works here.

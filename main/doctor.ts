@@ -1,4 +1,4 @@
-// `strongroom doctor`: what this machine and process really give, each row
+// `strongroom doctor`: what the computer and process really give, each row
 // from the OS, with a verdict and one line of advice when it is not ok.
 // Importing this file loads the addon; cli.ts reports a failure to load it.
 import type { DoctorReport, DoctorRow, Verdict } from './doctor-report';

@@ -9,7 +9,7 @@ import { must } from './support/assertions';
 import { runNode } from './support/children';
 import { osTamper } from './support/os-tamper-module';
 import { entryPoint, isDarwin, isLinux, isRoot, packageRoot, skipUnlessCI, vmLck, which } from './support/platform';
-import { allowAnyTracerPreload, ptraceRefusedReason, startTraceableChild } from './support/tracing';
+import { gdbTools, ptraceRefusedReason, startTraceableChild } from './support/tracing';
 import {
   firstArenaBytes,
   generateAndLocate,
@@ -196,11 +196,9 @@ test('inspect follows the OS, not its own record, when another process undoes th
   // a page-table method, and the in-process test below covers every method.
   if (sealing === 'pkey') return t.skip('gdb cannot call into a process that seals with protection keys; see the in-process tamper test');
   const gdbSealing = sealing === 'auto' ? 'mprotect' : sealing;
-  const gdb = which('gdb');
-  if (gdb === null) return skipUnlessCI(t, 'gdb is not installed (apt-get install gdb); .ci/run installs it');
-  // gdb is the child's sibling: under Yama ptrace_scope=1 the child must allow it.
-  const preload = allowAnyTracerPreload();
-  if (typeof preload !== 'string') return skipUnlessCI(t, preload.missing);
+  const tools = gdbTools(t);
+  if (tools === null) return;
+  const { gdb, preload } = tools;
   const script = `const strongroom = require(${JSON.stringify(entryPoint)});
     ${childPrelude}
     const isolated = new strongroom.SecretVault({ sealing: ${JSON.stringify(gdbSealing)} });

@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { entryPoint, isLinux, skipUnlessCI, which } from './support/platform';
-import { allowAnyTracerPreload, countInFile, gcore, startTraceableChild } from './support/tracing';
+import { entryPoint, isLinux, skipUnlessCI } from './support/platform';
+import { gdbTools, countInFile, gcore, startTraceableChild } from './support/tracing';
 
 // Computed, never written out, so no script text contains the patterns.
 const patternSource = `(seed) => Uint8Array.from({ length: 40 }, (_, i) => (i * 89 + seed * 31 + 11) & 0xff)`;
@@ -19,12 +19,9 @@ const CONTROL_SEED = 13;
 
 test('gcore of a child: the plain Buffer is in the core, pooled secrets (anonymous and secretmem arenas) are not', async (t) => {
   if (!isLinux) return t.skip('gcore and MADV_DONTDUMP are Linux facts');
-  const gdb = which('gdb');
-  if (gdb === null) return skipUnlessCI(t, 'gdb is not installed (apt-get install gdb); .ci/run installs it');
-  // gdb is the child's sibling, not its ancestor: under Yama ptrace_scope=1
-  // the child must name it a permitted tracer, which the preload does.
-  const preload = allowAnyTracerPreload();
-  if (typeof preload !== 'string') return skipUnlessCI(t, preload.missing);
+  const tools = gdbTools(t);
+  if (tools === null) return;
+  const { gdb, preload } = tools;
 
   const script = `
     const strongroom = require(${JSON.stringify(entryPoint)});

@@ -1,4 +1,4 @@
-// Platform info: what this machine and process offer (page size, lock limits,
+// Platform info: what the computer and process offer (page size, lock limits,
 // whether kernel copy works), and the test hook that refuses kernel copy.
 #pragma once
 

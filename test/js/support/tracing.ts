@@ -4,10 +4,11 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { TestContext } from 'node:test';
 
 import { must } from './assertions';
 import { startReadyChild } from './children';
-import { packageRoot, which } from './platform';
+import { packageRoot, skipUnlessCI, which } from './platform';
 
 /** /proc/sys/kernel/yama/ptrace_scope, or null where Yama is not in the kernel. */
 export function yamaPtraceScope(): number | null {
@@ -44,6 +45,26 @@ export function allowAnyTracerPreload(): string | { missing: string } {
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   tracerPreload = library;
   return library;
+}
+
+/**
+ * What a test that attaches gdb to a child needs: gdb, and the preload that
+ * lets a sibling tracer attach under Yama ptrace_scope=1 (gdb is the child's
+ * sibling, never its ancestor). When either is missing the test is skipped
+ * with the reason (failed on CI) and this returns null: `if (!tools) return;`.
+ */
+export function gdbTools(t: TestContext): { gdb: string; preload: string } | null {
+  const gdb = which('gdb');
+  if (gdb === null) {
+    skipUnlessCI(t, 'gdb is not installed (apt-get install gdb); .ci/run installs it');
+    return null;
+  }
+  const preload = allowAnyTracerPreload();
+  if (typeof preload !== 'string') {
+    skipUnlessCI(t, preload.missing);
+    return null;
+  }
+  return { gdb, preload };
 }
 
 /** An environment that preloads `library` into a child, keeping any LD_PRELOAD already set. */
